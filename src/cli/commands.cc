@@ -1,0 +1,89 @@
+#include "model/strings.h"
+#include "cli/commands.h"
+
+#include "formats/results.h"
+#include "formats/scenario_yaml.h"
+#include "report/progress.h"
+#include "report/table.h"
+#include "sched/registry.h"
+#include "sim/metrics.h"
+#include "sim/simulator.h"
+
+namespace arbiter {
+namespace {
+
+int Fail(std::FILE* err, const absl::Status& status, int code) {
+  std::fprintf(err, "arbiter: %s\n", std::string(status.message()).c_str());
+  return code;
+}
+
+}  // namespace
+
+int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {args.overrides});
+  if (!scenario.ok()) return Fail(err, scenario.status(), 2);
+  SimOptions options;
+  options.policy = args.policy.empty() ? scenario->default_policy : args.policy;
+  options.seed = args.seed;
+  if (!args.horizon.empty()) {
+    absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
+    if (!horizon.ok()) {
+      return Fail(err, absl::InvalidArgumentError(StrCat(
+                           "--horizon: ", horizon.status().message(),
+                           "; expected seconds or a number with s, m, h, d or w")),
+                  2);
+    }
+    options.horizon = *horizon;
+  }
+  ProgressBar bar(err);
+  if (bar.active()) {
+    options.progress = [&bar](const SimProgress& p) {
+      bar.Update(p.finished, p.total_jobs,
+                 Format("%lld/%lld jobs done, day %.1f", static_cast<long long>(p.finished), static_cast<long long>(p.total_jobs),
+                                 static_cast<double>(p.now) / 86400.0));
+    };
+  }
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(*scenario, options);
+  if (!sim.ok()) return Fail(err, sim.status(), 2);
+  if (absl::Status s = (*sim)->Run(); !s.ok()) return Fail(err, s, 1);
+  bar.Finish();
+  const Broker& broker = (*sim)->broker();
+  const RunSummary summary = Summarize(
+      *scenario, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
+  const std::string dir = args.out.empty() ? StrCat("out/", scenario->name) : args.out;
+  absl::Status written =
+      WriteOutputs(dir, {{"jobs.csv", JobsCsv(*scenario, scenario->jobs, broker.outcomes())},
+                         {"summary.json", SummaryJson(*scenario, summary)}});
+  if (!written.ok()) return Fail(err, written, 1);
+  if (!args.quiet) {
+    std::fputs(SummaryTable(*scenario, summary).c_str(), out);
+    std::fprintf(out, "\n  results in %s/ (jobs.csv, summary.json)\n", dir.c_str());
+  }
+  return 0;
+}
+
+int RunValidate(const std::string& path, const std::vector<std::string>& overrides,
+                std::FILE* out, std::FILE* err) {
+  absl::StatusOr<Scenario> scenario = LoadScenario(path, {overrides});
+  if (!scenario.ok()) return Fail(err, scenario.status(), 2);
+  const Fleet& fleet = scenario->fleet;
+  int64_t accelerators = 0;
+  for (const Pool& p : fleet.pools) accelerators += p.capacity();
+  std::fprintf(out,
+               "%s: ok\n  %zu providers, %zu regions, %zu pools (%lld accelerators), %zu tenants, "
+               "%zu contracts, %zu jobs\n",
+               path.c_str(), fleet.providers.size(), fleet.regions.size(), fleet.pools.size(),
+               static_cast<long long>(accelerators), fleet.tenants.size(), fleet.contracts.size(),
+               scenario->jobs.size());
+  for (const std::string& note : scenario->load_notes) std::fprintf(out, "  %s\n", note.c_str());
+  return 0;
+}
+
+int RunPolicies(std::FILE* out) {
+  for (const PolicyInfo& p : ListPolicies()) {
+    std::fprintf(out, "  %-14s %s\n", p.name.c_str(), p.summary.c_str());
+  }
+  return 0;
+}
+
+}  // namespace arbiter

@@ -1,0 +1,46 @@
+// The arbiter command line.
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Arbiter: a broker and scheduler for AI-training compute across rival clouds.\n"
+      "Simulates a fleet of providers, their contracts and a workload, and reports where each\n"
+      "job ran, when, and what it cost. See README.md and docs/ for the file formats."};
+  app.require_subcommand(1);
+
+  arbiter::SimulateArgs sim;
+  CLI::App* simulate = app.add_subcommand("simulate", "Simulate a scenario and write its results");
+  simulate->add_option("scenario", sim.scenario, "Scenario YAML file")->required();
+  simulate->add_option("--policy", sim.policy, "Scheduling policy (see `arbiter policies`)");
+  simulate->add_option("--out", sim.out, "Output directory (default: out/<scenario name>)");
+  simulate->add_option("--seed", sim.seed, "Random seed (default 0)");
+  simulate->add_option("--set", sim.overrides,
+                       "Override a scenario field: KEY=VALUE, e.g. workloads[0].limit=100")
+      ->take_all();
+  simulate->add_option("--horizon", sim.horizon, "Stop the simulation at this time, e.g. 30d");
+  simulate->add_flag("--quiet", sim.quiet, "Do not print the summary table");
+
+  std::string validate_path;
+  std::vector<std::string> validate_overrides;
+  CLI::App* validate =
+      app.add_subcommand("validate", "Check a scenario and its workloads without simulating");
+  validate->add_option("scenario", validate_path, "Scenario YAML file")->required();
+  validate->add_option("--set", validate_overrides, "Override a scenario field: KEY=VALUE")
+      ->take_all();
+
+  CLI::App* policies = app.add_subcommand("policies", "List the scheduling policies");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*simulate) return arbiter::RunSimulate(sim, stdout, stderr);
+  if (*validate) return arbiter::RunValidate(validate_path, validate_overrides, stdout, stderr);
+  if (*policies) return arbiter::RunPolicies(stdout);
+  return 2;
+}

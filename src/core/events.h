@@ -1,0 +1,85 @@
+// The broker core's protocol: events in, commands out.
+//
+// Drivers (the simulator, the daemon) turn what happened into events and carry out the commands
+// the core returns. Nothing crosses this boundary as an exception: a launch that failed is an
+// event, a job that cannot be placed is a command with a reason.
+#ifndef ARBITER_CORE_EVENTS_H_
+#define ARBITER_CORE_EVENTS_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "model/ids.h"
+#include "model/job.h"
+#include "model/units.h"
+
+namespace arbiter {
+
+// --- Events ---
+
+// A job arrives. Job ids are dense and in submission order: the n-th submitted job is id n-1.
+struct JobSubmitted {
+  JobId job;
+  Job spec;
+};
+
+// A running job did all its work.
+struct JobFinished {
+  JobId job;
+};
+
+// A start the core asked for did not happen (no room on the real pool, launch error). Nothing is
+// charged; the job goes back to the queue after the broker's retry delay.
+struct JobStartFailed {
+  JobId job;
+  std::string reason;
+};
+
+// `pool` has `nodes` nodes from now on.
+struct CapacityChanged {
+  PoolId pool;
+  int32_t nodes = 0;
+};
+
+// A timer the core set fired.
+struct TimerFired {
+  uint64_t tag = 0;
+};
+
+// Charge every running job for its use up to now (the end of a run, an invoice period). Running
+// jobs keep running; their next charge starts now.
+struct CloseBilling {};
+
+using Event = std::variant<JobSubmitted, JobFinished, JobStartFailed, CapacityChanged, TimerFired,
+                           CloseBilling>;
+
+// --- Commands ---
+
+// Start `job` on `pool` now. The job has `remaining` work and advances at `rate` work units per
+// second there, so it finishes after RuntimeFor(remaining, rate) seconds unless stopped.
+struct StartJob {
+  JobId job;
+  PoolId pool;
+  int32_t accelerators = 0;
+  Work remaining = 0;
+  Rate rate = 0;
+};
+
+// `job` will never run; `reason` says why in words a user can act on.
+struct RejectJob {
+  JobId job;
+  std::string reason;
+};
+
+// Deliver TimerFired{tag} at `at`.
+struct SetTimer {
+  Time at = 0;
+  uint64_t tag = 0;
+};
+
+using Command = std::variant<StartJob, RejectJob, SetTimer>;
+
+}  // namespace arbiter
+
+#endif  // ARBITER_CORE_EVENTS_H_

@@ -1,0 +1,191 @@
+#include "model/strings.h"
+#include "formats/results.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "nlohmann/json.hpp"
+
+namespace arbiter {
+namespace {
+
+std::string Dollars(Micros m) {
+  char buf[40];
+  FormatDollars(m, buf, sizeof(buf));
+  return buf;
+}
+
+// Fixed-precision decimal, so JSON output does not depend on float printing.
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+nlohmann::ordered_json Stats(const DurationStats& s) {
+  nlohmann::ordered_json j;
+  j["count"] = s.count;
+  j["mean_s"] = nlohmann::ordered_json::parse(Fixed(s.mean, 3));
+  j["median_s"] = s.median;
+  j["p99_s"] = s.p99;
+  j["max_s"] = s.max;
+  return j;
+}
+
+nlohmann::ordered_json Number(double v, int decimals) {
+  return nlohmann::ordered_json::parse(Fixed(v, decimals));
+}
+
+}  // namespace
+
+std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
+                    const std::vector<JobOutcome>& outcomes) {
+  const Fleet& fleet = scenario.fleet;
+  std::string out =
+      "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
+      "accelerator_hours,state\n";
+  out.reserve(out.size() + jobs.size() * 96);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Job& job = jobs[i];
+    const JobOutcome& o = outcomes[i];
+    StrAppend(&out, i, ",", CsvField(job.name), ",", CsvField(fleet.tenant(job.tenant).name),
+                    ",", job.submit, ",");
+    if (o.first_start != kNever) StrAppend(&out, o.first_start);
+    out += ',';
+    if (o.end != kNever) StrAppend(&out, o.end);
+    out += ',';
+    if (o.pool.valid()) {
+      const Pool& pool = fleet.pool(o.pool);
+      StrAppend(&out, CsvField(fleet.provider(pool.provider).name), ",", CsvField(pool.name),
+                      ",", CsvField(fleet.accelerator_types[pool.type.index()].name));
+    } else {
+      out += ",,";
+    }
+    StrAppend(&out, ",", job.accelerators, ",", Dollars(o.cost), ",",
+                    Fixed(static_cast<double>(o.accelerator_seconds) / 3600.0, 4), ",",
+                    JobStateName(o.state), "\n");
+  }
+  return out;
+}
+
+std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
+  const Fleet& fleet = scenario.fleet;
+  nlohmann::ordered_json j;
+  j["scenario"] = s.scenario;
+  j["policy"] = s.policy;
+  j["seed"] = s.seed;
+  j["jobs"] = {{"total", s.jobs},
+               {"finished", s.finished},
+               {"not_finished", s.jobs - s.finished},
+               {"running", s.running},
+               {"pending", s.pending},
+               {"rejected", s.rejected}};
+  j["jct"] = Stats(s.jct);
+  j["queueing_delay"] = Stats(s.queueing_delay);
+  j["makespan_s"] = s.makespan;
+  j["first_submit_s"] = s.first_submit;
+  j["last_finish_s"] = s.last_finish;
+  j["end_s"] = s.end;
+  j["events"] = s.events;
+  j["total_cost"] = Dollars(s.total_cost);
+  j["accelerator_hours"] = Number(static_cast<double>(s.accelerator_seconds) / 3600.0, 3);
+  nlohmann::ordered_json pools = nlohmann::ordered_json::array();
+  for (const PoolUsage& p : s.pools) {
+    const Pool& pool = fleet.pool(p.pool);
+    pools.push_back({{"pool", pool.name},
+                     {"provider", fleet.provider(pool.provider).name},
+                     {"accelerator_type", fleet.accelerator_types[pool.type.index()].name},
+                     {"capacity_accelerator_hours",
+                      Number(static_cast<double>(p.capacity_accelerator_seconds) / 3600.0, 3)},
+                     {"busy_accelerator_hours",
+                      Number(static_cast<double>(p.busy_accelerator_seconds) / 3600.0, 3)},
+                     {"utilisation", Number(p.utilisation, 6)},
+                     {"charged", Dollars(p.revenue)}});
+  }
+  j["pools"] = pools;
+  nlohmann::ordered_json providers = nlohmann::ordered_json::array();
+  for (const ProviderUsage& p : s.providers) {
+    providers.push_back({{"provider", fleet.provider(p.provider).name},
+                         {"capacity_accelerator_hours",
+                          Number(static_cast<double>(p.capacity_accelerator_seconds) / 3600.0, 3)},
+                         {"busy_accelerator_hours",
+                          Number(static_cast<double>(p.busy_accelerator_seconds) / 3600.0, 3)},
+                         {"utilisation", Number(p.utilisation, 6)},
+                         {"external_revenue", Dollars(p.revenue)}});
+  }
+  j["providers"] = providers;
+  nlohmann::ordered_json tenants = nlohmann::ordered_json::array();
+  for (const TenantSpend& t : s.tenants) {
+    nlohmann::ordered_json by_provider = nlohmann::ordered_json::object();
+    for (size_t p = 0; p < t.cost_by_provider.size(); ++p) {
+      by_provider[fleet.providers[p].name] = Dollars(t.cost_by_provider[p]);
+    }
+    tenants.push_back({{"tenant", fleet.tenant(t.tenant).name},
+                       {"jobs", t.jobs},
+                       {"finished", t.finished},
+                       {"cost", Dollars(t.cost)},
+                       {"cost_by_provider", by_provider},
+                       {"accelerator_hours",
+                        Number(static_cast<double>(t.accelerator_seconds) / 3600.0, 3)},
+                       {"jct", Stats(t.jct)}});
+  }
+  j["tenants"] = tenants;
+  j["load_notes"] = scenario.load_notes;
+  return j.dump(2) + "\n";
+}
+
+absl::Status WriteOutputs(const std::string& dir, const std::vector<OutputFile>& files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        StrCat("cannot create output directory ", dir, ": ", ec.message()));
+  }
+  const std::string tag = StrCat(".tmp-", ::getpid(), "-");
+  std::vector<fs::path> temps;
+  const auto cleanup = [&temps] {
+    std::error_code ignored;
+    for (const fs::path& p : temps) fs::remove(p, ignored);
+  };
+  for (const OutputFile& f : files) {
+    const fs::path temp = fs::path(dir) / (tag + f.name);
+    temps.push_back(temp);
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(f.contents.data(), static_cast<std::streamsize>(f.contents.size()));
+    out.close();
+    if (!out) {
+      cleanup();
+      return absl::ResourceExhaustedError(
+          StrCat("cannot write ", temp.string(), ": ", std::strerror(errno)));
+    }
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    fs::rename(temps[i], fs::path(dir) / files[i].name, ec);
+    if (ec) {
+      cleanup();
+      return absl::InternalError(
+          StrCat("cannot move ", temps[i].string(), " into place: ", ec.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace arbiter

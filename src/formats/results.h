@@ -1,0 +1,39 @@
+// Writers for a run's results: jobs.csv and summary.json (docs/outputs.md documents both).
+//
+// Output is all or nothing: every file is written to a temporary name in the output directory
+// and renamed into place only when all of them were written, so a failed run leaves no
+// half-written results behind.
+#ifndef ARBITER_FORMATS_RESULTS_H_
+#define ARBITER_FORMATS_RESULTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "model/job.h"
+#include "model/outcome.h"
+#include "model/scenario.h"
+#include "model/summary.h"
+
+namespace arbiter {
+
+// One row per job, in job id order:
+// id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,
+// accelerator_hours,state
+std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
+                    const std::vector<JobOutcome>& outcomes);
+
+// summary.json, keys in a fixed order so that equal runs give byte-identical files.
+std::string SummaryJson(const Scenario& scenario, const RunSummary& summary);
+
+struct OutputFile {
+  std::string name;  // file name inside the output directory
+  std::string contents;
+};
+
+// Creates `dir` if needed and writes all `files` atomically (see above).
+absl::Status WriteOutputs(const std::string& dir, const std::vector<OutputFile>& files);
+
+}  // namespace arbiter
+
+#endif  // ARBITER_FORMATS_RESULTS_H_

@@ -1,0 +1,743 @@
+#include "model/strings.h"
+#include "formats/scenario_yaml.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <utility>
+
+#include "formats/alibaba.h"
+#include "formats/gavel.h"
+#include "formats/job_csv.h"
+#include "formats/parse.h"
+#include "yaml-cpp/yaml.h"
+
+namespace arbiter {
+
+absl::StatusOr<Duration> ParseDuration(std::string_view text) {
+  text = StripWhitespace(text);
+  if (text.empty()) return absl::InvalidArgumentError("empty duration");
+  int64_t unit = 1;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      break;
+    default:
+      unit = 0;
+  }
+  std::string_view number = unit == 0 ? text : text.substr(0, text.size() - 1);
+  if (unit == 0) unit = 1;
+  std::optional<int64_t> n = ParseInt(number);
+  if (n && *n >= 0 && *n <= (int64_t{1} << 50) / unit) return *n * unit;
+  std::optional<double> d = ParseDouble(number);
+  if (d && *d >= 0 && *d * static_cast<double>(unit) < 1e15) {
+    return static_cast<Duration>(std::llround(*d * static_cast<double>(unit)));
+  }
+  return absl::InvalidArgumentError(StrCat("'", text, "' is not a duration"));
+}
+
+namespace {
+
+constexpr const char* kDurationExpected = "seconds, or a number with s, m, h, d or w (e.g. 2h)";
+
+// A YAML node with the file and key path it came from, so every error can say where.
+class Field {
+ public:
+  Field(std::string_view file, YAML::Node node, std::string path)
+      : file_(file), node_(std::move(node)), path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+  const YAML::Node& node() const { return node_; }
+  bool defined() const { return node_.IsDefined() && !node_.IsNull(); }
+  int64_t line() const {
+    const YAML::Mark mark = node_.Mark();
+    return mark.line >= 0 ? mark.line + 1 : 0;
+  }
+
+  absl::Status Error(std::string_view problem, std::string_view expected = {}) const {
+    return ParseError({file_, line(), path_}, problem, expected);
+  }
+
+  Field Child(std::string_view key) const {
+    return Field(file_, node_[std::string(key)], path_.empty() ? std::string(key)
+                                                               : StrCat(path_, ".", key));
+  }
+  Field Item(size_t i) const { return Field(file_, node_[i], StrCat(path_, "[", i, "]")); }
+
+  // Errors on keys outside `allowed`, which catches typos such as "nodez".
+  absl::Status OnlyKeys(std::initializer_list<std::string_view> allowed) const {
+    if (!node_.IsMap()) return Error("not a mapping", "key: value pairs");
+    for (const auto& kv : node_) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        return Field(file_, kv.first, path_.empty() ? key : StrCat(path_, ".", key))
+            .Error(StrCat("unknown key '", key, "'"),
+                   StrCat("one of ", StrJoin(allowed, ", ")));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> String() const {
+    if (!node_.IsDefined() || node_.IsNull()) return Error("missing", "a value");
+    if (!node_.IsScalar()) return Error("not a single value", "a string");
+    return node_.Scalar();
+  }
+  absl::StatusOr<std::string> StringOr(std::string fallback) const {
+    return defined() ? String() : fallback;
+  }
+  absl::StatusOr<int64_t> Int(int64_t min, int64_t max) const {
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    return ParseIntField(*s, {file_, line(), path_}, min, max);
+  }
+  absl::StatusOr<int64_t> IntOr(int64_t fallback, int64_t min, int64_t max) const {
+    return defined() ? Int(min, max) : fallback;
+  }
+  absl::StatusOr<double> Double(double min, double max) const {
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    return ParseDoubleField(*s, {file_, line(), path_}, min, max);
+  }
+  absl::StatusOr<bool> BoolOr(bool fallback) const {
+    if (!defined()) return fallback;
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    if (*s == "true" || *s == "yes") return true;
+    if (*s == "false" || *s == "no") return false;
+    return Error(StrCat("'", *s, "' is not a boolean"), "true or false");
+  }
+  absl::StatusOr<Duration> Seconds() const {
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    absl::StatusOr<Duration> d = ParseDuration(*s);
+    if (!d.ok()) return Error(StrCat("'", *s, "' is not a duration"), kDurationExpected);
+    return *d;
+  }
+  absl::StatusOr<Duration> SecondsOr(Duration fallback) const {
+    return defined() ? Seconds() : fallback;
+  }
+  // Dollars with at most six decimals, read from the scalar's text (no floating point).
+  absl::StatusOr<Micros> Dollars() const {
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    Micros m = 0;
+    if (!ParseDollars(s->c_str(), &m)) {
+      return Error(StrCat("'", *s, "' is not a price"),
+                   "dollars >= 0 with at most six decimals, e.g. 2.49");
+    }
+    return m;
+  }
+  // A fraction in [0, 1] with at most six decimals, as parts per million.
+  absl::StatusOr<Ppm> Fraction() const {
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    Micros m = 0;
+    if (!ParseDollars(s->c_str(), &m) || m > kPpmOne) {
+      return Error(StrCat("'", *s, "' is not a fraction"),
+                   "a number in [0, 1] with at most six decimals, e.g. 0.15");
+    }
+    return m;
+  }
+  absl::StatusOr<size_t> ListSize() const {
+    if (!defined()) return size_t{0};
+    if (!node_.IsSequence()) return Error("not a list", "a list of entries ('- ...')");
+    return node_.size();
+  }
+
+ private:
+  std::string_view file_;
+  YAML::Node node_;
+  std::string path_;
+};
+
+#define ARBITER_ASSIGN(lhs, expr)           \
+  do {                                      \
+    auto arbiter_value_ = (expr);           \
+    if (!arbiter_value_.ok()) return arbiter_value_.status(); \
+    lhs = *std::move(arbiter_value_);       \
+  } while (0)
+
+#define ARBITER_RETURN_IF_ERROR(expr)        \
+  do {                                       \
+    absl::Status arbiter_status_ = (expr);   \
+    if (!arbiter_status_.ok()) return arbiter_status_; \
+  } while (0)
+
+class Loader {
+ public:
+  Loader(std::string_view file, Scenario& scenario) : file_(file), s_(scenario) {}
+
+  absl::Status Load(const YAML::Node& root_node) {
+    Field root(file_, root_node, "");
+    if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
+    ARBITER_RETURN_IF_ERROR(root.OnlyKeys({"name", "description", "policy", "horizon",
+                                           "accelerator_types", "providers", "tenants",
+                                           "contracts", "workloads"}));
+    ARBITER_ASSIGN(s_.name, root.Child("name").String());
+    ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
+    ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
+    ARBITER_ASSIGN(s_.horizon, root.Child("horizon").SecondsOr(kNever));
+    ARBITER_RETURN_IF_ERROR(Types(root.Child("accelerator_types")));
+    ARBITER_RETURN_IF_ERROR(Providers(root.Child("providers")));
+    ARBITER_RETURN_IF_ERROR(Tenants(root.Child("tenants")));
+    ARBITER_RETURN_IF_ERROR(Contracts(root.Child("contracts")));
+    ARBITER_RETURN_IF_ERROR(Workloads(root.Child("workloads")));
+    std::sort(s_.capacity_changes.begin(), s_.capacity_changes.end(),
+              [](const CapacityChange& a, const CapacityChange& b) { return a.at < b.at; });
+    if (absl::Status st = s_.Validate(); !st.ok()) {
+      return absl::InvalidArgumentError(StrCat(file_, ": ", st.message()));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Types(const Field& list) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    if (n == 0) return list.Error("missing or empty", "a list of accelerator type names");
+    for (size_t i = 0; i < n; ++i) {
+      std::string name;
+      ARBITER_ASSIGN(name, list.Item(i).String());
+      if (s_.fleet.FindAcceleratorType(name)) {
+        return list.Item(i).Error(StrCat("type '", name, "' listed twice"));
+      }
+      s_.fleet.AddAcceleratorType(name);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<AcceleratorTypeId> TypeRef(const Field& f) {
+    std::string name;
+    ARBITER_ASSIGN(name, f.String());
+    std::optional<AcceleratorTypeId> id = s_.fleet.FindAcceleratorType(name);
+    if (!id) {
+      std::vector<std::string> names;
+      for (const auto& t : s_.fleet.accelerator_types) names.push_back(t.name);
+      return f.Error(StrCat("unknown accelerator type '", name, "'"),
+                     StrCat("one of ", StrJoin(names, ", ")));
+    }
+    return *id;
+  }
+
+  absl::StatusOr<ProviderId> ProviderRef(const Field& f) {
+    std::string name;
+    ARBITER_ASSIGN(name, f.String());
+    std::optional<ProviderId> id = s_.fleet.FindProvider(name);
+    if (!id) return f.Error(StrCat("unknown provider '", name, "'"), "a provider's name");
+    return *id;
+  }
+
+  absl::StatusOr<TenantId> TenantRef(const Field& f) {
+    std::string name;
+    ARBITER_ASSIGN(name, f.String());
+    std::optional<TenantId> id = s_.fleet.FindTenant(name);
+    if (!id) return f.Error(StrCat("unknown tenant '", name, "'"), "a tenant's name");
+    return *id;
+  }
+
+  absl::Status Prices(const Field& f, Pool& pool) {
+    if (!f.defined()) return f.Error("missing", "price: {on_demand: $, spot: $, committed: $}");
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"on_demand", "spot", "committed"}));
+    for (auto [key, slot] : {std::pair{"on_demand", &pool.on_demand_price},
+                             std::pair{"spot", &pool.spot_price},
+                             std::pair{"committed", &pool.committed_price}}) {
+      Field price = f.Child(key);
+      if (!price.defined()) continue;
+      Micros m = 0;
+      ARBITER_ASSIGN(m, price.Dollars());
+      *slot = m;
+    }
+    if (!pool.on_demand_price && !pool.spot_price && !pool.committed_price) {
+      return f.Error("no price given", "at least one of on_demand, spot, committed");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CapacitySchedule(const Field& list, PoolId pool) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field item = list.Item(i);
+      ARBITER_RETURN_IF_ERROR(item.OnlyKeys({"at", "nodes"}));
+      CapacityChange change;
+      change.pool = pool;
+      ARBITER_ASSIGN(change.at, item.Child("at").Seconds());
+      int64_t nodes = 0;
+      ARBITER_ASSIGN(nodes, item.Child("nodes").Int(0, 1 << 24));
+      change.nodes = static_cast<int32_t>(nodes);
+      s_.capacity_changes.push_back(change);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PoolEntry(const Field& f, RegionId region) {
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"name", "type", "nodes", "accelerators_per_node",
+                                        "max_gang", "price", "capacity"}));
+    Pool pool;
+    pool.region = region;
+    ARBITER_ASSIGN(pool.name, f.Child("name").StringOr(""));
+    ARBITER_ASSIGN(pool.type, TypeRef(f.Child("type")));
+    int64_t v = 0;
+    ARBITER_ASSIGN(v, f.Child("nodes").Int(0, 1 << 24));
+    pool.nodes = static_cast<int32_t>(v);
+    ARBITER_ASSIGN(v, f.Child("accelerators_per_node").Int(1, 1024));
+    pool.accelerators_per_node = static_cast<int32_t>(v);
+    ARBITER_ASSIGN(v, f.Child("max_gang").IntOr(pool.capacity(), 1, int64_t{1} << 30));
+    pool.max_gang = static_cast<int32_t>(std::max<int64_t>(v, 1));
+    ARBITER_RETURN_IF_ERROR(Prices(f.Child("price"), pool));
+    return AddPool(f, std::move(pool), f.Child("capacity"));
+  }
+
+  absl::Status AddPool(const Field& f, Pool pool, const Field& schedule) {
+    const std::string name = pool.name;
+    if (!name.empty() && s_.fleet.FindPool(name)) {
+      return f.Error(StrCat("pool name '", name, "' used twice"), "unique pool names");
+    }
+    const size_t before = s_.fleet.pools.size();
+    const PoolId id = s_.fleet.AddPool(std::move(pool));
+    if (name.empty() && s_.fleet.FindPool(s_.fleet.pool(id).name) != id) {
+      return f.Error(StrCat("a second pool named '", s_.fleet.pool(id).name, "'"),
+                     "one pool per type in a region, or a 'name' for each");
+    }
+    (void)before;
+    return CapacitySchedule(schedule, id);
+  }
+
+  // pools_from: pools built from a node list of a real cluster.
+  absl::Status PoolsFrom(const Field& f, RegionId region) {
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"format", "path", "models", "max_gang", "price"}));
+    std::string format;
+    ARBITER_ASSIGN(format, f.Child("format").String());
+    if (format != "alibaba_nodes") {
+      return f.Child("format").Error(StrCat("unknown format '", format, "'"),
+                                     "alibaba_nodes");
+    }
+    std::string path;
+    ARBITER_ASSIGN(path, f.Child("path").String());
+    path = ResolvePath(file_, path);
+    absl::StatusOr<std::string> text = ReadFile(path);
+    if (!text.ok()) return f.Child("path").Error(std::string(text.status().message()));
+    absl::StatusOr<std::vector<AlibabaNodeGroup>> groups = AlibabaNodeGroups(path, *text);
+    if (!groups.ok()) return groups.status();
+    Field models = f.Child("models");
+    if (!models.node().IsMap() || models.node().size() == 0) {
+      return models.Error("missing or not a mapping", "node model -> accelerator type");
+    }
+    Pool prices;
+    ARBITER_RETURN_IF_ERROR(Prices(f.Child("price"), prices));
+    for (const auto& kv : models.node()) {
+      const std::string model = kv.first.as<std::string>();
+      AcceleratorTypeId type;
+      ARBITER_ASSIGN(type, TypeRef(models.Child(model)));
+      int found = 0;
+      for (const AlibabaNodeGroup& g : *groups) {
+        if (g.model != model) continue;
+        ++found;
+      }
+      if (found == 0) {
+        return models.Child(model).Error(StrCat("the node list has no model '", model, "'"));
+      }
+      for (const AlibabaNodeGroup& g : *groups) {
+        if (g.model != model) continue;
+        Pool pool = prices;
+        pool.region = region;
+        pool.type = type;
+        pool.nodes = g.nodes;
+        pool.accelerators_per_node = g.gpus_per_node;
+        int64_t max_gang = 0;
+        ARBITER_ASSIGN(max_gang, f.Child("max_gang").IntOr(pool.capacity(), 1, int64_t{1} << 30));
+        pool.max_gang = static_cast<int32_t>(max_gang);
+        if (found > 1) {
+          pool.name = StrCat(s_.fleet.provider(s_.fleet.regions[region.index()].provider).name,
+                                   "/", s_.fleet.regions[region.index()].name, "/",
+                                   s_.fleet.accelerator_types[type.index()].name, "-",
+                                   g.gpus_per_node, "x");
+        }
+        ARBITER_RETURN_IF_ERROR(AddPool(models.Child(model), std::move(pool), Field(file_, {}, "")));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Providers(const Field& list) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    if (n == 0) return list.Error("missing or empty", "a list of providers");
+    for (size_t i = 0; i < n; ++i) {
+      Field p = list.Item(i);
+      ARBITER_RETURN_IF_ERROR(p.OnlyKeys({"name", "regions"}));
+      std::string name;
+      ARBITER_ASSIGN(name, p.Child("name").String());
+      if (s_.fleet.FindProvider(name)) {
+        return p.Child("name").Error(StrCat("provider '", name, "' defined twice"));
+      }
+      const ProviderId provider = s_.fleet.AddProvider(name);
+      Field regions = p.Child("regions");
+      size_t nr = 0;
+      ARBITER_ASSIGN(nr, regions.ListSize());
+      if (nr == 0) return regions.Error("missing or empty", "a list of regions");
+      for (size_t r = 0; r < nr; ++r) {
+        Field region = regions.Item(r);
+        ARBITER_RETURN_IF_ERROR(region.OnlyKeys({"name", "pools", "pools_from"}));
+        std::string region_name;
+        ARBITER_ASSIGN(region_name, region.Child("name").String());
+        if (s_.fleet.FindRegion(provider, region_name)) {
+          return region.Child("name").Error(
+              StrCat("region '", region_name, "' defined twice"));
+        }
+        const RegionId region_id = s_.fleet.AddRegion(provider, region_name);
+        Field pools = region.Child("pools");
+        size_t np = 0;
+        ARBITER_ASSIGN(np, pools.ListSize());
+        for (size_t k = 0; k < np; ++k) ARBITER_RETURN_IF_ERROR(PoolEntry(pools.Item(k), region_id));
+        if (region.Child("pools_from").defined()) {
+          ARBITER_RETURN_IF_ERROR(PoolsFrom(region.Child("pools_from"), region_id));
+        }
+        if (s_.fleet.regions[region_id.index()].pools.empty()) {
+          return region.Error("the region has no pools", "pools or pools_from");
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Tenants(const Field& list) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    if (n == 0) return list.Error("missing or empty", "a list of tenants");
+    for (size_t i = 0; i < n; ++i) {
+      Field t = list.Item(i);
+      ARBITER_RETURN_IF_ERROR(t.OnlyKeys({"name", "weight", "first_party_of"}));
+      Tenant tenant;
+      ARBITER_ASSIGN(tenant.name, t.Child("name").String());
+      if (s_.fleet.FindTenant(tenant.name)) {
+        return t.Child("name").Error(StrCat("tenant '", tenant.name, "' defined twice"));
+      }
+      int64_t weight = 1;
+      ARBITER_ASSIGN(weight, t.Child("weight").IntOr(1, 1, 1'000'000));
+      tenant.weight = static_cast<int32_t>(weight);
+      if (t.Child("first_party_of").defined()) {
+        ProviderId p;
+        ARBITER_ASSIGN(p, ProviderRef(t.Child("first_party_of")));
+        tenant.first_party_of = p;
+      }
+      s_.fleet.AddTenant(std::move(tenant));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<RegionId>> RegionRef(const Field& f, ProviderId provider) {
+    if (!f.defined()) return std::optional<RegionId>();
+    std::string name;
+    ARBITER_ASSIGN(name, f.String());
+    std::optional<RegionId> r = s_.fleet.FindRegion(provider, name);
+    if (!r) {
+      return f.Error(StrCat("provider ", s_.fleet.provider(provider).name,
+                                  " has no region '", name, "'"));
+    }
+    return r;
+  }
+
+  absl::Status Contracts(const Field& list) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field c = list.Item(i);
+      if (!c.node().IsMap()) return c.Error("not a mapping", "a contract");
+      Contract contract;
+      ARBITER_ASSIGN(contract.tenant, TenantRef(c.Child("tenant")));
+      ARBITER_ASSIGN(contract.provider, ProviderRef(c.Child("provider")));
+      std::string kind;
+      ARBITER_ASSIGN(kind, c.Child("kind").String());
+      if (kind == "on_demand") {
+        ARBITER_RETURN_IF_ERROR(c.OnlyKeys({"tenant", "provider", "kind", "discount"}));
+        OnDemandTerms terms;
+        if (c.Child("discount").defined()) ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
+        contract.terms = terms;
+      } else if (kind == "spot") {
+        ARBITER_RETURN_IF_ERROR(c.OnlyKeys(
+            {"tenant", "provider", "kind", "discount", "preemptions_per_hour", "trace"}));
+        SpotTerms terms;
+        if (c.Child("discount").defined()) ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
+        if (c.Child("preemptions_per_hour").defined()) {
+          double rate = 0;
+          ARBITER_ASSIGN(rate, c.Child("preemptions_per_hour").Double(0, 1e6));
+          terms.preemptions_per_hour = rate;
+        }
+        ARBITER_ASSIGN(terms.trace, c.Child("trace").StringOr(""));
+        if (!terms.trace.empty()) terms.trace = ResolvePath(file_, terms.trace);
+        contract.terms = terms;
+      } else if (kind == "commitment" || kind == "reservation") {
+        ARBITER_RETURN_IF_ERROR(c.OnlyKeys({"tenant", "provider", "kind", "type", "region",
+                                            "accelerators", "start", "end", "price"}));
+        AcceleratorTypeId type;
+        ARBITER_ASSIGN(type, TypeRef(c.Child("type")));
+        std::optional<RegionId> region;
+        ARBITER_ASSIGN(region, RegionRef(c.Child("region"), contract.provider));
+        int64_t accelerators = 0;
+        ARBITER_ASSIGN(accelerators, c.Child("accelerators").Int(1, 1 << 30));
+        Time start = 0;
+        ARBITER_ASSIGN(start, c.Child("start").SecondsOr(0));
+        Time end = 0;
+        ARBITER_ASSIGN(end, c.Child("end").Seconds());
+        if (end <= start) return c.Child("end").Error("not after start", "end > start");
+        Micros price = 0;
+        ARBITER_ASSIGN(price, c.Child("price").Dollars());
+        if (kind == "commitment") {
+          contract.terms = CommitmentTerms{type, region, static_cast<int32_t>(accelerators), start,
+                                           end, price};
+        } else {
+          contract.terms = ReservationTerms{type, region, static_cast<int32_t>(accelerators), start,
+                                            end, price};
+        }
+      } else if (kind == "rofr") {
+        ARBITER_RETURN_IF_ERROR(c.OnlyKeys({"tenant", "provider", "kind", "mode", "window", "grace",
+                                            "partial", "min_accelerators", "match_tolerance"}));
+        RofrTerms terms;
+        std::string mode;
+        ARBITER_ASSIGN(mode, c.Child("mode").StringOr("rofr"));
+        if (mode == "rofr") {
+          terms.mode = RofrMode::kRofr;
+        } else if (mode == "rofo") {
+          terms.mode = RofrMode::kRofo;
+        } else {
+          return c.Child("mode").Error(StrCat("unknown mode '", mode, "'"), "rofr or rofo");
+        }
+        ARBITER_ASSIGN(terms.window, c.Child("window").Seconds());
+        ARBITER_ASSIGN(terms.grace, c.Child("grace").SecondsOr(0));
+        ARBITER_ASSIGN(terms.partial_allowed, c.Child("partial").BoolOr(false));
+        int64_t min_acc = 0;
+        ARBITER_ASSIGN(min_acc, c.Child("min_accelerators").IntOr(0, 0, 1 << 30));
+        terms.min_accelerators = static_cast<int32_t>(min_acc);
+        if (c.Child("match_tolerance").defined()) {
+          ARBITER_ASSIGN(terms.match_tolerance, c.Child("match_tolerance").Fraction());
+        }
+        contract.terms = terms;
+      } else {
+        return c.Child("kind").Error(StrCat("unknown contract kind '", kind, "'"),
+                                     "on_demand, spot, commitment, reservation or rofr");
+      }
+      s_.fleet.AddContract(std::move(contract));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status TypeMap(const Field& f, WorkloadOptions& options) {
+    if (!f.defined()) return absl::OkStatus();
+    if (!f.node().IsMap()) {
+      return f.Error("not a mapping", "trace type -> accelerator type, e.g. {v100: H100}");
+    }
+    for (const auto& kv : f.node()) {
+      const std::string key = kv.first.as<std::string>();
+      Field entry = f.Child(key);
+      TypeMapping m;
+      m.trace_type = key;
+      if (entry.node().IsMap()) {
+        ARBITER_RETURN_IF_ERROR(entry.OnlyKeys({"type", "speed"}));
+        ARBITER_ASSIGN(m.type, TypeRef(entry.Child("type")));
+        if (entry.Child("speed").defined()) {
+          ARBITER_ASSIGN(m.speed, entry.Child("speed").Double(1e-6, 1e6));
+        }
+      } else {
+        ARBITER_ASSIGN(m.type, TypeRef(entry));
+      }
+      options.types.push_back(std::move(m));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Workloads(const Field& list) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field w = list.Item(i);
+      ARBITER_RETURN_IF_ERROR(w.OnlyKeys({"name", "tenant", "format", "path", "throughputs",
+                                          "types", "offset", "time_scale", "until", "limit", "priority",
+                                          "accelerators_per_node", "checkpoint"}));
+      WorkloadOptions options;
+      ARBITER_ASSIGN(options.source, w.Child("name").StringOr(StrCat("workload", i)));
+      if (w.Child("tenant").defined()) ARBITER_ASSIGN(options.tenant, TenantRef(w.Child("tenant")));
+      ARBITER_RETURN_IF_ERROR(TypeMap(w.Child("types"), options));
+      ARBITER_ASSIGN(options.offset, w.Child("offset").SecondsOr(0));
+      ARBITER_ASSIGN(options.until, w.Child("until").SecondsOr(kNever));
+      if (w.Child("time_scale").defined()) {
+        ARBITER_ASSIGN(options.time_scale, w.Child("time_scale").Double(1e-6, 1e6));
+      }
+      ARBITER_ASSIGN(options.limit, w.Child("limit").IntOr(-1, 0, int64_t{1} << 40));
+      int64_t v = 0;
+      ARBITER_ASSIGN(v, w.Child("priority").IntOr(0, -1'000'000, 1'000'000));
+      options.priority = static_cast<int32_t>(v);
+      ARBITER_ASSIGN(v, w.Child("accelerators_per_node").IntOr(8, 1, 1024));
+      options.accelerators_per_node = static_cast<int32_t>(v);
+      Field ckpt = w.Child("checkpoint");
+      if (ckpt.defined()) {
+        ARBITER_RETURN_IF_ERROR(ckpt.OnlyKeys({"interval", "bytes"}));
+        ARBITER_ASSIGN(options.checkpoint_interval, ckpt.Child("interval").Seconds());
+        ARBITER_ASSIGN(options.checkpoint_bytes, ckpt.Child("bytes").IntOr(0, 0, int64_t{1} << 60));
+      }
+      std::string format;
+      ARBITER_ASSIGN(format, w.Child("format").String());
+      std::string path;
+      ARBITER_ASSIGN(path, w.Child("path").String());
+      path = ResolvePath(file_, path);
+      if (format != "csv" && !options.tenant.valid()) {
+        return w.Child("tenant").Error("missing", "the tenant that submits this workload");
+      }
+      if (format != "csv" && options.types.empty()) {
+        return w.Child("types").Error("missing", "trace type -> accelerator type, e.g. {v100: H100}");
+      }
+      WorkloadReport report;
+      std::vector<Job> jobs;
+      absl::Status status;
+      if (format == "gavel") {
+        std::string throughputs_path;
+        ARBITER_ASSIGN(throughputs_path, w.Child("throughputs").String());
+        throughputs_path = ResolvePath(file_, throughputs_path);
+        auto cached = throughputs_.find(throughputs_path);
+        if (cached == throughputs_.end()) {
+          absl::StatusOr<GavelThroughputs> t = GavelThroughputs::Load(throughputs_path);
+          if (!t.ok()) return t.status();
+          cached = throughputs_.emplace(throughputs_path, *std::move(t)).first;
+        }
+        absl::StatusOr<std::vector<GavelRow>> rows = ReadGavelTrace(path);
+        if (!rows.ok()) return rows.status();
+        status = GavelJobs(*rows, cached->second, options, jobs, report);
+      } else if (format == "alibaba_pods") {
+        absl::StatusOr<std::string> text = ReadFile(path);
+        if (!text.ok()) return text.status();
+        status = AlibabaPodJobs(path, *text, options, jobs, report);
+      } else if (format == "csv") {
+        absl::StatusOr<std::string> text = ReadFile(path);
+        if (!text.ok()) return text.status();
+        status = CsvJobs(path, *text, s_.fleet, options, jobs, report);
+      } else {
+        return w.Child("format").Error(StrCat("unknown workload format '", format, "'"),
+                                       "gavel, alibaba_pods or csv");
+      }
+      if (!status.ok()) {
+        return absl::Status(status.code(), StrCat(w.path(), ": ", status.message()));
+      }
+      for (std::string& note : report.notes) s_.load_notes.push_back(std::move(note));
+      s_.load_notes.push_back(StrCat(options.source, ": ", report.jobs, " jobs from ",
+                                           report.rows, " rows"));
+      for (Job& job : jobs) s_.jobs.push_back(std::move(job));
+    }
+    // Jobs from all workloads, by submit time; ties keep workload order, then trace order.
+    std::stable_sort(s_.jobs.begin(), s_.jobs.end(),
+                     [](const Job& a, const Job& b) { return a.submit < b.submit; });
+    return absl::OkStatus();
+  }
+
+  std::string_view file_;
+  Scenario& s_;
+  std::map<std::string, GavelThroughputs> throughputs_;
+};
+
+// Applies "a.b[2].c=value" to the YAML tree.
+absl::Status ApplyOverride(YAML::Node root, std::string_view assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return absl::InvalidArgumentError(
+        StrCat("override '", assignment, "': expected KEY=VALUE, e.g. workloads[0].limit=100"));
+  }
+  const std::string_view key = assignment.substr(0, eq);
+  const std::string value(assignment.substr(eq + 1));
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        StrCat("override '", assignment, "': the value is not YAML: ", e.msg));
+  }
+  // Walk the path, creating map keys as needed; list indexes must exist.
+  std::vector<YAML::Node> trail{root};
+  size_t pos = 0;
+  std::string walked;
+  while (pos < key.size()) {
+    YAML::Node current = trail.back();
+    if (key[pos] == '.') ++pos;
+    if (key[pos] == '[') {
+      const size_t close = key.find(']', pos);
+      std::optional<int64_t> index =
+          close == std::string_view::npos ? std::nullopt : ParseInt(key.substr(pos + 1, close - pos - 1));
+      if (!index || !current.IsSequence() || *index < 0 ||
+          static_cast<size_t>(*index) >= current.size()) {
+        return absl::InvalidArgumentError(StrCat(
+            "override '", assignment, "': ", walked.empty() ? "the scenario" : walked,
+            " has no item ", key.substr(pos, close == std::string_view::npos ? 1 : close - pos + 1)));
+      }
+      walked += std::string(key.substr(pos, close - pos + 1));
+      trail.push_back(current[static_cast<size_t>(*index)]);
+      pos = close + 1;
+      continue;
+    }
+    size_t end = pos;
+    while (end < key.size() && key[end] != '.' && key[end] != '[') ++end;
+    const std::string name(key.substr(pos, end - pos));
+    if (name.empty()) {
+      return absl::InvalidArgumentError(StrCat("override '", assignment, "': empty key"));
+    }
+    if (!current.IsMap()) {
+      return absl::InvalidArgumentError(StrCat("override '", assignment, "': ",
+                                                     walked.empty() ? "the scenario" : walked,
+                                                     " is not a mapping"));
+    }
+    walked += (walked.empty() ? "" : ".") + name;
+    if (end == key.size()) {
+      current[name] = parsed;
+      return absl::OkStatus();
+    }
+    if (!current[name].IsDefined()) current[name] = YAML::Node(YAML::NodeType::Map);
+    trail.push_back(current[name]);
+    pos = end;
+  }
+  // The path ended on a list item: replace it.
+  YAML::Node target = trail.back();
+  target = parsed;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> ParseScenario(std::string_view file, std::string_view yaml,
+                                       const ScenarioLoadOptions& options) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return ParseError({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, {}},
+                      StrCat("not valid YAML: ", e.msg));
+  }
+  for (const std::string& o : options.overrides) {
+    if (absl::Status s = ApplyOverride(root, o); !s.ok()) return s;
+  }
+  Scenario scenario;
+  try {
+    Loader loader(file, scenario);
+    if (absl::Status s = loader.Load(root); !s.ok()) return s;
+  } catch (const YAML::Exception& e) {
+    return ParseError({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, {}},
+                      StrCat("unexpected YAML structure: ", e.msg));
+  }
+  return scenario;
+}
+
+absl::StatusOr<Scenario> LoadScenario(const std::string& path, const ScenarioLoadOptions& options) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ParseScenario(path, *text, options);
+}
+
+}  // namespace arbiter

@@ -1,0 +1,19 @@
+#include "model/outcome.h"
+
+namespace arbiter {
+
+std::string_view JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kPending:
+      return "pending";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kFinished:
+      return "finished";
+    case JobState::kRejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
+}  // namespace arbiter

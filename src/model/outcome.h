@@ -1,0 +1,35 @@
+// What happened to a job: the record the core keeps and the reports read.
+#ifndef ARBITER_MODEL_OUTCOME_H_
+#define ARBITER_MODEL_OUTCOME_H_
+
+#include <string>
+#include <string_view>
+
+#include "model/ids.h"
+#include "model/units.h"
+
+namespace arbiter {
+
+enum class JobState : uint8_t {
+  kPending,   // submitted, waiting for capacity
+  kRunning,   // started, not finished
+  kFinished,  // all work done
+  kRejected,  // can never run (no eligible pool, invalid spec); see `reason`
+};
+
+std::string_view JobStateName(JobState state);
+
+struct JobOutcome {
+  JobState state = JobState::kPending;
+  PoolId pool;                // where it runs or last ran
+  Time first_start = kNever;  // first time it started
+  Time end = kNever;          // when it finished
+  Micros cost = 0;            // everything charged to this job
+  int64_t accelerator_seconds = 0;  // accelerators x seconds paid for
+  int32_t starts = 0;               // how many times it was started
+  std::string reason;               // why it was rejected
+};
+
+}  // namespace arbiter
+
+#endif  // ARBITER_MODEL_OUTCOME_H_

@@ -1,0 +1,75 @@
+#include "report/table.h"
+
+#include "model/strings.h"
+
+namespace arbiter {
+
+std::string HumanDuration(double seconds) {
+  if (seconds < 0) return StrCat("-", HumanDuration(-seconds));
+  const long long s = static_cast<long long>(seconds + 0.5);
+  const long long d = s / 86400;
+  const long long h = (s % 86400) / 3600;
+  const long long m = (s % 3600) / 60;
+  if (d > 0) return Format("%lldd %02lldh%02lldm", d, h, m);
+  if (h > 0) return Format("%lldh%02lldm%02llds", h, m, s % 60);
+  if (m > 0) return Format("%lldm%02llds", m, s % 60);
+  return Format("%llds", s);
+}
+
+namespace {
+
+std::string Money(Micros m) {
+  const double dollars = static_cast<double>(m) / kMicrosPerDollar;
+  if (dollars >= 1e6) return Format("$%.2fM", dollars / 1e6);
+  if (dollars >= 1e4) return Format("$%.1fk", dollars / 1e3);
+  return Format("$%.2f", dollars);
+}
+
+long long LL(int64_t v) { return static_cast<long long>(v); }
+
+}  // namespace
+
+std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
+  const Fleet& fleet = scenario.fleet;
+  std::string out;
+  out += Format("Arbiter run: %s  (policy %s, seed %llu)\n", s.scenario.c_str(), s.policy.c_str(),
+                static_cast<unsigned long long>(s.seed));
+  out += Format("  jobs %lld: %lld finished, %lld running, %lld pending, %lld rejected   "
+                "events %lld\n",
+                LL(s.jobs), LL(s.finished), LL(s.running), LL(s.pending), LL(s.rejected),
+                LL(s.events));
+  out += Format("  %-16s %12s %12s %12s\n", "", "mean", "median", "p99");
+  const auto row = [&out](const char* name, const DurationStats& d) {
+    out += Format("  %-16s %12s %12s %12s\n", name, HumanDuration(d.mean).c_str(),
+                  HumanDuration(static_cast<double>(d.median)).c_str(),
+                  HumanDuration(static_cast<double>(d.p99)).c_str());
+  };
+  row("completion time", s.jct);
+  row("queueing delay", s.queueing_delay);
+  out += Format("  makespan %s   total cost %s   accelerator-hours %.0f\n",
+                HumanDuration(static_cast<double>(s.makespan)).c_str(), Money(s.total_cost).c_str(),
+                static_cast<double>(s.accelerator_seconds) / 3600.0);
+  out += Format("\n  %-20s %12s %12s %14s\n", "provider", "utilisation", "acc-hours",
+                "ext. revenue");
+  for (const ProviderUsage& p : s.providers) {
+    out += Format("  %-20s %11.1f%% %12.0f %14s\n", fleet.provider(p.provider).name.c_str(),
+                  100.0 * p.utilisation, static_cast<double>(p.busy_accelerator_seconds) / 3600.0,
+                  Money(p.revenue).c_str());
+  }
+  out += Format("\n  %-20s %7s %9s %12s %10s  %s\n", "tenant", "jobs", "finished", "mean JCT",
+                "cost", "cost by provider");
+  for (const TenantSpend& t : s.tenants) {
+    std::string split;
+    for (size_t p = 0; p < t.cost_by_provider.size(); ++p) {
+      if (t.cost_by_provider[p] == 0) continue;
+      StrAppend(&split, split.empty() ? "" : ", ", fleet.providers[p].name, " ",
+                Money(t.cost_by_provider[p]));
+    }
+    out += Format("  %-20s %7lld %9lld %12s %10s  %s\n", fleet.tenant(t.tenant).name.c_str(),
+                  LL(t.jobs), LL(t.finished), HumanDuration(t.jct.mean).c_str(),
+                  Money(t.cost).c_str(), split.c_str());
+  }
+  return out;
+}
+
+}  // namespace arbiter

@@ -1,0 +1,70 @@
+#include "model/strings.h"
+#include "sched/eligibility.h"
+
+#include <algorithm>
+
+
+namespace arbiter {
+
+bool CanEverRun(const Job& job, PoolId pool_id, const ClusterView& view) {
+  const Pool& pool = view.fleet().pool(pool_id);
+  if (!job.RateOn(pool.type)) return false;
+  if (job.accelerators > pool.max_gang) return false;
+  if (job.AcceleratorsPerNode() > pool.accelerators_per_node) return false;
+  return view.PriceFor(job.tenant, pool_id).has_value();
+}
+
+PoolList EligiblePools(const Job& job, const ClusterView& view) {
+  PoolList pools;
+  for (const Throughput& t : job.throughputs) {
+    for (PoolId id : view.fleet().PoolsOfType(t.type)) {
+      if (CanEverRun(job, id, view)) pools.push_back(id);
+    }
+  }
+  if (job.throughputs.size() > 1) std::sort(pools.begin(), pools.end());
+  return pools;
+}
+
+std::string WhyNoPool(const Job& job, const ClusterView& view) {
+  const Fleet& fleet = view.fleet();
+  std::string types;
+  for (const Throughput& t : job.throughputs) {
+    StrAppend(&types, types.empty() ? "" : "|", fleet.accelerator_types[t.type.index()].name);
+  }
+  bool any_type = false;
+  bool any_access = false;
+  int32_t largest_gang = 0;
+  const Pool* largest = nullptr;
+  int32_t largest_node = 0;
+  for (size_t i = 0; i < fleet.pools.size(); ++i) {
+    const Pool& pool = fleet.pools[i];
+    if (!job.RateOn(pool.type)) continue;
+    any_type = true;
+    if (!view.PriceFor(job.tenant, PoolId::FromIndex(i))) continue;
+    any_access = true;
+    if (pool.max_gang > largest_gang) {
+      largest_gang = pool.max_gang;
+      largest = &pool;
+    }
+    largest_node = std::max(largest_node, pool.accelerators_per_node);
+  }
+  if (!any_type) return StrCat("no pool has an accelerator type the job accepts (", types, ")");
+  if (!any_access) {
+    return StrCat("tenant ", fleet.tenant(job.tenant).name,
+                        " has no contract with any provider that has ", types);
+  }
+  if (job.accelerators > largest_gang) {
+    return StrCat("no pool with ", job.accelerators, " ", types,
+                        " in one interconnect domain; largest is ", largest_gang, " in ",
+                        largest->name);
+  }
+  return StrCat("no pool of ", types, " has ", job.AcceleratorsPerNode(),
+                      " accelerators on one node; largest node has ", largest_node);
+}
+
+Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view) {
+  const Job& job = view.job(id);
+  return RuntimeFor(view.RemainingWork(id), *job.RateOn(view.fleet().pool(pool).type));
+}
+
+}  // namespace arbiter

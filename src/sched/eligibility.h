@@ -1,0 +1,31 @@
+// Which pools can ever run a job, and why none can: the one rule every policy and the core share.
+#ifndef ARBITER_SCHED_ELIGIBILITY_H_
+#define ARBITER_SCHED_ELIGIBILITY_H_
+
+#include <string>
+
+#include "absl/container/inlined_vector.h"
+#include "sched/view.h"
+
+namespace arbiter {
+
+using PoolList = absl::InlinedVector<PoolId, 8>;
+
+// A pool can run a job when the job accepts its accelerator type, the job's tenant has access to
+// it, the gang fits in one interconnect domain (accelerators <= max_gang) and one node holds the
+// job's per-node share. Capacity is not part of this: it changes over time.
+bool CanEverRun(const Job& job, PoolId pool, const ClusterView& view);
+
+// All pools that can ever run the job, in pool order.
+PoolList EligiblePools(const Job& job, const ClusterView& view);
+
+// A sentence that says why no pool can run the job, e.g.
+// "no pool with 2048 H100 in one interconnect domain; largest is 1024 in primary/us-east/H100".
+std::string WhyNoPool(const Job& job, const ClusterView& view);
+
+// Seconds the job needs on `pool` from its remaining work (requires CanEverRun).
+Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view);
+
+}  // namespace arbiter
+
+#endif  // ARBITER_SCHED_ELIGIBILITY_H_

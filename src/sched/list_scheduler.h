@@ -1,0 +1,85 @@
+// The mechanism behind the list-scheduling policies (FIFO, shortest-job-first, cost-greedy).
+//
+// Every pending job waits in one bucket per (eligible pool, gang size), each a min-heap by the
+// policy's key. When a pool gains free capacity f, the best-keyed job among that pool's buckets
+// with gang size <= f is started (on the pool the policy chooses among those where it fits now),
+// and again until nothing fits. A newly pending job starts at once if it fits anywhere.
+//
+// This keeps an invariant after every pass: no pending job fits on any pool now. Hence an event
+// can only unblock jobs that wait on the pools it freed, and a pass costs O(gang sizes x log n)
+// per start instead of a scan of the queue. Jobs that do not fit never block those behind them
+// (no head-of-line blocking), so wide gangs can wait long under a stream of small jobs; the
+// reservation and backfill policies address that.
+#ifndef ARBITER_SCHED_LIST_SCHEDULER_H_
+#define ARBITER_SCHED_LIST_SCHEDULER_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sched/eligibility.h"
+#include "sched/policy.h"
+
+namespace arbiter {
+
+class ListScheduler : public Policy {
+ public:
+  void OnPending(JobId job, const ClusterView& view) override;
+  void OnRemoved(JobId job) override;
+  void Schedule(const ClusterView& view, std::span<const PoolId> grown, Placer& placer) override;
+
+  // Pending jobs known to this policy (for tests and reports).
+  int64_t pending_count() const { return pending_count_; }
+
+ protected:
+  // Lower keys start first; ties go to the lower job id.
+  struct Key {
+    int64_t primary = 0;
+    int64_t secondary = 0;
+  };
+  // The job's key on `pool` (called when the job becomes pending, once per eligible pool).
+  virtual Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const = 0;
+  // Where to start the job, among `fits` (non-empty: the pools where it fits now).
+  virtual PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
+                            const ClusterView& view) const = 0;
+
+  // Choosers shared by the built-in policies.
+  // Shortest runtime, then lowest price, then lowest pool id.
+  static PoolId FastestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view);
+  // Lowest cost of the whole run (price x accelerators x runtime), then shortest runtime, then
+  // lowest pool id.
+  static PoolId CheapestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view);
+
+ private:
+  struct Entry {
+    Key key;
+    JobId job;
+    uint32_t generation = 0;
+  };
+  struct Bucket {
+    int32_t gang = 0;  // accelerators of every job in this bucket
+    int64_t live = 0;  // entries whose job is still pending
+    std::vector<Entry> heap;
+  };
+  struct Slot {
+    uint32_t generation = 0;
+    bool pending = false;
+  };
+
+  static bool After(const Entry& a, const Entry& b);  // heap order: a starts after b
+  Bucket& BucketFor(PoolId pool, int32_t gang);
+  bool Live(const Entry& e) const;
+  void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
+  void Forget(JobId job, const ClusterView& view);
+  // Pools where the job can ever run and fits now.
+  PoolList FitsNow(JobId job, const ClusterView& view) const;
+
+  std::vector<std::vector<Bucket>> buckets_;  // per pool, ascending gang size
+  std::vector<Slot> slots_;                   // per job
+  std::vector<JobId> fresh_;                  // made pending since the last pass
+  int64_t pending_count_ = 0;
+};
+
+}  // namespace arbiter
+
+#endif  // ARBITER_SCHED_LIST_SCHEDULER_H_

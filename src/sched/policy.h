@@ -1,0 +1,38 @@
+// The scheduling-policy extension point.
+//
+// A policy owns the order of pending work and the choice of pool. The core tells it which jobs
+// became pending and which pools gained free capacity; in Schedule it starts what it wants to start
+// now through the Placer. A policy sees only a ClusterView (no I/O, no clock, no global state), so
+// the same events give the same placements. Policies are registered by name (registry.h).
+#ifndef ARBITER_SCHED_POLICY_H_
+#define ARBITER_SCHED_POLICY_H_
+
+#include <span>
+#include <string_view>
+
+#include "sched/view.h"
+
+namespace arbiter {
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::string_view name() const = 0;
+
+  // `job` has become pending: just submitted, or back in the queue after a failed start. The core
+  // calls this only for jobs that CanEverRun on at least one pool.
+  virtual void OnPending(JobId job, const ClusterView& view) = 0;
+
+  // `job` left the queue for a reason other than this policy placing it (it was cancelled).
+  virtual void OnRemoved(JobId job) = 0;
+
+  // Starts the jobs that should start now. `grown` lists the pools whose free capacity grew since
+  // the last call (a job ended, capacity was added); jobs made pending since the last call are
+  // also candidates. Called after every event.
+  virtual void Schedule(const ClusterView& view, std::span<const PoolId> grown,
+                        Placer& placer) = 0;
+};
+
+}  // namespace arbiter
+
+#endif  // ARBITER_SCHED_POLICY_H_

@@ -1,0 +1,48 @@
+#include "model/strings.h"
+#include "sched/registry.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "sched/cost_greedy.h"
+#include "sched/fifo.h"
+#include "sched/sjf.h"
+
+namespace arbiter {
+namespace {
+
+struct Entry {
+  const char* name;
+  const char* summary;
+  std::unique_ptr<Policy> (*make)(const PolicyOptions&);
+};
+
+// One line per policy. Kept sorted by name.
+constexpr Entry kPolicies[] = {
+    {"cost-greedy", "each job in turn takes the cheapest pool that can start it now",
+     &MakeCostGreedyPolicy},
+    {"fifo", "priority, then arrival order; fastest pool with room; no head-of-line blocking",
+     &MakeFifoPolicy},
+    {"sjf", "shortest runtime first on each pool; fastest pool with room", &MakeSjfPolicy},
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Policy>> MakePolicy(std::string_view name,
+                                                   const PolicyOptions& options) {
+  for (const Entry& e : kPolicies) {
+    if (name == e.name) return e.make(options);
+  }
+  std::vector<std::string> names;
+  for (const Entry& e : kPolicies) names.emplace_back(e.name);
+  return absl::NotFoundError(
+      StrCat("unknown policy '", name, "'; known policies: ", StrJoin(names, ", ")));
+}
+
+std::vector<PolicyInfo> ListPolicies() {
+  std::vector<PolicyInfo> out;
+  for (const Entry& e : kPolicies) out.push_back({e.name, e.summary});
+  return out;
+}
+
+}  // namespace arbiter

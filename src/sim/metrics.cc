@@ -1,0 +1,119 @@
+#include "sim/metrics.h"
+
+#include <algorithm>
+
+namespace arbiter {
+
+DurationStats StatsOf(std::vector<Duration>& values) {
+  DurationStats stats;
+  stats.count = static_cast<int64_t>(values.size());
+  if (values.empty()) return stats;
+  std::sort(values.begin(), values.end());
+  __int128 sum = 0;
+  for (Duration v : values) sum += v;
+  stats.mean = static_cast<double>(sum) / static_cast<double>(values.size());
+  const auto rank = [&values](int64_t percent) {
+    const int64_t n = static_cast<int64_t>(values.size());
+    const int64_t r = (percent * n + 99) / 100;  // ceil(p/100 x n), >= 1
+    return values[static_cast<size_t>(std::max<int64_t>(r, 1) - 1)];
+  };
+  stats.median = rank(50);
+  stats.p99 = rank(99);
+  stats.max = values.back();
+  return stats;
+}
+
+namespace {
+double Ratio(int64_t num, int64_t den) {
+  return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den);
+}
+}  // namespace
+
+RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunInfo& info) {
+  const Fleet& fleet = scenario.fleet;
+  RunSummary s;
+  s.scenario = scenario.name;
+  s.policy = info.policy;
+  s.seed = info.seed;
+  s.end = info.end;
+  s.events = info.events;
+  s.jobs = broker.jobs_submitted();
+
+  std::vector<Duration> jct;
+  std::vector<Duration> wait;
+  std::vector<std::vector<Duration>> tenant_jct(fleet.tenants.size());
+  s.tenants.resize(fleet.tenants.size());
+  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
+    s.tenants[t].tenant = TenantId::FromIndex(t);
+    s.tenants[t].cost_by_provider.assign(fleet.providers.size(), 0);
+  }
+  s.first_submit = s.jobs > 0 ? broker.spec(JobId(0)).submit : 0;
+  for (int64_t i = 0; i < s.jobs; ++i) {
+    const JobId id = JobId::FromIndex(i);
+    const Job& job = broker.spec(id);
+    const JobOutcome& o = broker.outcome(id);
+    TenantSpend& tenant = s.tenants[job.tenant.index()];
+    ++tenant.jobs;
+    s.first_submit = std::min(s.first_submit, job.submit);
+    switch (o.state) {
+      case JobState::kFinished:
+        ++s.finished;
+        ++tenant.finished;
+        jct.push_back(o.end - job.submit);
+        tenant_jct[job.tenant.index()].push_back(o.end - job.submit);
+        s.last_finish = std::max(s.last_finish, o.end);
+        break;
+      case JobState::kRunning:
+        ++s.running;
+        break;
+      case JobState::kPending:
+        ++s.pending;
+        break;
+      case JobState::kRejected:
+        ++s.rejected;
+        break;
+    }
+    if (o.first_start != kNever) wait.push_back(o.first_start - job.submit);
+  }
+  s.jct = StatsOf(jct);
+  s.queueing_delay = StatsOf(wait);
+  for (size_t t = 0; t < fleet.tenants.size(); ++t) s.tenants[t].jct = StatsOf(tenant_jct[t]);
+  s.makespan = s.finished > 0 ? s.last_finish - s.first_submit : 0;
+
+  s.pools.resize(fleet.pools.size());
+  s.providers.resize(fleet.providers.size());
+  for (size_t p = 0; p < fleet.pools.size(); ++p) {
+    const auto id = PoolId::FromIndex(p);
+    s.pools[p].pool = id;
+    s.pools[p].capacity_accelerator_seconds = broker.CapacityIntegral(id, info.end);
+  }
+  for (size_t p = 0; p < fleet.providers.size(); ++p) {
+    s.providers[p].provider = ProviderId::FromIndex(p);
+  }
+  for (const Charge& c : broker.ledger().charges()) {
+    const int64_t accel_seconds = static_cast<int64_t>(c.accelerators) * (c.end - c.start);
+    PoolUsage& pool = s.pools[c.pool.index()];
+    pool.busy_accelerator_seconds += accel_seconds;
+    pool.revenue += c.amount;
+    TenantSpend& tenant = s.tenants[c.tenant.index()];
+    tenant.cost += c.amount;
+    tenant.accelerator_seconds += accel_seconds;
+    tenant.cost_by_provider[c.provider.index()] += c.amount;
+    if (c.kind != ChargeKind::kInternal) s.providers[c.provider.index()].revenue += c.amount;
+    s.total_cost += c.amount;
+    s.accelerator_seconds += accel_seconds;
+  }
+  for (PoolUsage& pool : s.pools) {
+    pool.utilisation = Ratio(pool.busy_accelerator_seconds, pool.capacity_accelerator_seconds);
+    ProviderUsage& provider = s.providers[fleet.pool(pool.pool).provider.index()];
+    provider.capacity_accelerator_seconds += pool.capacity_accelerator_seconds;
+    provider.busy_accelerator_seconds += pool.busy_accelerator_seconds;
+  }
+  for (ProviderUsage& provider : s.providers) {
+    provider.utilisation =
+        Ratio(provider.busy_accelerator_seconds, provider.capacity_accelerator_seconds);
+  }
+  return s;
+}
+
+}  // namespace arbiter

@@ -1,0 +1,84 @@
+// The discrete-event simulator: drives the broker core with a virtual clock.
+//
+// It owns the simulated pools (the truth of how much capacity exists), delivers the scenario's
+// arrivals and capacity changes, carries out the core's commands (a start becomes a finish event
+// at start + runtime) and reports what happened back as events. Order of simultaneous events:
+// see event_queue.h. Everything is deterministic: the same scenario, policy and seed give the
+// same run, event for event.
+#ifndef ARBITER_SIM_SIMULATOR_H_
+#define ARBITER_SIM_SIMULATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/broker.h"
+#include "model/scenario.h"
+#include "model/summary.h"
+#include "sim/event_queue.h"
+
+namespace arbiter {
+
+struct SimProgress {
+  Time now = 0;
+  int64_t events = 0;
+  int64_t submitted = 0;
+  int64_t finished = 0;
+  int64_t total_jobs = 0;
+};
+
+struct SimOptions {
+  std::string policy = "fifo";
+  uint64_t seed = 0;
+  Time horizon = kNever;  // stop here (overrides the scenario's horizon when earlier)
+  // Called every `progress_every` events and once at the end; may be empty.
+  std::function<void(const SimProgress&)> progress;
+  int64_t progress_every = 1 << 16;
+};
+
+class Simulator {
+ public:
+  // Builds the simulator; fails if the policy is unknown or the scenario invalid. `scenario` must
+  // outlive the simulator.
+  static absl::StatusOr<std::unique_ptr<Simulator>> Create(const Scenario& scenario,
+                                                           SimOptions options);
+
+  // Runs to the end: until no event is left, or the horizon. Then closes billing, so every use is
+  // in the ledger. Fails only on a core protocol error (a bug).
+  absl::Status Run();
+
+  const Broker& broker() const { return *broker_; }
+  const Scenario& scenario() const { return scenario_; }
+  const SimOptions& options() const { return options_; }
+  Time end_time() const { return now_; }
+  int64_t events() const { return events_; }
+
+ private:
+  Simulator(const Scenario& scenario, SimOptions options, std::unique_ptr<Policy> policy);
+  absl::Status Deliver(Event event);
+  void Apply(const Command& command);
+
+  struct PoolTruth {
+    int64_t capacity = 0;
+    int64_t used = 0;
+  };
+
+  const Scenario& scenario_;
+  SimOptions options_;
+  std::unique_ptr<Broker> broker_;
+  EventQueue queue_;
+  std::vector<PoolTruth> pools_;
+  std::vector<int32_t> run_generation_;  // per job: bumped at each start; stale finishes ignored
+  std::vector<PoolId> run_pool_;         // per job: the pool of its current run
+  std::vector<Command> commands_;
+  Time now_ = 0;
+  int64_t events_ = 0;
+  int64_t finished_ = 0;
+  size_t next_arrival_ = 0;
+};
+
+}  // namespace arbiter
+
+#endif  // ARBITER_SIM_SIMULATOR_H_
