@@ -1,8 +1,8 @@
-#include "model/strings.h"
 #include "cli/commands.h"
 
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
+#include "model/strings.h"
 #include "report/progress.h"
 #include "report/table.h"
 #include "sched/registry.h"
@@ -28,19 +28,21 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
-      return Fail(err, absl::InvalidArgumentError(StrCat(
-                           "--horizon: ", horizon.status().message(),
-                           "; expected seconds or a number with s, m, h, d or w")),
-                  2);
+      return Fail(
+          err,
+          absl::InvalidArgumentError(StrCat("--horizon: ", horizon.status().message(),
+                                            "; expected seconds or a number with s, m, h, d or w")),
+          2);
     }
     options.horizon = *horizon;
   }
   ProgressBar bar(err);
   if (bar.active()) {
     options.progress = [&bar](const SimProgress& p) {
-      bar.Update(p.finished, p.total_jobs,
-                 Format("%lld/%lld jobs done, day %.1f", static_cast<long long>(p.finished), static_cast<long long>(p.total_jobs),
-                                 static_cast<double>(p.now) / 86400.0));
+      bar.Update(
+          p.finished, p.total_jobs,
+          Format("%lld/%lld jobs done, day %.1f", static_cast<long long>(p.finished),
+                 static_cast<long long>(p.total_jobs), static_cast<double>(p.now) / 86400.0));
     };
   }
   absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(*scenario, options);
@@ -62,8 +64,8 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   return 0;
 }
 
-int RunValidate(const std::string& path, const std::vector<std::string>& overrides,
-                std::FILE* out, std::FILE* err) {
+int RunValidate(const std::string& path, const std::vector<std::string>& overrides, std::FILE* out,
+                std::FILE* err) {
   absl::StatusOr<Scenario> scenario = LoadScenario(path, {overrides});
   if (!scenario.ok()) return Fail(err, scenario.status(), 2);
   const Fleet& fleet = scenario->fleet;

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
   simulate->add_option("--policy", sim.policy, "Scheduling policy (see `arbiter policies`)");
   simulate->add_option("--out", sim.out, "Output directory (default: out/<scenario name>)");
   simulate->add_option("--seed", sim.seed, "Random seed (default 0)");
-  simulate->add_option("--set", sim.overrides,
-                       "Override a scenario field: KEY=VALUE, e.g. workloads[0].limit=100")
+  simulate
+      ->add_option("--set", sim.overrides,
+                   "Override a scenario field: KEY=VALUE, e.g. workloads[0].limit=100")
       ->take_all();
   simulate->add_option("--horizon", sim.horizon, "Stop the simulation at this time, e.g. 30d");
   simulate->add_flag("--quiet", sim.quiet, "Do not print the summary table");

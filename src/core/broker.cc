@@ -1,14 +1,14 @@
-#include "model/strings.h"
 #include "core/broker.h"
 
 #include <utility>
 
+#include "model/strings.h"
 #include "sched/eligibility.h"
 
 namespace arbiter {
 
 Micros Discounted(Micros price, Ppm discount) {
-  const __int128 scaled = static_cast<__int128>(price) * (kPpmOne - discount);
+  const Int128 scaled = static_cast<Int128>(price) * (kPpmOne - discount);
   return static_cast<Micros>((scaled + kPpmOne / 2) / kPpmOne);
 }
 
@@ -83,8 +83,8 @@ absl::Status Broker::Check(Time now, const Event& event) const {
   const auto known = [this](JobId job) { return job.valid() && job.index() < specs_.size(); };
   if (const auto* e = std::get_if<JobSubmitted>(&event)) {
     if (e->job.value() != static_cast<int64_t>(specs_.size())) {
-      return absl::InvalidArgumentError(StrCat("job ids must be dense: expected ",
-                                                     specs_.size(), ", got ", e->job.value()));
+      return absl::InvalidArgumentError(
+          StrCat("job ids must be dense: expected ", specs_.size(), ", got ", e->job.value()));
     }
   } else if (const auto* e = std::get_if<JobFinished>(&event)) {
     if (!known(e->job) || outcomes_[e->job.index()].state != JobState::kRunning) {
@@ -93,8 +93,8 @@ absl::Status Broker::Check(Time now, const Event& event) const {
     }
   } else if (const auto* e = std::get_if<JobStartFailed>(&event)) {
     if (!known(e->job) || outcomes_[e->job.index()].state != JobState::kRunning) {
-      return absl::FailedPreconditionError(StrCat(
-          "failed start reported for job ", e->job.value(), ", which is not starting"));
+      return absl::FailedPreconditionError(
+          StrCat("failed start reported for job ", e->job.value(), ", which is not starting"));
     }
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
     if (!e->pool.valid() || e->pool.index() >= pools_.size() || e->nodes < 0) {

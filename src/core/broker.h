@@ -123,10 +123,10 @@ class Broker final : private ClusterView, private Placer {
   std::vector<Job> specs_;
   std::vector<JobOutcome> outcomes_;
   std::vector<Running> running_;
-  std::vector<JobId> running_jobs_;  // unordered; jobs in state kRunning
+  std::vector<JobId> running_jobs_;    // unordered; jobs in state kRunning
   std::vector<int32_t> running_slot_;  // per job: index in running_jobs_, or -1
   Ledger ledger_;
-  std::vector<PoolId> grown_;      // pools whose free capacity grew during this event
+  std::vector<PoolId> grown_;            // pools whose free capacity grew during this event
   std::vector<Command>* out_ = nullptr;  // the current Handle call's output
 };
 

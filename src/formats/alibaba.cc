@@ -1,10 +1,10 @@
-#include "model/strings.h"
 #include "formats/alibaba.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "formats/csv.h"
+#include "model/strings.h"
 
 namespace arbiter {
 
@@ -17,10 +17,11 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
   absl::StatusOr<bool> got = reader.Next(f);
   if (!got.ok()) return got.status();
   if (!*got) return ParseError({file, 0, {}}, "the file is empty", "a header line");
-  absl::StatusOr<CsvHeader> header = CsvHeader::Make(
-      f, {"name", "num_gpu", "gpu_milli", "gpu_spec", "creation_time", "deletion_time",
-          "scheduled_time"},
-      file);
+  absl::StatusOr<CsvHeader> header =
+      CsvHeader::Make(f,
+                      {"name", "num_gpu", "gpu_milli", "gpu_spec", "creation_time", "deletion_time",
+                       "scheduled_time"},
+                      file, reader.line());
   if (!header.ok()) return header.status();
   const int c_name = header->Find("name");
   const int c_gpu = header->Find("num_gpu");
@@ -50,11 +51,9 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
     if (!gpus.ok()) return gpus.status();
     absl::StatusOr<int64_t> milli = ParseIntField(f[c_milli], {file, line, "gpu_milli"}, 0, 1000);
     if (!milli.ok()) return milli.status();
-    absl::StatusOr<int64_t> created =
-        ParseIntField(f[c_create], {file, line, "creation_time"}, 0);
+    absl::StatusOr<int64_t> created = ParseIntField(f[c_create], {file, line, "creation_time"}, 0);
     if (!created.ok()) return created.status();
-    absl::StatusOr<int64_t> deleted =
-        ParseIntField(f[c_delete], {file, line, "deletion_time"}, 0);
+    absl::StatusOr<int64_t> deleted = ParseIntField(f[c_delete], {file, line, "deletion_time"}, 0);
     if (!deleted.ok()) return deleted.status();
     if (*gpus == 0) {
       ++no_gpu;
@@ -95,7 +94,8 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
     std::vector<std::string_view> allowed;
     if (!f[c_spec].empty()) allowed = Split(f[c_spec], '|');
     for (const TypeMapping& m : options.types) {
-      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), m.trace_type) == allowed.end()) {
+      if (!allowed.empty() &&
+          std::find(allowed.begin(), allowed.end(), m.trace_type) == allowed.end()) {
         continue;
       }
       bool seen = false;
@@ -131,7 +131,8 @@ absl::StatusOr<std::vector<AlibabaNodeGroup>> AlibabaNodeGroups(std::string_view
   absl::StatusOr<bool> got = reader.Next(f);
   if (!got.ok()) return got.status();
   if (!*got) return ParseError({file, 0, {}}, "the file is empty", "a header line");
-  absl::StatusOr<CsvHeader> header = CsvHeader::Make(f, {"sn", "gpu", "model"}, file);
+  absl::StatusOr<CsvHeader> header =
+      CsvHeader::Make(f, {"sn", "gpu", "model"}, file, reader.line());
   if (!header.ok()) return header.status();
   const int c_gpu = header->Find("gpu");
   const int c_model = header->Find("model");

@@ -1,6 +1,6 @@
-#include "model/strings.h"
 #include "formats/csv.h"
 
+#include "model/strings.h"
 
 namespace arbiter {
 
@@ -60,12 +60,12 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
 
 absl::StatusOr<CsvHeader> CsvHeader::Make(const std::vector<std::string>& header,
                                           const std::vector<std::string_view>& required,
-                                          std::string_view file) {
+                                          std::string_view file, int64_t line) {
   CsvHeader h;
   h.names_ = header;
   for (std::string_view name : required) {
     if (h.Find(name) < 0) {
-      return ParseError({file, 1, {}}, StrCat("the header has no column '", name, "'"),
+      return ParseError({file, line, {}}, StrCat("the header has no column '", name, "'"),
                         StrCat("columns ", StrJoin(required, ",")));
     }
   }

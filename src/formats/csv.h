@@ -33,12 +33,13 @@ class CsvReader {
   int64_t record_line_ = 0;
 };
 
-// Maps header names to column indexes; checks that required columns are present.
+// Maps header names to column indexes; checks that required columns are present. `line` is
+// where the header is in `file` (comment or blank lines may come before it).
 class CsvHeader {
  public:
   static absl::StatusOr<CsvHeader> Make(const std::vector<std::string>& header,
                                         const std::vector<std::string_view>& required,
-                                        std::string_view file);
+                                        std::string_view file, int64_t line = 1);
   // Index of `name`, or -1 if the header does not have it.
   int Find(std::string_view name) const;
   size_t size() const { return names_.size(); }

@@ -1,9 +1,9 @@
-#include "model/strings.h"
 #include "formats/gavel.h"
 
 #include <cmath>
 
 #include "formats/parse.h"
+#include "model/strings.h"
 #include "nlohmann/json.hpp"
 
 namespace arbiter {
@@ -141,7 +141,8 @@ absl::StatusOr<std::vector<GavelRow>> ParseGavelTrace(std::string_view file,
     GavelRow row;
     row.line = line_no;
     row.job_type = std::string(f[0]);
-    if (row.job_type.empty()) return ParseError({file, line_no, "job_type"}, "empty", "a model name");
+    if (row.job_type.empty())
+      return ParseError({file, line_no, "job_type"}, "empty", "a model name");
     const bool ten = form == 10;
     const std::string_view steps = ten ? f[5] : f[4];
     const std::string_view sf = f[6];  // the same column in both forms
@@ -179,7 +180,7 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
     if (!throughputs.HasGpu(m.trace_type)) {
       return absl::InvalidArgumentError(
           StrCat(options.source, ": the throughput file has no GPU type '", m.trace_type,
-                       "'; it has k80, p100, v100 (and *_unconsolidated variants)"));
+                 "'; it has k80, p100, v100 (and *_unconsolidated variants)"));
     }
   }
   report.source = options.source;
@@ -231,15 +232,15 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
   }
   report.skipped = unmeasured + late;
   if (extrapolated_jobs > 0) {
-    report.notes.push_back(StrCat(
-        options.source, ": ", extrapolated_jobs,
-        " jobs ask for a (model, GPU count) the throughput file does not measure; their "
-        "throughputs were extrapolated from the largest measured GPU count"));
+    report.notes.push_back(
+        StrCat(options.source, ": ", extrapolated_jobs,
+               " jobs ask for a (model, GPU count) the throughput file does not measure; their "
+               "throughputs were extrapolated from the largest measured GPU count"));
   }
   if (unmeasured > 0) {
     report.notes.push_back(StrCat(options.source, ": ", unmeasured,
-                                        " jobs skipped: their model is measured on none of the "
-                                        "mapped GPU types"));
+                                  " jobs skipped: their model is measured on none of the "
+                                  "mapped GPU types"));
   }
   if (late > 0) {
     report.notes.push_back(

@@ -1,10 +1,10 @@
-#include "model/strings.h"
 #include "formats/job_csv.h"
 
 #include <cmath>
 
 #include "absl/container/flat_hash_set.h"
 #include "formats/csv.h"
+#include "model/strings.h"
 
 namespace arbiter {
 namespace {
@@ -79,7 +79,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
   for (std::string& name : f) name = std::string(StripWhitespace(name));
   std::vector<std::string_view> required = {"name", "submit", "accelerators", "duration", "types"};
   if (!options.tenant.valid()) required.push_back("tenant");
-  absl::StatusOr<CsvHeader> header = CsvHeader::Make(f, required, file);
+  absl::StatusOr<CsvHeader> header = CsvHeader::Make(f, required, file, reader.line());
   if (!header.ok()) return header.status();
   const int c_name = header->Find("name");
   const int c_tenant = header->Find("tenant");
@@ -119,8 +119,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     if (!cell(c_tenant).empty()) {
       std::optional<TenantId> tenant = fleet.FindTenant(cell(c_tenant));
       if (!tenant) {
-        return ParseError({file, line, "tenant"},
-                          StrCat("unknown tenant '", cell(c_tenant), "'"),
+        return ParseError({file, line, "tenant"}, StrCat("unknown tenant '", cell(c_tenant), "'"),
                           "a tenant of the scenario");
       }
       job.tenant = *tenant;
@@ -133,8 +132,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     if (!submit.ok()) return submit.status();
     if (*submit < previous_submit) {
       return ParseError({file, line, "submit"},
-                        StrCat(*submit, " is earlier than the line before (",
-                                     previous_submit, ")"),
+                        StrCat(*submit, " is earlier than the line before (", previous_submit, ")"),
                         "rows ordered by submit time");
     }
     previous_submit = *submit;
@@ -174,13 +172,15 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     }
     job.checkpoint_interval = options.checkpoint_interval;
     if (!cell(c_ckpt).empty()) {
-      absl::StatusOr<int64_t> c = ParseIntField(cell(c_ckpt), {file, line, "checkpoint_interval"}, 0);
+      absl::StatusOr<int64_t> c =
+          ParseIntField(cell(c_ckpt), {file, line, "checkpoint_interval"}, 0);
       if (!c.ok()) return c.status();
       job.checkpoint_interval = *c;
     }
     job.checkpoint_bytes = options.checkpoint_bytes;
     if (!cell(c_ckpt_bytes).empty()) {
-      absl::StatusOr<int64_t> b = ParseIntField(cell(c_ckpt_bytes), {file, line, "checkpoint_bytes"}, 0);
+      absl::StatusOr<int64_t> b =
+          ParseIntField(cell(c_ckpt_bytes), {file, line, "checkpoint_bytes"}, 0);
       if (!b.ok()) return b.status();
       job.checkpoint_bytes = *b;
     }

@@ -34,8 +34,7 @@ namespace arbiter {
 // (if valid) is used where the file has no tenant column. options.types, if given, renames the
 // file's type names (trace_type -> type) and scales their speeds.
 absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& fleet,
-                     const WorkloadOptions& options, std::vector<Job>& out,
-                     WorkloadReport& report);
+                     const WorkloadOptions& options, std::vector<Job>& out, WorkloadReport& report);
 
 }  // namespace arbiter
 

@@ -1,4 +1,3 @@
-#include "model/strings.h"
 #include "formats/parse.h"
 
 #include <cerrno>
@@ -9,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/strings.h"
 
 namespace arbiter {
 
@@ -42,11 +42,9 @@ std::optional<double> ParseDouble(std::string_view text) {
 absl::StatusOr<int64_t> ParseIntField(std::string_view text, const SourcePos& pos, int64_t min,
                                       int64_t max) {
   std::optional<int64_t> v = ParseInt(text);
-  const std::string range =
-      min == INT64_MIN ? "an integer"
-      : max == INT64_MAX
-          ? StrCat("an integer >= ", min)
-          : StrCat("an integer in [", min, ", ", max, "]");
+  const std::string range = min == INT64_MIN   ? "an integer"
+                            : max == INT64_MAX ? StrCat("an integer >= ", min)
+                                               : StrCat("an integer in [", min, ", ", max, "]");
   if (!v) return ParseError(pos, StrCat("'", text, "' is not an integer"), range);
   if (*v < min || *v > max) return ParseError(pos, StrCat(*v, " is out of range"), range);
   return *v;
@@ -66,8 +64,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (!in) {
     const int err = errno;
     if (err == ENOENT) return absl::NotFoundError(StrCat(path, ": no such file"));
-    return absl::PermissionDeniedError(
-        StrCat(path, ": cannot be opened: ", std::strerror(err)));
+    return absl::PermissionDeniedError(StrCat(path, ": cannot be opened: ", std::strerror(err)));
   }
   if (std::filesystem::is_directory(path)) {
     return absl::InvalidArgumentError(StrCat(path, ": is a directory, expected a file"));

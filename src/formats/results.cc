@@ -1,4 +1,3 @@
-#include "model/strings.h"
 #include "formats/results.h"
 
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/strings.h"
 #include "nlohmann/json.hpp"
 
 namespace arbiter {
@@ -65,22 +65,22 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Job& job = jobs[i];
     const JobOutcome& o = outcomes[i];
-    StrAppend(&out, i, ",", CsvField(job.name), ",", CsvField(fleet.tenant(job.tenant).name),
-                    ",", job.submit, ",");
+    StrAppend(&out, i, ",", CsvField(job.name), ",", CsvField(fleet.tenant(job.tenant).name), ",",
+              job.submit, ",");
     if (o.first_start != kNever) StrAppend(&out, o.first_start);
     out += ',';
     if (o.end != kNever) StrAppend(&out, o.end);
     out += ',';
     if (o.pool.valid()) {
       const Pool& pool = fleet.pool(o.pool);
-      StrAppend(&out, CsvField(fleet.provider(pool.provider).name), ",", CsvField(pool.name),
-                      ",", CsvField(fleet.accelerator_types[pool.type.index()].name));
+      StrAppend(&out, CsvField(fleet.provider(pool.provider).name), ",", CsvField(pool.name), ",",
+                CsvField(fleet.accelerator_types[pool.type.index()].name));
     } else {
       out += ",,";
     }
     StrAppend(&out, ",", job.accelerators, ",", Dollars(o.cost), ",",
-                    Fixed(static_cast<double>(o.accelerator_seconds) / 3600.0, 4), ",",
-                    JobStateName(o.state), "\n");
+              Fixed(static_cast<double>(o.accelerator_seconds) / 3600.0, 4), ",",
+              JobStateName(o.state), "\n");
   }
   return out;
 }
@@ -91,12 +91,9 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
   j["scenario"] = s.scenario;
   j["policy"] = s.policy;
   j["seed"] = s.seed;
-  j["jobs"] = {{"total", s.jobs},
-               {"finished", s.finished},
-               {"not_finished", s.jobs - s.finished},
-               {"running", s.running},
-               {"pending", s.pending},
-               {"rejected", s.rejected}};
+  j["jobs"] = {
+      {"total", s.jobs},      {"finished", s.finished}, {"not_finished", s.jobs - s.finished},
+      {"running", s.running}, {"pending", s.pending},   {"rejected", s.rejected}};
   j["jct"] = Stats(s.jct);
   j["queueing_delay"] = Stats(s.queueing_delay);
   j["makespan_s"] = s.makespan;
@@ -137,14 +134,14 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
     for (size_t p = 0; p < t.cost_by_provider.size(); ++p) {
       by_provider[fleet.providers[p].name] = Dollars(t.cost_by_provider[p]);
     }
-    tenants.push_back({{"tenant", fleet.tenant(t.tenant).name},
-                       {"jobs", t.jobs},
-                       {"finished", t.finished},
-                       {"cost", Dollars(t.cost)},
-                       {"cost_by_provider", by_provider},
-                       {"accelerator_hours",
-                        Number(static_cast<double>(t.accelerator_seconds) / 3600.0, 3)},
-                       {"jct", Stats(t.jct)}});
+    tenants.push_back(
+        {{"tenant", fleet.tenant(t.tenant).name},
+         {"jobs", t.jobs},
+         {"finished", t.finished},
+         {"cost", Dollars(t.cost)},
+         {"cost_by_provider", by_provider},
+         {"accelerator_hours", Number(static_cast<double>(t.accelerator_seconds) / 3600.0, 3)},
+         {"jct", Stats(t.jct)}});
   }
   j["tenants"] = tenants;
   j["load_notes"] = scenario.load_notes;

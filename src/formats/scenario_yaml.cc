@@ -1,4 +1,3 @@
-#include "model/strings.h"
 #include "formats/scenario_yaml.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "formats/gavel.h"
 #include "formats/job_csv.h"
 #include "formats/parse.h"
+#include "model/strings.h"
 #include "yaml-cpp/yaml.h"
 
 namespace arbiter {
@@ -70,8 +70,8 @@ class Field {
   }
 
   Field Child(std::string_view key) const {
-    return Field(file_, node_[std::string(key)], path_.empty() ? std::string(key)
-                                                               : StrCat(path_, ".", key));
+    return Field(file_, node_[std::string(key)],
+                 path_.empty() ? std::string(key) : StrCat(path_, ".", key));
   }
   Field Item(size_t i) const { return Field(file_, node_[i], StrCat(path_, "[", i, "]")); }
 
@@ -82,8 +82,7 @@ class Field {
       const std::string key = kv.first.as<std::string>();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         return Field(file_, kv.first, path_.empty() ? key : StrCat(path_, ".", key))
-            .Error(StrCat("unknown key '", key, "'"),
-                   StrCat("one of ", StrJoin(allowed, ", ")));
+            .Error(StrCat("unknown key '", key, "'"), StrCat("one of ", StrJoin(allowed, ", ")));
       }
     }
     return absl::OkStatus();
@@ -162,16 +161,16 @@ class Field {
   std::string path_;
 };
 
-#define ARBITER_ASSIGN(lhs, expr)           \
-  do {                                      \
-    auto arbiter_value_ = (expr);           \
+#define ARBITER_ASSIGN(lhs, expr)                             \
+  do {                                                        \
+    auto arbiter_value_ = (expr);                             \
     if (!arbiter_value_.ok()) return arbiter_value_.status(); \
-    lhs = *std::move(arbiter_value_);       \
+    lhs = *std::move(arbiter_value_);                         \
   } while (0)
 
-#define ARBITER_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    absl::Status arbiter_status_ = (expr);   \
+#define ARBITER_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    absl::Status arbiter_status_ = (expr);             \
     if (!arbiter_status_.ok()) return arbiter_status_; \
   } while (0)
 
@@ -182,9 +181,9 @@ class Loader {
   absl::Status Load(const YAML::Node& root_node) {
     Field root(file_, root_node, "");
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
-    ARBITER_RETURN_IF_ERROR(root.OnlyKeys({"name", "description", "policy", "horizon",
-                                           "accelerator_types", "providers", "tenants",
-                                           "contracts", "workloads"}));
+    ARBITER_RETURN_IF_ERROR(
+        root.OnlyKeys({"name", "description", "policy", "horizon", "accelerator_types", "providers",
+                       "tenants", "contracts", "workloads"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").String());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
@@ -250,9 +249,9 @@ class Loader {
   absl::Status Prices(const Field& f, Pool& pool) {
     if (!f.defined()) return f.Error("missing", "price: {on_demand: $, spot: $, committed: $}");
     ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"on_demand", "spot", "committed"}));
-    for (auto [key, slot] : {std::pair{"on_demand", &pool.on_demand_price},
-                             std::pair{"spot", &pool.spot_price},
-                             std::pair{"committed", &pool.committed_price}}) {
+    for (auto [key, slot] :
+         {std::pair{"on_demand", &pool.on_demand_price}, std::pair{"spot", &pool.spot_price},
+          std::pair{"committed", &pool.committed_price}}) {
       Field price = f.Child(key);
       if (!price.defined()) continue;
       Micros m = 0;
@@ -283,8 +282,8 @@ class Loader {
   }
 
   absl::Status PoolEntry(const Field& f, RegionId region) {
-    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"name", "type", "nodes", "accelerators_per_node",
-                                        "max_gang", "price", "capacity"}));
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
+        {"name", "type", "nodes", "accelerators_per_node", "max_gang", "price", "capacity"}));
     Pool pool;
     pool.region = region;
     ARBITER_ASSIGN(pool.name, f.Child("name").StringOr(""));
@@ -321,8 +320,7 @@ class Loader {
     std::string format;
     ARBITER_ASSIGN(format, f.Child("format").String());
     if (format != "alibaba_nodes") {
-      return f.Child("format").Error(StrCat("unknown format '", format, "'"),
-                                     "alibaba_nodes");
+      return f.Child("format").Error(StrCat("unknown format '", format, "'"), "alibaba_nodes");
     }
     std::string path;
     ARBITER_ASSIGN(path, f.Child("path").String());
@@ -360,12 +358,13 @@ class Loader {
         ARBITER_ASSIGN(max_gang, f.Child("max_gang").IntOr(pool.capacity(), 1, int64_t{1} << 30));
         pool.max_gang = static_cast<int32_t>(max_gang);
         if (found > 1) {
-          pool.name = StrCat(s_.fleet.provider(s_.fleet.regions[region.index()].provider).name,
-                                   "/", s_.fleet.regions[region.index()].name, "/",
-                                   s_.fleet.accelerator_types[type.index()].name, "-",
-                                   g.gpus_per_node, "x");
+          pool.name =
+              StrCat(s_.fleet.provider(s_.fleet.regions[region.index()].provider).name, "/",
+                     s_.fleet.regions[region.index()].name, "/",
+                     s_.fleet.accelerator_types[type.index()].name, "-", g.gpus_per_node, "x");
         }
-        ARBITER_RETURN_IF_ERROR(AddPool(models.Child(model), std::move(pool), Field(file_, {}, "")));
+        ARBITER_RETURN_IF_ERROR(
+            AddPool(models.Child(model), std::move(pool), Field(file_, {}, "")));
       }
     }
     return absl::OkStatus();
@@ -394,14 +393,14 @@ class Loader {
         std::string region_name;
         ARBITER_ASSIGN(region_name, region.Child("name").String());
         if (s_.fleet.FindRegion(provider, region_name)) {
-          return region.Child("name").Error(
-              StrCat("region '", region_name, "' defined twice"));
+          return region.Child("name").Error(StrCat("region '", region_name, "' defined twice"));
         }
         const RegionId region_id = s_.fleet.AddRegion(provider, region_name);
         Field pools = region.Child("pools");
         size_t np = 0;
         ARBITER_ASSIGN(np, pools.ListSize());
-        for (size_t k = 0; k < np; ++k) ARBITER_RETURN_IF_ERROR(PoolEntry(pools.Item(k), region_id));
+        for (size_t k = 0; k < np; ++k)
+          ARBITER_RETURN_IF_ERROR(PoolEntry(pools.Item(k), region_id));
         if (region.Child("pools_from").defined()) {
           ARBITER_RETURN_IF_ERROR(PoolsFrom(region.Child("pools_from"), region_id));
         }
@@ -444,8 +443,8 @@ class Loader {
     ARBITER_ASSIGN(name, f.String());
     std::optional<RegionId> r = s_.fleet.FindRegion(provider, name);
     if (!r) {
-      return f.Error(StrCat("provider ", s_.fleet.provider(provider).name,
-                                  " has no region '", name, "'"));
+      return f.Error(
+          StrCat("provider ", s_.fleet.provider(provider).name, " has no region '", name, "'"));
     }
     return r;
   }
@@ -464,13 +463,15 @@ class Loader {
       if (kind == "on_demand") {
         ARBITER_RETURN_IF_ERROR(c.OnlyKeys({"tenant", "provider", "kind", "discount"}));
         OnDemandTerms terms;
-        if (c.Child("discount").defined()) ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
+        if (c.Child("discount").defined())
+          ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
         contract.terms = terms;
       } else if (kind == "spot") {
         ARBITER_RETURN_IF_ERROR(c.OnlyKeys(
             {"tenant", "provider", "kind", "discount", "preemptions_per_hour", "trace"}));
         SpotTerms terms;
-        if (c.Child("discount").defined()) ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
+        if (c.Child("discount").defined())
+          ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
         if (c.Child("preemptions_per_hour").defined()) {
           double rate = 0;
           ARBITER_ASSIGN(rate, c.Child("preemptions_per_hour").Double(0, 1e6));
@@ -496,11 +497,11 @@ class Loader {
         Micros price = 0;
         ARBITER_ASSIGN(price, c.Child("price").Dollars());
         if (kind == "commitment") {
-          contract.terms = CommitmentTerms{type, region, static_cast<int32_t>(accelerators), start,
-                                           end, price};
+          contract.terms =
+              CommitmentTerms{type, region, static_cast<int32_t>(accelerators), start, end, price};
         } else {
-          contract.terms = ReservationTerms{type, region, static_cast<int32_t>(accelerators), start,
-                                            end, price};
+          contract.terms =
+              ReservationTerms{type, region, static_cast<int32_t>(accelerators), start, end, price};
         }
       } else if (kind == "rofr") {
         ARBITER_RETURN_IF_ERROR(c.OnlyKeys({"tenant", "provider", "kind", "mode", "window", "grace",
@@ -564,8 +565,8 @@ class Loader {
     for (size_t i = 0; i < n; ++i) {
       Field w = list.Item(i);
       ARBITER_RETURN_IF_ERROR(w.OnlyKeys({"name", "tenant", "format", "path", "throughputs",
-                                          "types", "offset", "time_scale", "until", "limit", "priority",
-                                          "accelerators_per_node", "checkpoint"}));
+                                          "types", "offset", "time_scale", "until", "limit",
+                                          "priority", "accelerators_per_node", "checkpoint"}));
       WorkloadOptions options;
       ARBITER_ASSIGN(options.source, w.Child("name").StringOr(StrCat("workload", i)));
       if (w.Child("tenant").defined()) ARBITER_ASSIGN(options.tenant, TenantRef(w.Child("tenant")));
@@ -596,7 +597,8 @@ class Loader {
         return w.Child("tenant").Error("missing", "the tenant that submits this workload");
       }
       if (format != "csv" && options.types.empty()) {
-        return w.Child("types").Error("missing", "trace type -> accelerator type, e.g. {v100: H100}");
+        return w.Child("types").Error("missing",
+                                      "trace type -> accelerator type, e.g. {v100: H100}");
       }
       WorkloadReport report;
       std::vector<Job> jobs;
@@ -630,8 +632,8 @@ class Loader {
         return absl::Status(status.code(), StrCat(w.path(), ": ", status.message()));
       }
       for (std::string& note : report.notes) s_.load_notes.push_back(std::move(note));
-      s_.load_notes.push_back(StrCat(options.source, ": ", report.jobs, " jobs from ",
-                                           report.rows, " rows"));
+      s_.load_notes.push_back(
+          StrCat(options.source, ": ", report.jobs, " jobs from ", report.rows, " rows"));
       for (Job& job : jobs) s_.jobs.push_back(std::move(job));
     }
     // Jobs from all workloads, by submit time; ties keep workload order, then trace order.
@@ -670,13 +672,15 @@ absl::Status ApplyOverride(YAML::Node root, std::string_view assignment) {
     if (key[pos] == '.') ++pos;
     if (key[pos] == '[') {
       const size_t close = key.find(']', pos);
-      std::optional<int64_t> index =
-          close == std::string_view::npos ? std::nullopt : ParseInt(key.substr(pos + 1, close - pos - 1));
+      std::optional<int64_t> index = close == std::string_view::npos
+                                         ? std::nullopt
+                                         : ParseInt(key.substr(pos + 1, close - pos - 1));
       if (!index || !current.IsSequence() || *index < 0 ||
           static_cast<size_t>(*index) >= current.size()) {
-        return absl::InvalidArgumentError(StrCat(
-            "override '", assignment, "': ", walked.empty() ? "the scenario" : walked,
-            " has no item ", key.substr(pos, close == std::string_view::npos ? 1 : close - pos + 1)));
+        return absl::InvalidArgumentError(
+            StrCat("override '", assignment, "': ", walked.empty() ? "the scenario" : walked,
+                   " has no item ",
+                   key.substr(pos, close == std::string_view::npos ? 1 : close - pos + 1)));
       }
       walked += std::string(key.substr(pos, close - pos + 1));
       trail.push_back(current[static_cast<size_t>(*index)]);
@@ -690,9 +694,9 @@ absl::Status ApplyOverride(YAML::Node root, std::string_view assignment) {
       return absl::InvalidArgumentError(StrCat("override '", assignment, "': empty key"));
     }
     if (!current.IsMap()) {
-      return absl::InvalidArgumentError(StrCat("override '", assignment, "': ",
-                                                     walked.empty() ? "the scenario" : walked,
-                                                     " is not a mapping"));
+      return absl::InvalidArgumentError(StrCat("override '", assignment,
+                                               "': ", walked.empty() ? "the scenario" : walked,
+                                               " is not a mapping"));
     }
     walked += (walked.empty() ? "" : ".") + name;
     if (end == key.size()) {

@@ -28,9 +28,9 @@ struct WorkloadOptions {
   Time offset = 0;          // added to every submit time
   double time_scale = 1.0;  // submit = round(trace time x time_scale) + offset; < 1 compresses
 
-  Time until = kNever;      // drop jobs submitted at or after this time (after the offset)
-  int64_t limit = -1;       // keep at most this many jobs, in trace order; -1: all
-  int32_t priority = 0;     // the priority of every job (Gavel 10-field traces add their weight)
+  Time until = kNever;   // drop jobs submitted at or after this time (after the offset)
+  int64_t limit = -1;    // keep at most this many jobs, in trace order; -1: all
+  int32_t priority = 0;  // the priority of every job (Gavel 10-field traces add their weight)
   int32_t accelerators_per_node = 8;  // gangs are spread over ceil(accelerators / this) nodes
   Duration checkpoint_interval = 0;
   int64_t checkpoint_bytes = 0;

@@ -1,8 +1,8 @@
-#include "model/strings.h"
 #include "model/fleet.h"
 
 #include <utility>
 
+#include "model/strings.h"
 
 namespace arbiter {
 
@@ -50,7 +50,7 @@ PoolId Fleet::AddPool(Pool pool) {
   pool.provider = region.provider;
   if (pool.name.empty()) {
     pool.name = StrCat(providers[pool.provider.index()].name, "/", region.name, "/",
-                             accelerator_types[pool.type.index()].name);
+                       accelerator_types[pool.type.index()].name);
   }
   pool_by_name_.emplace(pool.name, id);
   region.pools.push_back(id);
@@ -130,8 +130,7 @@ absl::Status Fleet::Validate() const {
     const std::string where = StrCat("pool ", p.name);
     if (p.nodes < 0) return absl::InvalidArgumentError(StrCat(where, ": nodes must be >= 0"));
     if (p.accelerators_per_node <= 0) {
-      return absl::InvalidArgumentError(
-          StrCat(where, ": accelerators_per_node must be > 0"));
+      return absl::InvalidArgumentError(StrCat(where, ": accelerators_per_node must be > 0"));
     }
     if (p.max_gang <= 0) {
       return absl::InvalidArgumentError(StrCat(where, ": max_gang must be > 0"));
@@ -158,7 +157,7 @@ absl::Status Fleet::Validate() const {
     }
     const std::string where =
         StrCat("contract ", i, " (", tenants[c.tenant.index()].name, " with ",
-                     providers[c.provider.index()].name, ", ", ContractKindName(c.kind()), ")");
+               providers[c.provider.index()].name, ", ", ContractKindName(c.kind()), ")");
     absl::Status status;
     if (const auto* od = std::get_if<OnDemandTerms>(&c.terms)) {
       if (od->discount < 0 || od->discount > kPpmOne) {

@@ -98,8 +98,8 @@ enum class RofrMode { kRofo, kRofr };
 
 struct RofrTerms {
   RofrMode mode = RofrMode::kRofr;
-  Duration window = 0;      // W: how long the holder has to answer
-  Duration grace = 0;       // accepted-but-not-delivered grace period
+  Duration window = 0;  // W: how long the holder has to answer
+  Duration grace = 0;   // accepted-but-not-delivered grace period
   bool partial_allowed = false;
   int32_t min_accelerators = 0;  // scope: requests smaller than this are not covered
   Ppm match_tolerance = 0;       // rofr mode: how close a match must be to the best quote

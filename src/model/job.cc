@@ -1,7 +1,7 @@
-#include "model/strings.h"
 #include "model/job.h"
 
 #include "model/fleet.h"
+#include "model/strings.h"
 
 namespace arbiter {
 

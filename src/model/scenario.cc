@@ -1,6 +1,6 @@
-#include "model/strings.h"
 #include "model/scenario.h"
 
+#include "model/strings.h"
 
 namespace arbiter {
 
@@ -20,9 +20,8 @@ absl::Status Scenario::Validate() const {
       return absl::InvalidArgumentError("capacity change for an unknown pool");
     }
     if (c.at < 0 || c.nodes < 0) {
-      return absl::InvalidArgumentError(StrCat("capacity change for pool ",
-                                                     fleet.pool(c.pool).name,
-                                                     ": time and nodes must be >= 0"));
+      return absl::InvalidArgumentError(StrCat("capacity change for pool ", fleet.pool(c.pool).name,
+                                               ": time and nodes must be >= 0"));
     }
   }
   return absl::OkStatus();

@@ -27,7 +27,7 @@ struct Scenario {
   std::vector<Job> jobs;  // ordered by submit time; ties keep their source order
   std::vector<CapacityChange> capacity_changes;
   std::string default_policy = "fifo";
-  Time horizon = kNever;  // the simulation stops here even if work remains
+  Time horizon = kNever;                // the simulation stops here even if work remains
   std::vector<std::string> load_notes;  // what the loaders did, e.g. throughputs extrapolated
 
   // Validates the fleet, every job and every capacity change.

@@ -23,8 +23,8 @@ inline void Append(std::string& out, absl::string_view s) { out.append(s.data(),
 inline void Append(std::string& out, char c) { out.push_back(c); }
 inline void Append(std::string& out, bool b) { out.append(b ? "true" : "false"); }
 template <std::integral Int>
-  requires(!std::same_as<Int, char> && !std::same_as<Int, bool>)
-void Append(std::string& out, Int v) {
+requires(!std::same_as<Int, char> && !std::same_as<Int, bool>) void Append(std::string& out,
+                                                                           Int v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   out.append(buf, end);

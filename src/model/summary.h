@@ -54,11 +54,11 @@ struct RunSummary {
   uint64_t seed = 0;
   int64_t jobs = 0;
   int64_t finished = 0;
-  int64_t running = 0;   // still running when the run ended (horizon reached)
-  int64_t pending = 0;   // never started or waiting again
-  int64_t rejected = 0;  // could never run
-  DurationStats jct;              // end - submit, finished jobs
-  DurationStats queueing_delay;   // first start - submit, started jobs
+  int64_t running = 0;           // still running when the run ended (horizon reached)
+  int64_t pending = 0;           // never started or waiting again
+  int64_t rejected = 0;          // could never run
+  DurationStats jct;             // end - submit, finished jobs
+  DurationStats queueing_delay;  // first start - submit, started jobs
   Time first_submit = 0;
   Time last_finish = 0;
   Duration makespan = 0;  // last finish - first submit

@@ -6,8 +6,8 @@
 namespace arbiter {
 
 Micros ChargeFor(int64_t accelerators, Duration seconds, Micros price_per_accel_hour) {
-  const __int128 product = static_cast<__int128>(accelerators) * seconds * price_per_accel_hour;
-  const __int128 half = kSecondsPerHour / 2;
+  const Int128 product = static_cast<Int128>(accelerators) * seconds * price_per_accel_hour;
+  const Int128 half = kSecondsPerHour / 2;
   if (product >= 0) return static_cast<Micros>((product + half) / kSecondsPerHour);
   return -static_cast<Micros>((-product + half) / kSecondsPerHour);
 }
@@ -16,18 +16,18 @@ Duration RuntimeFor(Work work, Rate rate) { return (work + rate - 1) / rate; }
 
 Work WorkDone(Duration seconds, Rate rate, Work cap) {
   if (seconds <= 0) return 0;
-  const __int128 done = static_cast<__int128>(seconds) * rate;
+  const Int128 done = static_cast<Int128>(seconds) * rate;
   return done >= cap ? cap : static_cast<Work>(done);
 }
 
 bool ParseDollars(const char* text, Micros* out) {
   const char* p = text;
   if (*p == '\0') return false;
-  __int128 whole = 0;
+  Int128 whole = 0;
   bool digits = false;
   while (*p >= '0' && *p <= '9') {
     whole = whole * 10 + (*p - '0');
-    if (whole > static_cast<__int128>(1) << 62) return false;
+    if (whole > static_cast<Int128>(1) << 62) return false;
     digits = true;
     ++p;
   }
@@ -51,7 +51,7 @@ bool ParseDollars(const char* text, Micros* out) {
     frac *= 10;
     ++frac_digits;
   }
-  const __int128 total = whole * kMicrosPerDollar + frac;
+  const Int128 total = whole * kMicrosPerDollar + frac;
   if (total > std::numeric_limits<Micros>::max()) return false;
   *out = static_cast<Micros>(total);
   return true;
@@ -59,8 +59,8 @@ bool ParseDollars(const char* text, Micros* out) {
 
 void FormatDollars(Micros micros, char* buf, int size) {
   const bool negative = micros < 0;
-  const unsigned long long abs =
-      negative ? 0ULL - static_cast<unsigned long long>(micros) : static_cast<unsigned long long>(micros);
+  const unsigned long long abs = negative ? 0ULL - static_cast<unsigned long long>(micros)
+                                          : static_cast<unsigned long long>(micros);
   std::snprintf(buf, static_cast<size_t>(size), "%s%llu.%06llu", negative ? "-" : "",
                 abs / kMicrosPerDollar, abs % kMicrosPerDollar);
 }

@@ -18,6 +18,9 @@ using Micros = int64_t;    // micro-dollars
 using Work = int64_t;      // a job's work units (the loader of a trace defines the unit)
 using Rate = int64_t;      // work units per second for a whole gang
 
+// Exact intermediate for products of two int64 values (GCC and Clang).
+__extension__ typedef __int128 Int128;
+
 inline constexpr Time kNever = std::numeric_limits<Time>::max();
 inline constexpr Micros kMicrosPerDollar = 1'000'000;
 inline constexpr Duration kSecondsPerHour = 3600;

@@ -34,10 +34,10 @@ std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
   std::string out;
   out += Format("Arbiter run: %s  (policy %s, seed %llu)\n", s.scenario.c_str(), s.policy.c_str(),
                 static_cast<unsigned long long>(s.seed));
-  out += Format("  jobs %lld: %lld finished, %lld running, %lld pending, %lld rejected   "
-                "events %lld\n",
-                LL(s.jobs), LL(s.finished), LL(s.running), LL(s.pending), LL(s.rejected),
-                LL(s.events));
+  out += Format(
+      "  jobs %lld: %lld finished, %lld running, %lld pending, %lld rejected   "
+      "events %lld\n",
+      LL(s.jobs), LL(s.finished), LL(s.running), LL(s.pending), LL(s.rejected), LL(s.events));
   out += Format("  %-16s %12s %12s %12s\n", "", "mean", "median", "p99");
   const auto row = [&out](const char* name, const DurationStats& d) {
     out += Format("  %-16s %12s %12s %12s\n", name, HumanDuration(d.mean).c_str(),
@@ -49,8 +49,8 @@ std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
   out += Format("  makespan %s   total cost %s   accelerator-hours %.0f\n",
                 HumanDuration(static_cast<double>(s.makespan)).c_str(), Money(s.total_cost).c_str(),
                 static_cast<double>(s.accelerator_seconds) / 3600.0);
-  out += Format("\n  %-20s %12s %12s %14s\n", "provider", "utilisation", "acc-hours",
-                "ext. revenue");
+  out +=
+      Format("\n  %-20s %12s %12s %14s\n", "provider", "utilisation", "acc-hours", "ext. revenue");
   for (const ProviderUsage& p : s.providers) {
     out += Format("  %-20s %11.1f%% %12.0f %14s\n", fleet.provider(p.provider).name.c_str(),
                   100.0 * p.utilisation, static_cast<double>(p.busy_accelerator_seconds) / 3600.0,

@@ -1,8 +1,8 @@
-#include "model/strings.h"
 #include "sched/eligibility.h"
 
 #include <algorithm>
 
+#include "model/strings.h"
 
 namespace arbiter {
 
@@ -51,15 +51,14 @@ std::string WhyNoPool(const Job& job, const ClusterView& view) {
   if (!any_type) return StrCat("no pool has an accelerator type the job accepts (", types, ")");
   if (!any_access) {
     return StrCat("tenant ", fleet.tenant(job.tenant).name,
-                        " has no contract with any provider that has ", types);
+                  " has no contract with any provider that has ", types);
   }
   if (job.accelerators > largest_gang) {
     return StrCat("no pool with ", job.accelerators, " ", types,
-                        " in one interconnect domain; largest is ", largest_gang, " in ",
-                        largest->name);
+                  " in one interconnect domain; largest is ", largest_gang, " in ", largest->name);
   }
   return StrCat("no pool of ", types, " has ", job.AcceleratorsPerNode(),
-                      " accelerators on one node; largest node has ", largest_node);
+                " accelerators on one node; largest node has ", largest_node);
 }
 
 Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view) {

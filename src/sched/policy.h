@@ -29,8 +29,7 @@ class Policy {
   // Starts the jobs that should start now. `grown` lists the pools whose free capacity grew since
   // the last call (a job ended, capacity was added); jobs made pending since the last call are
   // also candidates. Called after every event.
-  virtual void Schedule(const ClusterView& view, std::span<const PoolId> grown,
-                        Placer& placer) = 0;
+  virtual void Schedule(const ClusterView& view, std::span<const PoolId> grown, Placer& placer) = 0;
 };
 
 }  // namespace arbiter

@@ -1,9 +1,9 @@
-#include "model/strings.h"
 #include "sched/registry.h"
 
 #include <algorithm>
 #include <functional>
 
+#include "model/strings.h"
 #include "sched/cost_greedy.h"
 #include "sched/fifo.h"
 #include "sched/sjf.h"

@@ -9,7 +9,7 @@ DurationStats StatsOf(std::vector<Duration>& values) {
   stats.count = static_cast<int64_t>(values.size());
   if (values.empty()) return stats;
   std::sort(values.begin(), values.end());
-  __int128 sum = 0;
+  Int128 sum = 0;
   for (Duration v : values) sum += v;
   stats.mean = static_cast<double>(sum) / static_cast<double>(values.size());
   const auto rank = [&values](int64_t percent) {

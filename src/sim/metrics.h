@@ -17,7 +17,8 @@ struct RunInfo {
   int64_t events = 0;
 };
 
-// Requires that billing was closed at `info.end` (Simulator::Run does), so the ledger holds all use.
+// Requires that billing was closed at `info.end` (Simulator::Run does), so the ledger holds all
+// use.
 RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunInfo& info);
 
 // Nearest-rank statistics of `values` (sorted in place).

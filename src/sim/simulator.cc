@@ -1,9 +1,9 @@
-#include "model/strings.h"
 #include "sim/simulator.h"
 
 #include <algorithm>
 #include <utility>
 
+#include "model/strings.h"
 #include "sched/registry.h"
 
 namespace arbiter {
@@ -14,7 +14,8 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const Scenario& sce
   absl::StatusOr<std::unique_ptr<Policy>> policy =
       MakePolicy(options.policy, PolicyOptions{options.seed});
   if (!policy.ok()) return policy.status();
-  return std::unique_ptr<Simulator>(new Simulator(scenario, std::move(options), *std::move(policy)));
+  return std::unique_ptr<Simulator>(
+      new Simulator(scenario, std::move(options), *std::move(policy)));
 }
 
 Simulator::Simulator(const Scenario& scenario, SimOptions options, std::unique_ptr<Policy> policy)

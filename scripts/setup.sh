@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Arbiter needs from Debian 12's packages. Safe to run again: it installs only what
+# is missing, and does nothing when everything is there. Non-interactive (CI has no stdin).
+#
+#   bash scripts/setup.sh           # build and test dependencies
+#   bash scripts/setup.sh --bench   # also Google Benchmark
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build
+  libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+  googletest libgtest-dev libgmock-dev
+)
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(libbenchmark-dev) ;;
+    --lint) packages+=(clang-format clang-tidy) ;;
+    *) echo "setup.sh: unknown option $arg (expected --bench or --lint)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "setup.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+  fi
+fi
+echo "setup.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,81 @@
+#include "model/units.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace arbiter {
+namespace {
+
+TEST(ChargeFor, ExactForWholeMicroDollars) {
+  // $3.60 per accelerator-hour is 1000 micro-dollars per accelerator-second.
+  EXPECT_EQ(ChargeFor(4, 100, 3'600'000), 400'000);
+  EXPECT_EQ(ChargeFor(1, 3600, 2'500'000), 2'500'000);
+  EXPECT_EQ(ChargeFor(0, 3600, 2'500'000), 0);
+}
+
+TEST(ChargeFor, RoundsHalfUpOncePerCharge) {
+  // 1 accelerator x 1 s at $1/h = 277.77... micro-dollars -> 278.
+  EXPECT_EQ(ChargeFor(1, 1, 1'000'000), 278);
+  // 1 x 1 s at 1800 micro-dollars/h = exactly 0.5 -> rounds up to 1.
+  EXPECT_EQ(ChargeFor(1, 1, 1800), 1);
+  EXPECT_EQ(ChargeFor(1, 1, 1799), 0);
+}
+
+TEST(ChargeFor, NoOverflowAtFleetScale) {
+  // 100,000 accelerators for a year at $100/h: 8.76e10 dollars, fits in micro-dollars via int128.
+  const Micros charge = ChargeFor(100'000, 365 * 86400, 100'000'000);
+  EXPECT_EQ(charge, int64_t{100'000} * 365 * 24 * 100'000'000);
+}
+
+TEST(RuntimeFor, RoundsUp) {
+  EXPECT_EQ(RuntimeFor(200, 2), 100);
+  EXPECT_EQ(RuntimeFor(201, 2), 101);
+  EXPECT_EQ(RuntimeFor(1, 1'000'000), 1);
+  EXPECT_EQ(RuntimeFor(0, 5), 0);
+}
+
+TEST(WorkDone, SaturatesAtCap) {
+  EXPECT_EQ(WorkDone(10, 3, 100), 30);
+  EXPECT_EQ(WorkDone(50, 3, 100), 100);
+  EXPECT_EQ(WorkDone(0, 3, 100), 0);
+  EXPECT_EQ(WorkDone(-5, 3, 100), 0);
+  // No overflow: a year at 1e12 units/s against a cap.
+  EXPECT_EQ(WorkDone(365 * 86400, 1'000'000'000'000, int64_t{1} << 62), int64_t{1} << 62);
+}
+
+TEST(ParseDollars, AcceptsPlainDecimals) {
+  Micros m = 0;
+  ASSERT_TRUE(ParseDollars("2.5", &m));
+  EXPECT_EQ(m, 2'500'000);
+  ASSERT_TRUE(ParseDollars("0.000001", &m));
+  EXPECT_EQ(m, 1);
+  ASSERT_TRUE(ParseDollars("12", &m));
+  EXPECT_EQ(m, 12'000'000);
+  ASSERT_TRUE(ParseDollars("3.430881", &m));
+  EXPECT_EQ(m, 3'430'881);
+  ASSERT_TRUE(ParseDollars(".5", &m));
+  EXPECT_EQ(m, 500'000);
+  ASSERT_TRUE(ParseDollars("1.2500000", &m));  // trailing zeros beyond six decimals are exact
+  EXPECT_EQ(m, 1'250'000);
+}
+
+TEST(ParseDollars, RejectsAnythingElse) {
+  Micros m = 0;
+  for (const char* bad : {"", "-1", "1e3", "1.0000001", "abc", "1.2.3", ".", "$3", " 1"}) {
+    EXPECT_FALSE(ParseDollars(bad, &m)) << bad;
+  }
+}
+
+TEST(FormatDollars, SixDecimals) {
+  char buf[40];
+  FormatDollars(2'500'000, buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf), "2.500000");
+  FormatDollars(-1, buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf), "-0.000001");
+  FormatDollars(0, buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf), "0.000000");
+}
+
+}  // namespace
+}  // namespace arbiter
