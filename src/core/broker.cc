@@ -60,8 +60,30 @@ int64_t Broker::FreeAccelerators(PoolId pool) const {
   return p.capacity - p.used;
 }
 
+Work Broker::Progressed(JobId job) const {
+  const Running& run = running_[job.index()];
+  const Duration working = now_ - run.start - run.setup;
+  return WorkDone(working, run.rate, specs_[job.index()].work - run.done);
+}
+
+Work Broker::Checkpointed(JobId job) const {
+  const Running& run = running_[job.index()];
+  const Duration interval = specs_[job.index()].checkpoint_interval;
+  if (interval <= 0) return 0;
+  const Duration working = now_ - run.start - run.setup;
+  if (working <= 0) return 0;
+  return WorkDone(working / interval * interval, run.rate, specs_[job.index()].work - run.done);
+}
+
 Work Broker::RemainingWork(JobId job) const {
-  return specs_[job.index()].work - running_[job.index()].done;
+  Work remaining = specs_[job.index()].work - running_[job.index()].done;
+  if (outcomes_[job.index()].state == JobState::kRunning) remaining -= Progressed(job);
+  return remaining;
+}
+
+Work Broker::WorkAtRisk(JobId job) const {
+  if (outcomes_[job.index()].state != JobState::kRunning) return 0;
+  return Progressed(job) - Checkpointed(job);
 }
 
 std::optional<Micros> Broker::PriceFor(TenantId tenant, PoolId pool) const {
@@ -115,6 +137,8 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
     OnFinished(*e);
   } else if (const auto* e = std::get_if<JobStartFailed>(&event)) {
     OnStartFailed(*e);
+  } else if (const auto* e = std::get_if<JobKilled>(&event)) {
+    OnKilled(*e);
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
     OnCapacityChanged(*e);
   } else if (const auto* e = std::get_if<TimerFired>(&event)) {
@@ -122,7 +146,14 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
   } else if (std::holds_alternative<CloseBilling>(event)) {
     OnCloseBilling();
   }
-  policy_->Schedule(*this, grown_, *this);
+  // Preemptions during a pass free capacity again; passes repeat until nothing more was freed
+  // (bounded, so that a policy that preempts in a cycle cannot hang the core).
+  std::vector<PoolId> grown;
+  for (int pass = 0; pass < 16 && (pass == 0 || !grown_.empty()); ++pass) {
+    grown.swap(grown_);
+    grown_.clear();
+    policy_->Schedule(*this, grown, *this);
+  }
   out_ = nullptr;
   return absl::OkStatus();
 }
@@ -167,11 +198,25 @@ bool Broker::Place(JobId job, PoolId pool) {
   if (outcome.first_start == kNever) outcome.first_start = now_;
   ++outcome.starts;
   Running& run = running_[job.index()];
-  run.last_start = now_;
+  run.start = now_;
+  run.billed_until = now_;
+  run.setup = outcome.interruptions > 0 ? options_.restart_setup : 0;
   run.rate = *spec.RateOn(fleet_.pool(pool).type);
-  running_slot_[job.index()] = static_cast<int32_t>(running_jobs_.size());
-  running_jobs_.push_back(job);
-  out_->push_back(StartJob{job, pool, spec.accelerators, spec.work - run.done, run.rate});
+  std::vector<JobId>& on_pool = pools_[pool.index()].running;
+  running_slot_[job.index()] = static_cast<int32_t>(on_pool.size());
+  on_pool.push_back(job);
+  out_->push_back(
+      StartJob{job, pool, spec.accelerators, spec.work - run.done, run.rate, run.setup});
+  return true;
+}
+
+bool Broker::Preempt(JobId job, std::string_view reason) {
+  if (!job.valid() || job.index() >= specs_.size() ||
+      outcomes_[job.index()].state != JobState::kRunning) {
+    return false;
+  }
+  out_->push_back(StopJob{job, std::string(reason)});
+  Interrupt(job);
   return true;
 }
 
@@ -181,7 +226,7 @@ void Broker::ChargeRun(JobId job) {
   Running& run = running_[job.index()];
   const Access& access = *AccessOf(spec.tenant, outcome.pool);
   Charge charge;
-  charge.start = run.last_start;
+  charge.start = run.billed_until;
   charge.end = now_;
   charge.job = job;
   charge.tenant = spec.tenant;
@@ -190,11 +235,12 @@ void Broker::ChargeRun(JobId job) {
   charge.kind = access.kind;
   charge.accelerators = spec.accelerators;
   charge.price_per_accel_hour = access.price_per_accel_hour;
-  charge.amount = ChargeFor(spec.accelerators, now_ - run.last_start, access.price_per_accel_hour);
+  charge.amount =
+      ChargeFor(spec.accelerators, now_ - run.billed_until, access.price_per_accel_hour);
   outcome.cost += ledger_.Record(charge);
-  outcome.accelerator_seconds += static_cast<int64_t>(spec.accelerators) * (now_ - run.last_start);
-  run.done += WorkDone(now_ - run.last_start, run.rate, spec.work - run.done);
-  run.last_start = now_;
+  outcome.accelerator_seconds +=
+      static_cast<int64_t>(spec.accelerators) * (now_ - run.billed_until);
+  run.billed_until = now_;
 }
 
 void Broker::EndRun(JobId job) {
@@ -205,14 +251,38 @@ void Broker::EndRun(JobId job) {
   RemoveRunning(job);
 }
 
+void Broker::Interrupt(JobId job) {
+  JobOutcome& outcome = outcomes_[job.index()];
+  const Job& spec = specs_[job.index()];
+  Running& run = running_[job.index()];
+  const Work saved = Checkpointed(job);
+  // Time paid for but lost: everything after the last checkpoint, including the setup.
+  Duration kept = 0;
+  if (spec.checkpoint_interval > 0 && now_ - run.start - run.setup > 0) {
+    kept = (now_ - run.start - run.setup) / spec.checkpoint_interval * spec.checkpoint_interval;
+  }
+  const Duration lost = (now_ - run.start) - kept;
+  EndRun(job);
+  run.done += saved;
+  ++outcome.interruptions;
+  outcome.lost_accelerator_seconds += static_cast<int64_t>(spec.accelerators) * lost;
+  outcome.lost_cost +=
+      ChargeFor(spec.accelerators, lost, AccessOf(spec.tenant, outcome.pool)->price_per_accel_hour);
+  outcome.state = JobState::kPending;
+  policy_->OnPending(job, *this);
+}
+
 void Broker::RemoveRunning(JobId job) {
+  std::vector<JobId>& on_pool = pools_[outcomes_[job.index()].pool.index()].running;
   const int32_t slot = running_slot_[job.index()];
-  const JobId last = running_jobs_.back();
-  running_jobs_[slot] = last;
+  const JobId last = on_pool.back();
+  on_pool[slot] = last;
   running_slot_[last.index()] = slot;
-  running_jobs_.pop_back();
+  on_pool.pop_back();
   running_slot_[job.index()] = -1;
 }
+
+void Broker::OnKilled(const JobKilled& event) { Interrupt(event.job); }
 
 void Broker::OnFinished(const JobFinished& event) {
   EndRun(event.job);
@@ -244,7 +314,9 @@ void Broker::OnTimer(const TimerFired& event) {
 }
 
 void Broker::OnCloseBilling() {
-  for (JobId job : running_jobs_) ChargeRun(job);
+  for (const PoolState& pool : pools_) {
+    for (JobId job : pool.running) ChargeRun(job);
+  }
 }
 
 void Broker::OnCapacityChanged(const CapacityChanged& event) {

@@ -42,6 +42,8 @@ Micros Discounted(Micros price, Ppm discount);
 struct BrokerOptions {
   // How long a job whose start failed waits before it is queued again.
   Duration start_retry_delay = 60;
+  // Seconds a job spends restoring its checkpoint each time it restarts after an interruption.
+  Duration restart_setup = 0;
 };
 
 class Broker final : private ClusterView, private Placer {
@@ -63,6 +65,8 @@ class Broker final : private ClusterView, private Placer {
   const JobOutcome& outcome(JobId job) const { return outcomes_[job.index()]; }
   const std::vector<JobOutcome>& outcomes() const { return outcomes_; }
   const Ledger& ledger() const { return ledger_; }
+  // Work the job still has to do (for a running job: as of now).
+  Work remaining_work(JobId job) const { return RemainingWork(job); }
   const Policy& policy() const { return *policy_; }
   int64_t capacity(PoolId pool) const { return pools_[pool.index()].capacity; }
   int64_t used(PoolId pool) const { return pools_[pool.index()].used; }
@@ -77,11 +81,14 @@ class Broker final : private ClusterView, private Placer {
     int64_t used = 0;
     int64_t integral = 0;  // accelerator-seconds of capacity over [0, since]
     Time since = 0;
+    std::vector<JobId> running;  // unordered
   };
   struct Running {
-    Time last_start = 0;
-    Work done = 0;  // work done before the current run
-    Rate rate = 0;  // on the current pool
+    Time start = 0;         // of the current run
+    Duration setup = 0;     // restore time at the start of the run (no progress)
+    Time billed_until = 0;  // the run is charged up to here
+    Work done = 0;          // work saved before the current run
+    Rate rate = 0;          // on the current pool
   };
 
   // ClusterView.
@@ -89,13 +96,20 @@ class Broker final : private ClusterView, private Placer {
   const Job& job(JobId job) const override { return specs_[job.index()]; }
   Work RemainingWork(JobId job) const override;
   std::optional<Micros> PriceFor(TenantId tenant, PoolId pool) const override;
+  std::span<const JobId> RunningOn(PoolId pool) const override {
+    return pools_[pool.index()].running;
+  }
+  Time RunStart(JobId job) const override { return running_[job.index()].start; }
+  Work WorkAtRisk(JobId job) const override;
   // Placer.
   bool Place(JobId job, PoolId pool) override;
+  bool Preempt(JobId job, std::string_view reason) override;
 
   absl::Status Check(Time now, const Event& event) const;
   void OnSubmitted(JobSubmitted& event);
   void OnFinished(const JobFinished& event);
   void OnStartFailed(const JobStartFailed& event);
+  void OnKilled(const JobKilled& event);
   void OnCapacityChanged(const CapacityChanged& event);
   void OnTimer(const TimerFired& event);
   void OnCloseBilling();
@@ -103,7 +117,13 @@ class Broker final : private ClusterView, private Placer {
   void ChargeRun(JobId job);
   // Charges the current run of `job` up to now and frees its accelerators.
   void EndRun(JobId job);
-  void RemoveRunning(JobId job);  // from running_jobs_
+  // Ends the current run of a job that did not finish: keeps the work of its last checkpoint,
+  // records what was lost, and queues the job again.
+  void Interrupt(JobId job);
+  // Work done in the current run so far, and the part of it saved by checkpoints.
+  Work Progressed(JobId job) const;
+  Work Checkpointed(JobId job) const;
+  void RemoveRunning(JobId job);  // from its pool's running list
 
   // Timer tags: the kind in the top byte, the subject (a job id) below.
   enum TimerKind : uint64_t { kRetryStart = 1 };
@@ -123,8 +143,7 @@ class Broker final : private ClusterView, private Placer {
   std::vector<Job> specs_;
   std::vector<JobOutcome> outcomes_;
   std::vector<Running> running_;
-  std::vector<JobId> running_jobs_;    // unordered; jobs in state kRunning
-  std::vector<int32_t> running_slot_;  // per job: index in running_jobs_, or -1
+  std::vector<int32_t> running_slot_;  // per job: index in its pool's running list, or -1
   Ledger ledger_;
   std::vector<PoolId> grown_;            // pools whose free capacity grew during this event
   std::vector<Command>* out_ = nullptr;  // the current Handle call's output

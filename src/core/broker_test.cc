@@ -198,6 +198,92 @@ TEST_F(BrokerTest, CloseBillingSplitsTheChargeOfARunningJob) {
   EXPECT_EQ(broker_->outcome(JobId(0)).accelerator_seconds, 400);
 }
 
+// A job of 200 units at rate 2 on H100 (100 s), checkpointing every 30 s, on pool A.
+TEST_F(BrokerTest, KillJustBeforeACheckpointLosesTheWholeRun) {
+  Job job = LabJob("j0", 0);
+  job.checkpoint_interval = 30;
+  Handle(0, JobSubmitted{JobId(0), job});
+  std::vector<Command> out = Handle(29, JobKilled{JobId(0), "node failed"});
+  // Nothing was saved: the job restarts at once on the freed pool with all its work.
+  ASSERT_EQ(out.size(), 1u);
+  const StartJob& restart = std::get<StartJob>(out[0]);
+  EXPECT_EQ(restart.remaining, 200);
+  EXPECT_EQ(restart.setup, 0);
+  const JobOutcome& o = broker_->outcome(JobId(0));
+  EXPECT_EQ(o.interruptions, 1);
+  EXPECT_EQ(o.starts, 2);
+  EXPECT_EQ(o.first_start, 0);
+  EXPECT_EQ(o.lost_accelerator_seconds, 4 * 29);
+  EXPECT_EQ(o.lost_cost, 4 * 29 * 1000);
+  EXPECT_EQ(o.cost, 4 * 29 * 1000);  // the lost run is paid for
+}
+
+TEST_F(BrokerTest, KillJustAfterACheckpointKeepsItsWork) {
+  Job job = LabJob("j0", 0);
+  job.checkpoint_interval = 30;
+  Handle(0, JobSubmitted{JobId(0), job});
+  std::vector<Command> out = Handle(31, JobKilled{JobId(0), "node failed"});
+  // The checkpoint at 30 s saved 60 units; one second (4 accelerator-seconds) is lost.
+  EXPECT_EQ(std::get<StartJob>(out[0]).remaining, 140);
+  EXPECT_EQ(broker_->outcome(JobId(0)).lost_accelerator_seconds, 4);
+  EXPECT_EQ(broker_->outcome(JobId(0)).lost_cost, 4'000);
+  // It then runs 70 s more and finishes: 31 + 70 s of charges in all.
+  Handle(101, JobFinished{JobId(0)});
+  EXPECT_EQ(broker_->outcome(JobId(0)).cost, 4 * 101 * 1000);
+  EXPECT_EQ(broker_->outcome(JobId(0)).accelerator_seconds, 4 * 101);
+}
+
+TEST_F(BrokerTest, RestartSetupDelaysProgressAndCheckpoints) {
+  broker_ = std::make_unique<Broker>(fleet_, *MakePolicy("fifo", {}), BrokerOptions{60, 10});
+  Job job = LabJob("j0", 0);
+  job.checkpoint_interval = 30;
+  Handle(0, JobSubmitted{JobId(0), job});
+  std::vector<Command> out = Handle(31, JobKilled{JobId(0), "x"});
+  EXPECT_EQ(std::get<StartJob>(out[0]).setup, 10);  // a restart restores first
+  EXPECT_EQ(broker_->remaining_work(JobId(0)), 140);
+  // Killed 45 s after the restart: 10 s restoring, 35 s working; the checkpoint at 30 s of work
+  // saved 60 more units, and 15 s (the restore and 5 s of work) are lost.
+  out = Handle(76, JobKilled{JobId(0), "x"});
+  EXPECT_EQ(std::get<StartJob>(out[0]).remaining, 80);
+  EXPECT_EQ(broker_->outcome(JobId(0)).lost_accelerator_seconds, 4 * (1 + 15));
+}
+
+// A policy that, when job 1 is pending, preempts job 0 and starts job 1 in its place.
+class PreemptForJobOne final : public Policy {
+ public:
+  std::string_view name() const override { return "test"; }
+  void OnPending(JobId job, const ClusterView&) override { pending_.push_back(job); }
+  void OnRemoved(JobId) override {}
+  void Schedule(const ClusterView& view, std::span<const PoolId>, Placer& placer) override {
+    std::vector<JobId> pending;
+    pending.swap(pending_);
+    for (JobId job : pending) {
+      if (job == JobId(1) && view.FreeAccelerators(PoolId(0)) < 4) {
+        EXPECT_TRUE(placer.Preempt(JobId(0), "make room"));
+        EXPECT_FALSE(placer.Preempt(JobId(0), "twice"));
+      }
+      if (!placer.Place(job, PoolId(0))) pending_.push_back(job);
+    }
+  }
+
+ private:
+  std::vector<JobId> pending_;
+};
+
+TEST_F(BrokerTest, PolicyPreemptionStopsChargesAndRequeues) {
+  broker_ = std::make_unique<Broker>(fleet_, std::make_unique<PreemptForJobOne>());
+  Handle(0, JobSubmitted{JobId(0), LabJob("j0", 0)});
+  std::vector<Command> out = Handle(40, JobSubmitted{JobId(1), LabJob("j1", 40)});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(std::get<StopJob>(out[0]).job, JobId(0));
+  EXPECT_EQ(std::get<StopJob>(out[0]).reason, "make room");
+  EXPECT_EQ(std::get<StartJob>(out[1]).job, JobId(1));
+  EXPECT_EQ(broker_->outcome(JobId(0)).state, JobState::kPending);
+  EXPECT_EQ(broker_->outcome(JobId(0)).cost, 4 * 40 * 1000);
+  EXPECT_EQ(broker_->outcome(JobId(0)).lost_accelerator_seconds, 4 * 40);  // no checkpoints
+  EXPECT_EQ(broker_->used(pool_a_), 4);
+}
+
 TEST(Access, FromContracts) {
   Fleet fleet;
   const AcceleratorTypeId t = fleet.AddAcceleratorType("H100");

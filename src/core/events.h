@@ -36,6 +36,14 @@ struct JobStartFailed {
   std::string reason;
 };
 
+// A running job stopped without finishing, for a reason outside the core: its node failed, the
+// provider preempted it, its capacity was revoked. It keeps the work of its last checkpoint, is
+// charged for the time it ran, and goes back to the queue.
+struct JobKilled {
+  JobId job;
+  std::string reason;
+};
+
 // `pool` has `nodes` nodes from now on.
 struct CapacityChanged {
   PoolId pool;
@@ -51,19 +59,27 @@ struct TimerFired {
 // jobs keep running; their next charge starts now.
 struct CloseBilling {};
 
-using Event = std::variant<JobSubmitted, JobFinished, JobStartFailed, CapacityChanged, TimerFired,
-                           CloseBilling>;
+using Event = std::variant<JobSubmitted, JobFinished, JobStartFailed, JobKilled, CapacityChanged,
+                           TimerFired, CloseBilling>;
 
 // --- Commands ---
 
-// Start `job` on `pool` now. The job has `remaining` work and advances at `rate` work units per
-// second there, so it finishes after RuntimeFor(remaining, rate) seconds unless stopped.
+// Start `job` on `pool` now. The job spends `setup` seconds restoring (no progress), then has
+// `remaining` work at `rate` work units per second, so it finishes after
+// setup + RuntimeFor(remaining, rate) seconds unless stopped.
 struct StartJob {
   JobId job;
   PoolId pool;
   int32_t accelerators = 0;
   Work remaining = 0;
   Rate rate = 0;
+  Duration setup = 0;
+};
+
+// Stop `job` now (the core preempted it); its accelerators are free from now on.
+struct StopJob {
+  JobId job;
+  std::string reason;
 };
 
 // `job` will never run; `reason` says why in words a user can act on.
@@ -78,7 +94,7 @@ struct SetTimer {
   uint64_t tag = 0;
 };
 
-using Command = std::variant<StartJob, RejectJob, SetTimer>;
+using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer>;
 
 }  // namespace arbiter
 

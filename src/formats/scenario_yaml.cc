@@ -54,8 +54,8 @@ constexpr const char* kDurationExpected = "seconds, or a number with s, m, h, d 
 // A YAML node with the file and key path it came from, so every error can say where.
 class Field {
  public:
-  Field(std::string_view file, YAML::Node node, std::string path)
-      : file_(file), node_(std::move(node)), path_(std::move(path)) {}
+  Field(std::string_view file, const YAML::Node& node, std::string path)
+      : file_(file), node_(node), path_(std::move(path)) {}
 
   const std::string& path() const { return path_; }
   const YAML::Node& node() const { return node_; }
@@ -93,7 +93,7 @@ class Field {
     if (!node_.IsScalar()) return Error("not a single value", "a string");
     return node_.Scalar();
   }
-  absl::StatusOr<std::string> StringOr(std::string fallback) const {
+  absl::StatusOr<std::string> StringOr(const std::string& fallback) const {
     return defined() ? String() : fallback;
   }
   absl::StatusOr<int64_t> Int(int64_t min, int64_t max) const {
@@ -165,7 +165,7 @@ class Field {
   do {                                                        \
     auto arbiter_value_ = (expr);                             \
     if (!arbiter_value_.ok()) return arbiter_value_.status(); \
-    lhs = *std::move(arbiter_value_);                         \
+    (lhs) = *std::move(arbiter_value_);                       \
   } while (0)
 
 #define ARBITER_RETURN_IF_ERROR(expr)                  \
@@ -648,7 +648,9 @@ class Loader {
 };
 
 // Applies "a.b[2].c=value" to the YAML tree.
-absl::Status ApplyOverride(YAML::Node root, std::string_view assignment) {
+// `root` is a handle: edits through it change the caller's tree.
+absl::Status ApplyOverride(YAML::Node root,  // NOLINT(performance-unnecessary-value-param)
+                           std::string_view assignment) {
   const size_t eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
     return absl::InvalidArgumentError(

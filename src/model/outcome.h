@@ -21,13 +21,16 @@ std::string_view JobStateName(JobState state);
 
 struct JobOutcome {
   JobState state = JobState::kPending;
-  PoolId pool;                      // where it runs or last ran
-  Time first_start = kNever;        // first time it started
-  Time end = kNever;                // when it finished
-  Micros cost = 0;                  // everything charged to this job
-  int64_t accelerator_seconds = 0;  // accelerators x seconds paid for
-  int32_t starts = 0;               // how many times it was started
-  std::string reason;               // why it was rejected
+  PoolId pool;                           // where it runs or last ran
+  Time first_start = kNever;             // first time it started
+  Time end = kNever;                     // when it finished
+  Micros cost = 0;                       // everything charged to this job
+  int64_t accelerator_seconds = 0;       // accelerators x seconds paid for
+  int32_t starts = 0;                    // how many times it was started
+  int32_t interruptions = 0;             // runs that ended without finishing (killed, preempted)
+  int64_t lost_accelerator_seconds = 0;  // paid for, but lost: setup and work since a checkpoint
+  Micros lost_cost = 0;                  // the cost of that lost time
+  std::string reason;                    // why it was rejected
 };
 
 }  // namespace arbiter

@@ -4,6 +4,8 @@
 #define ARBITER_SCHED_VIEW_H_
 
 #include <optional>
+#include <span>
+#include <string_view>
 
 #include "model/fleet.h"
 #include "model/job.h"
@@ -24,15 +26,25 @@ class ClusterView {
   // What `tenant` pays per accelerator-hour on `pool`, or nullopt if its contracts give it no
   // access to that pool.
   virtual std::optional<Micros> PriceFor(TenantId tenant, PoolId pool) const = 0;
+  // Jobs running on `pool` now, in no particular order.
+  virtual std::span<const JobId> RunningOn(PoolId pool) const = 0;
+  // When the job's current run started (valid while it runs).
+  virtual Time RunStart(JobId job) const = 0;
+  // Work the job would lose if stopped now: its progress since the last checkpoint.
+  virtual Work WorkAtRisk(JobId job) const = 0;
 };
 
-// How a policy starts work. Each placement is applied at once, so the view reflects it when
-// Place returns. Placing a job that does not fit, or is not pending, is a policy bug: the core
-// refuses it and returns false.
+// How a policy starts and stops work. Each action is applied at once, so the view reflects it
+// when the call returns. Placing a job that does not fit, or is not pending, or preempting one that
+// is not running, is a policy bug: the core refuses it and returns false.
 class Placer {
  public:
   virtual ~Placer() = default;
   virtual bool Place(JobId job, PoolId pool) = 0;
+  // Stops a running job now. It keeps the work of its last checkpoint, is charged for the time it
+  // ran and returns to the queue: the policy's OnPending is called for it before this returns.
+  // Its accelerators are free at once; the pool is also offered to the next pass as grown.
+  virtual bool Preempt(JobId job, std::string_view reason) = 0;
 };
 
 }  // namespace arbiter

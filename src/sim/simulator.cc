@@ -55,8 +55,12 @@ void Simulator::Apply(const Command& command) {
     }
     pool.used += start->accelerators;
     run_pool_[job] = start->pool;
-    const Time finish = now_ + RuntimeFor(start->remaining, start->rate);
+    const Time finish = now_ + start->setup + RuntimeFor(start->remaining, start->rate);
     queue_.Push(finish, EventClass::kJobFinished, start->job.value(), ++run_generation_[job]);
+  } else if (const auto* stop = std::get_if<StopJob>(&command)) {
+    const size_t job = stop->job.index();
+    pools_[run_pool_[job].index()].used -= scenario_.jobs[job].accelerators;
+    ++run_generation_[job];  // the scheduled finish of that run is now stale
   } else if (const auto* timer = std::get_if<SetTimer>(&command)) {
     queue_.Push(std::max(timer->at, now_), EventClass::kTimer, static_cast<int64_t>(timer->tag));
   }
