@@ -173,12 +173,38 @@ void Broker::OnSubmitted(JobSubmitted& event) {
     reason = WhyNoPool(spec, *this);
   }
   if (!reason.empty()) {
-    outcome.state = JobState::kRejected;
+    outcome.state = JobState::kRejected;  // never counted as pending (see SetState)
     outcome.reason = reason;
     out_->push_back(RejectJob{id, std::move(reason)});
     return;
   }
+  // A new outcome starts pending.
+  ++pending_jobs_;
+  pending_accelerators_ += spec.accelerators;
   policy_->OnPending(id, *this);
+}
+
+void Broker::SetState(JobId job, JobState state) {
+  JobOutcome& outcome = outcomes_[job.index()];
+  const int64_t accelerators = specs_[job.index()].accelerators;
+  if (outcome.state == JobState::kPending) {
+    --pending_jobs_;
+    pending_accelerators_ -= accelerators;
+  }
+  if (state == JobState::kPending) {
+    ++pending_jobs_;
+    pending_accelerators_ += accelerators;
+  }
+  outcome.state = state;
+}
+
+void Broker::Occupy(PoolId pool, JobId job, int sign) {
+  PoolState& p = pools_[pool.index()];
+  const int64_t accelerators = sign * static_cast<int64_t>(specs_[job.index()].accelerators);
+  p.used += accelerators;
+  if (fleet_.tenant(specs_[job.index()].tenant).first_party_of == fleet_.pool(pool).provider) {
+    p.used_first_party += accelerators;
+  }
 }
 
 bool Broker::Place(JobId job, PoolId pool) {
@@ -192,8 +218,8 @@ bool Broker::Place(JobId job, PoolId pool) {
       !CanEverRun(spec, pool, *this)) {
     return false;
   }
-  pools_[pool.index()].used += spec.accelerators;
-  outcome.state = JobState::kRunning;
+  Occupy(pool, job, +1);
+  SetState(job, JobState::kRunning);
   outcome.pool = pool;
   if (outcome.first_start == kNever) outcome.first_start = now_;
   ++outcome.starts;
@@ -246,7 +272,7 @@ void Broker::ChargeRun(JobId job) {
 void Broker::EndRun(JobId job) {
   ChargeRun(job);
   const JobOutcome& outcome = outcomes_[job.index()];
-  pools_[outcome.pool.index()].used -= specs_[job.index()].accelerators;
+  Occupy(outcome.pool, job, -1);
   grown_.push_back(outcome.pool);
   RemoveRunning(job);
 }
@@ -268,7 +294,7 @@ void Broker::Interrupt(JobId job) {
   outcome.lost_accelerator_seconds += static_cast<int64_t>(spec.accelerators) * lost;
   outcome.lost_cost +=
       ChargeFor(spec.accelerators, lost, AccessOf(spec.tenant, outcome.pool)->price_per_accel_hour);
-  outcome.state = JobState::kPending;
+  SetState(job, JobState::kPending);
   policy_->OnPending(job, *this);
 }
 
@@ -288,19 +314,19 @@ void Broker::OnFinished(const JobFinished& event) {
   EndRun(event.job);
   JobOutcome& outcome = outcomes_[event.job.index()];
   running_[event.job.index()].done = specs_[event.job.index()].work;
-  outcome.state = JobState::kFinished;
+  SetState(event.job, JobState::kFinished);
   outcome.end = now_;
 }
 
 void Broker::OnStartFailed(const JobStartFailed& event) {
   JobOutcome& outcome = outcomes_[event.job.index()];
-  pools_[outcome.pool.index()].used -= specs_[event.job.index()].accelerators;
+  Occupy(outcome.pool, event.job, -1);
   RemoveRunning(event.job);
   --outcome.starts;
   if (outcome.starts == 0) outcome.first_start = kNever;
   // The job waits out the retry delay before it is queued again, so that a pool whose room was
   // not real is not asked again at once.
-  outcome.state = JobState::kPending;
+  SetState(event.job, JobState::kPending);
   out_->push_back(SetTimer{now_ + options_.start_retry_delay, TimerTag(kRetryStart, event.job)});
 }
 

@@ -70,6 +70,10 @@ class Broker final : private ClusterView, private Placer {
   const Policy& policy() const { return *policy_; }
   int64_t capacity(PoolId pool) const { return pools_[pool.index()].capacity; }
   int64_t used(PoolId pool) const { return pools_[pool.index()].used; }
+  // Accelerators of `pool` used by its provider's own first-party tenant.
+  int64_t used_first_party(PoolId pool) const { return pools_[pool.index()].used_first_party; }
+  int64_t pending_jobs() const { return pending_jobs_; }
+  int64_t pending_accelerators() const { return pending_accelerators_; }
   // Accelerator-seconds of capacity the pool had over [0, until], for until >= now().
   int64_t CapacityIntegral(PoolId pool, Time until) const;
   // Pre-sizes the job table for `jobs` jobs (an optimisation for drivers that know the count).
@@ -79,6 +83,7 @@ class Broker final : private ClusterView, private Placer {
   struct PoolState {
     int64_t capacity = 0;  // accelerators
     int64_t used = 0;
+    int64_t used_first_party = 0;
     int64_t integral = 0;  // accelerator-seconds of capacity over [0, since]
     Time since = 0;
     std::vector<JobId> running;  // unordered
@@ -124,6 +129,10 @@ class Broker final : private ClusterView, private Placer {
   Work Progressed(JobId job) const;
   Work Checkpointed(JobId job) const;
   void RemoveRunning(JobId job);  // from its pool's running list
+  // Moves a job to `state`, keeping the pending counts.
+  void SetState(JobId job, JobState state);
+  // Adds (sign +1) or removes (-1) the job's accelerators to the pool's use.
+  void Occupy(PoolId pool, JobId job, int sign);
 
   // Timer tags: the kind in the top byte, the subject (a job id) below.
   enum TimerKind : uint64_t { kRetryStart = 1 };
@@ -143,6 +152,8 @@ class Broker final : private ClusterView, private Placer {
   std::vector<Job> specs_;
   std::vector<JobOutcome> outcomes_;
   std::vector<Running> running_;
+  int64_t pending_jobs_ = 0;
+  int64_t pending_accelerators_ = 0;
   std::vector<int32_t> running_slot_;  // per job: index in its pool's running list, or -1
   Ledger ledger_;
   std::vector<PoolId> grown_;            // pools whose free capacity grew during this event

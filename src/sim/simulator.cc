@@ -30,9 +30,32 @@ Simulator::Simulator(const Scenario& scenario, SimOptions options, std::unique_p
   run_generation_.assign(jobs, 0);
   run_pool_.assign(jobs, PoolId());
   queue_.Reserve(std::min<size_t>(jobs, 1 << 20) + scenario.capacity_changes.size());
+  timeline_.interval = options_.sample_interval;
+  timeline_.pools = fleet.pools.size();
+  if (timeline_.interval <= 0) next_sample_ = kNever;
   for (size_t i = 0; i < scenario.capacity_changes.size(); ++i) {
     queue_.Push(scenario.capacity_changes[i].at, EventClass::kCapacityChanged,
                 static_cast<int64_t>(i));
+  }
+}
+
+void Simulator::Sample(Time at) {
+  timeline_.times.push_back(at);
+  for (size_t p = 0; p < timeline_.pools; ++p) {
+    const auto pool = PoolId::FromIndex(p);
+    timeline_.capacity.push_back(static_cast<int32_t>(broker_->capacity(pool)));
+    timeline_.used.push_back(static_cast<int32_t>(broker_->used(pool)));
+    timeline_.used_first_party.push_back(static_cast<int32_t>(broker_->used_first_party(pool)));
+  }
+  timeline_.pending_jobs.push_back(broker_->pending_jobs());
+  timeline_.pending_accelerators.push_back(broker_->pending_accelerators());
+}
+
+void Simulator::SampleBefore(Time until) {
+  // Samples strictly before `until` see the state after all earlier events.
+  while (next_sample_ < until) {
+    Sample(next_sample_);
+    next_sample_ += timeline_.interval;
   }
 }
 
@@ -91,6 +114,7 @@ absl::Status Simulator::Run() {
       cut = true;
       break;
     }
+    SampleBefore(t);
     now_ = t;
     ++events_;
     if (options_.progress_every > 0 && events_ % options_.progress_every == 0) report();
@@ -132,6 +156,8 @@ absl::Status Simulator::Run() {
     if (!status.ok()) return status;
   }
   if (cut) now_ = std::max(now_, horizon);
+  SampleBefore(now_);
+  if (next_sample_ != kNever) Sample(now_);  // the final state
   absl::Status status = Deliver(CloseBilling{});
   report();
   return status;

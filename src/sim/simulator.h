@@ -17,6 +17,7 @@
 #include "core/broker.h"
 #include "model/scenario.h"
 #include "model/summary.h"
+#include "model/timeline.h"
 #include "sim/event_queue.h"
 
 namespace arbiter {
@@ -36,6 +37,8 @@ struct SimOptions {
   // Called every `progress_every` events and once at the end; may be empty.
   std::function<void(const SimProgress&)> progress;
   int64_t progress_every = 1 << 16;
+  // Record a Timeline sample every this many simulated seconds (0: none).
+  Duration sample_interval = 3600;
 };
 
 class Simulator {
@@ -54,10 +57,14 @@ class Simulator {
   const SimOptions& options() const { return options_; }
   Time end_time() const { return now_; }
   int64_t events() const { return events_; }
+  const Timeline& timeline() const { return timeline_; }
 
  private:
   Simulator(const Scenario& scenario, SimOptions options, std::unique_ptr<Policy> policy);
   absl::Status Deliver(Event event);
+  // Records the samples due at or before `until` (the state before the events at `until`).
+  void SampleBefore(Time until);
+  void Sample(Time at);
   void Apply(const Command& command);
 
   struct PoolTruth {
@@ -73,6 +80,8 @@ class Simulator {
   std::vector<int32_t> run_generation_;  // per job: bumped at each start; stale finishes ignored
   std::vector<PoolId> run_pool_;         // per job: the pool of its current run
   std::vector<Command> commands_;
+  Timeline timeline_;
+  Time next_sample_ = 0;
   Time now_ = 0;
   int64_t events_ = 0;
   int64_t finished_ = 0;

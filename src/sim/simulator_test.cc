@@ -144,6 +144,25 @@ TEST_F(SimulatorTest, ProgressIsReportedAndEndsComplete) {
   EXPECT_EQ(last.events, 20);
 }
 
+TEST_F(SimulatorTest, TimelineSamplesTheStateBetweenEvents) {
+  AddJob(0, 3, 100);   // [0, 100)
+  AddJob(10, 2, 30);   // waits until 100
+  AddJob(250, 4, 10);  // [250, 260)
+  SimOptions options;
+  options.sample_interval = 50;
+  auto sim = Run(options);
+  const Timeline& tl = sim->timeline();
+  EXPECT_EQ(tl.times, (std::vector<Time>{0, 50, 100, 150, 200, 250, 260}));
+  // A sample at t shows the state after every event at or before t: at 0 j0 runs; at 50 j1
+  // waits too; at 100 j0 has ended and j1 runs (until 130); at 250 j2 runs; the last sample is
+  // the final state at the end of the run (260).
+  EXPECT_EQ(tl.used, (std::vector<int32_t>{3, 3, 2, 0, 0, 4, 0}));
+  EXPECT_EQ(tl.pending_jobs, (std::vector<int64_t>{0, 1, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(tl.pending_accelerators, (std::vector<int64_t>{0, 2, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(tl.capacity, (std::vector<int32_t>(7, 4)));
+  EXPECT_EQ(tl.used_first_party, (std::vector<int32_t>(7, 0)));
+}
+
 TEST(StatsOf, NearestRank) {
   std::vector<Duration> v;
   for (int i = 100; i >= 1; --i) v.push_back(i);
