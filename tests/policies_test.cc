@@ -83,20 +83,21 @@ TEST_F(PoliciesTest, Fifo) {
 
 TEST_F(PoliciesTest, FifoHonoursPriority) {
   scenario_.jobs[3].priority = 1;
-  // At 100 j3 goes first on A (100-110). At 110 both j1 (B) and j3 (A) finish; j1's finish was
-  // scheduled first, so j2 starts on B, the only pool with room at that moment.
+  // At 100 j3 goes first on A (100-110). At 110 both j1 (B) and j3 (A) finish; j1's finish comes
+  // first and j2 asks for B, the only pool with room at that moment. The provider answers after
+  // every finish at that instant (event_queue.h), when A is free too, and offers the faster A.
   Check("fifo", {{"A", 0, 100, 400'000},
                  {"B", 10, 110, 80'000},
-                 {"B", 110, 190, 4 * 80 * 400},
+                 {"A", 110, 150, 4 * 40 * 1000},
                  {"A", 100, 110, 4 * 10 * 1000}});
 }
 
 TEST_F(PoliciesTest, ShortestJobFirst) {
-  // At 100, on A, j3 (10 s) goes before j2 (40 s). At 110 j1's finish frees B first, so j2 runs
-  // on B for 80 s.
+  // At 100, on A, j3 (10 s) goes before j2 (40 s). At 110 j1's finish frees B first and j2 asks
+  // for it; the provider answers once j3 has also finished and offers the faster A.
   Check("sjf", {{"A", 0, 100, 400'000},
                 {"B", 10, 110, 80'000},
-                {"B", 110, 190, 4 * 80 * 400},
+                {"A", 110, 150, 4 * 40 * 1000},
                 {"A", 100, 110, 4 * 10 * 1000}});
 }
 

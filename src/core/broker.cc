@@ -1,5 +1,6 @@
 #include "core/broker.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "model/strings.h"
@@ -15,20 +16,29 @@ Micros Discounted(Micros price, Ppm discount) {
 std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, PoolId pool_id) {
   const Pool& pool = fleet.pool(pool_id);
   const Tenant& t = fleet.tenant(tenant);
+  if (pool.holding) {
+    const Contract& c = fleet.contracts[pool.holding->index()];
+    if (c.tenant != tenant) return std::nullopt;
+    return Access{0,
+                  c.kind() == ContractKind::kReservation ? ChargeKind::kReserved
+                                                          : ChargeKind::kCommitted,
+                  false};
+  }
   if (t.first_party_of == pool.provider) {
     return Access{pool.committed_price.value_or(pool.on_demand_price.value_or(0)),
-                  ChargeKind::kInternal};
+                  ChargeKind::kInternal, false};
   }
   std::optional<Access> spot;
   for (const Contract& c : fleet.contracts) {
     if (c.tenant != tenant || c.provider != pool.provider) continue;
     if (const auto* od = std::get_if<OnDemandTerms>(&c.terms)) {
       if (pool.on_demand_price) {
-        return Access{Discounted(*pool.on_demand_price, od->discount), ChargeKind::kOnDemand};
+        return Access{Discounted(*pool.on_demand_price, od->discount), ChargeKind::kOnDemand,
+                      true};
       }
     } else if (const auto* sp = std::get_if<SpotTerms>(&c.terms)) {
       if (pool.spot_price && !spot) {
-        spot = Access{Discounted(*pool.spot_price, sp->discount), ChargeKind::kSpot};
+        spot = Access{Discounted(*pool.spot_price, sp->discount), ChargeKind::kSpot, true};
       }
     }
   }
@@ -36,7 +46,23 @@ std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, P
 }
 
 Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options)
-    : fleet_(fleet), policy_(std::move(policy)), options_(options) {
+    : fleet_(fleet), policy_(std::move(policy)), options_(options), exchange_(fleet) {
+  providers_.resize(fleet.providers.size());
+  rofr_holder_.resize(fleet.tenants.size());
+  rofr_terms_.resize(fleet.tenants.size());
+  for (const Contract& c : fleet.contracts) {
+    if (const auto* rofr = std::get_if<RofrTerms>(&c.terms)) {
+      if (!rofr_holder_[c.tenant.index()]) {
+        rofr_holder_[c.tenant.index()] = c.provider;
+        rofr_terms_[c.tenant.index()] = *rofr;
+      }
+    }
+  }
+  for (size_t i = 0; i < fleet.pools.size(); ++i) {
+    if (fleet.pools[i].holding) {
+      holdings_.push_back({PoolId::FromIndex(i), *fleet.pools[i].holding, 0, false});
+    }
+  }
   pools_.resize(fleet.pools.size());
   for (size_t i = 0; i < fleet.pools.size(); ++i) pools_[i].capacity = fleet.pools[i].capacity();
   access_.resize(fleet.tenants.size() * fleet.pools.size());
@@ -53,11 +79,12 @@ void Broker::ReserveJobs(size_t jobs) {
   outcomes_.reserve(jobs);
   running_.reserve(jobs);
   running_slot_.reserve(jobs);
+  market_.reserve(jobs);
 }
 
 int64_t Broker::FreeAccelerators(PoolId pool) const {
   const PoolState& p = pools_[pool.index()];
-  return p.capacity - p.used;
+  return p.capacity - p.used - p.held - p.awaiting;
 }
 
 Work Broker::Progressed(JobId job) const {
@@ -118,6 +145,11 @@ absl::Status Broker::Check(Time now, const Event& event) const {
       return absl::FailedPreconditionError(
           StrCat("failed start reported for job ", e->job.value(), ", which is not starting"));
     }
+  } else if (const auto* e = std::get_if<JobKilled>(&event)) {
+    if (!known(e->job) || outcomes_[e->job.index()].state != JobState::kRunning) {
+      return absl::FailedPreconditionError(
+          StrCat("kill reported for job ", e->job.value(), ", which is not running"));
+    }
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
     if (!e->pool.valid() || e->pool.index() >= pools_.size() || e->nodes < 0) {
       return absl::InvalidArgumentError("capacity change for an unknown pool or negative nodes");
@@ -128,6 +160,7 @@ absl::Status Broker::Check(Time now, const Event& event) const {
 
 absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
   if (absl::Status s = Check(now, event); !s.ok()) return s;
+  Advance(now);
   now_ = now;
   out_ = &out;
   grown_.clear();
@@ -141,18 +174,24 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
     OnKilled(*e);
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
     OnCapacityChanged(*e);
+  } else if (const auto* e = std::get_if<ProviderAnswered>(&event)) {
+    OnAnswer(*e);
   } else if (const auto* e = std::get_if<TimerFired>(&event)) {
     OnTimer(*e);
   } else if (std::holds_alternative<CloseBilling>(event)) {
     OnCloseBilling();
   }
-  // Preemptions during a pass free capacity again; passes repeat until nothing more was freed
-  // (bounded, so that a policy that preempts in a cycle cannot hang the core).
+  // Capacity that grew goes first to awarded deals waiting for it, then to the policy's pass;
+  // then the pass's placements on market pools become capacity requests. Preemptions and
+  // released holds free capacity again, so rounds repeat until nothing more was freed (bounded,
+  // so that a policy that preempts in a cycle cannot hang the core).
   std::vector<PoolId> grown;
-  for (int pass = 0; pass < 16 && (pass == 0 || !grown_.empty()); ++pass) {
+  for (int round = 0; round < 16 && (round == 0 || !grown_.empty()); ++round) {
     grown.swap(grown_);
     grown_.clear();
+    for (PoolId pool : grown) DeliverAwaiting(pool);
     policy_->Schedule(*this, grown, *this);
+    OpenRequests();
   }
   out_ = nullptr;
   return absl::OkStatus();
@@ -163,6 +202,7 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   outcomes_.emplace_back();
   running_.emplace_back();
   running_slot_.push_back(-1);
+  market_.emplace_back();
   const JobId id = event.job;
   const Job& spec = specs_.back();
   JobOutcome& outcome = outcomes_.back();
@@ -178,32 +218,49 @@ void Broker::OnSubmitted(JobSubmitted& event) {
     out_->push_back(RejectJob{id, std::move(reason)});
     return;
   }
-  // A new outcome starts pending.
-  ++pending_jobs_;
-  pending_accelerators_ += spec.accelerators;
+  CountPending(id, +1);  // a new outcome starts pending
   policy_->OnPending(id, *this);
+}
+
+void Broker::CountPending(JobId job, int sign) {
+  const Job& spec = specs_[job.index()];
+  pending_jobs_ += sign;
+  pending_accelerators_ += sign * static_cast<int64_t>(spec.accelerators);
+  if (const std::optional<ProviderId> own = fleet_.tenant(spec.tenant).first_party_of) {
+    ProviderState& p = providers_[own->index()];
+    p.first_party_waiting_jobs += sign;
+    p.first_party_waiting_accelerators += sign * static_cast<int64_t>(spec.accelerators);
+  }
 }
 
 void Broker::SetState(JobId job, JobState state) {
   JobOutcome& outcome = outcomes_[job.index()];
-  const int64_t accelerators = specs_[job.index()].accelerators;
-  if (outcome.state == JobState::kPending) {
-    --pending_jobs_;
-    pending_accelerators_ -= accelerators;
-  }
-  if (state == JobState::kPending) {
-    ++pending_jobs_;
-    pending_accelerators_ += accelerators;
-  }
+  if (outcome.state == JobState::kPending) CountPending(job, -1);
+  if (state == JobState::kPending) CountPending(job, +1);
   outcome.state = state;
+}
+
+void Broker::Advance(Time now) {
+  const Duration dt = now - advanced_;
+  advanced_ = now;
+  if (dt <= 0) return;
+  for (ProviderState& p : providers_) {
+    if (p.first_party_waiting_jobs == 0 || p.external_used == 0) continue;
+    p.impact.displaced_accelerator_seconds +=
+        std::min(p.external_used, p.first_party_waiting_accelerators) * dt;
+    p.impact.delayed_job_seconds += p.first_party_waiting_jobs * dt;
+  }
 }
 
 void Broker::Occupy(PoolId pool, JobId job, int sign) {
   PoolState& p = pools_[pool.index()];
   const int64_t accelerators = sign * static_cast<int64_t>(specs_[job.index()].accelerators);
   p.used += accelerators;
-  if (fleet_.tenant(specs_[job.index()].tenant).first_party_of == fleet_.pool(pool).provider) {
+  const ProviderId provider = fleet_.pool(pool).provider;
+  if (IsFirstParty(specs_[job.index()].tenant, provider)) {
     p.used_first_party += accelerators;
+  } else {
+    providers_[provider.index()].external_used += accelerators;
   }
 }
 
@@ -212,12 +269,29 @@ bool Broker::Place(JobId job, PoolId pool) {
       pool.index() >= pools_.size()) {
     return false;
   }
-  JobOutcome& outcome = outcomes_[job.index()];
+  const JobOutcome& outcome = outcomes_[job.index()];
   const Job& spec = specs_[job.index()];
-  if (outcome.state != JobState::kPending || FreeAccelerators(pool) < spec.accelerators ||
-      !CanEverRun(spec, pool, *this)) {
+  MarketState& market = market_[job.index()];
+  if (outcome.state != JobState::kPending || market.phase != MarketPhase::kNone ||
+      FreeAccelerators(pool) < spec.accelerators || !CanEverRun(spec, pool, *this)) {
     return false;
   }
+  const Access& access = *AccessOf(spec.tenant, pool);
+  if (!access.market) {
+    StartRun(job, pool, access.price_per_accel_hour, access.kind);
+    return true;
+  }
+  // New capacity: hold the pool tentatively and ask for it at the end of the pass.
+  pools_[pool.index()].held += spec.accelerators;
+  market.phase = MarketPhase::kRequesting;
+  market.held_pool = pool;
+  batch_.push_back(job);
+  return true;
+}
+
+void Broker::StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind) {
+  JobOutcome& outcome = outcomes_[job.index()];
+  const Job& spec = specs_[job.index()];
   Occupy(pool, job, +1);
   SetState(job, JobState::kRunning);
   outcome.pool = pool;
@@ -228,12 +302,13 @@ bool Broker::Place(JobId job, PoolId pool) {
   run.billed_until = now_;
   run.setup = outcome.interruptions > 0 ? options_.restart_setup : 0;
   run.rate = *spec.RateOn(fleet_.pool(pool).type);
+  run.price = price;
+  run.kind = kind;
   std::vector<JobId>& on_pool = pools_[pool.index()].running;
   running_slot_[job.index()] = static_cast<int32_t>(on_pool.size());
   on_pool.push_back(job);
   out_->push_back(
       StartJob{job, pool, spec.accelerators, spec.work - run.done, run.rate, run.setup});
-  return true;
 }
 
 bool Broker::Preempt(JobId job, std::string_view reason) {
@@ -250,7 +325,6 @@ void Broker::ChargeRun(JobId job) {
   JobOutcome& outcome = outcomes_[job.index()];
   const Job& spec = specs_[job.index()];
   Running& run = running_[job.index()];
-  const Access& access = *AccessOf(spec.tenant, outcome.pool);
   Charge charge;
   charge.start = run.billed_until;
   charge.end = now_;
@@ -258,11 +332,10 @@ void Broker::ChargeRun(JobId job) {
   charge.tenant = spec.tenant;
   charge.provider = fleet_.pool(outcome.pool).provider;
   charge.pool = outcome.pool;
-  charge.kind = access.kind;
+  charge.kind = run.kind;
   charge.accelerators = spec.accelerators;
-  charge.price_per_accel_hour = access.price_per_accel_hour;
-  charge.amount =
-      ChargeFor(spec.accelerators, now_ - run.billed_until, access.price_per_accel_hour);
+  charge.price_per_accel_hour = run.price;
+  charge.amount = ChargeFor(spec.accelerators, now_ - run.billed_until, run.price);
   outcome.cost += ledger_.Record(charge);
   outcome.accelerator_seconds +=
       static_cast<int64_t>(spec.accelerators) * (now_ - run.billed_until);
@@ -292,8 +365,7 @@ void Broker::Interrupt(JobId job) {
   run.done += saved;
   ++outcome.interruptions;
   outcome.lost_accelerator_seconds += static_cast<int64_t>(spec.accelerators) * lost;
-  outcome.lost_cost +=
-      ChargeFor(spec.accelerators, lost, AccessOf(spec.tenant, outcome.pool)->price_per_accel_hour);
+  outcome.lost_cost += ChargeFor(spec.accelerators, lost, run.price);
   SetState(job, JobState::kPending);
   policy_->OnPending(job, *this);
 }
@@ -308,7 +380,20 @@ void Broker::RemoveRunning(JobId job) {
   running_slot_[job.index()] = -1;
 }
 
-void Broker::OnKilled(const JobKilled& event) { Interrupt(event.job); }
+void Broker::OnKilled(const JobKilled& event) {
+  if (event.by_provider) {
+    AuditRecord record;
+    record.time = now_;
+    record.kind = AuditKind::kPreempt;
+    record.tenant = specs_[event.job.index()].tenant;
+    record.pool = outcomes_[event.job.index()].pool;
+    record.provider = fleet_.pool(record.pool).provider;
+    record.accelerators = specs_[event.job.index()].accelerators;
+    record.job = event.job;
+    audit_.push_back(record);
+  }
+  Interrupt(event.job);
+}
 
 void Broker::OnFinished(const JobFinished& event) {
   EndRun(event.job);
@@ -327,22 +412,254 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   // The job waits out the retry delay before it is queued again, so that a pool whose room was
   // not real is not asked again at once.
   SetState(event.job, JobState::kPending);
-  out_->push_back(SetTimer{now_ + options_.start_retry_delay, TimerTag(kRetryStart, event.job)});
+  out_->push_back(SetTimer{now_ + options_.start_retry_delay, TimerTag(kRetryStart, event.job.value())});
 }
 
 void Broker::OnTimer(const TimerFired& event) {
   const auto kind = static_cast<TimerKind>(event.tag >> 56);
-  const JobId job(static_cast<int32_t>(event.tag & ((uint64_t{1} << 56) - 1)));
-  if (kind == kRetryStart && job.valid() && job.index() < specs_.size() &&
-      outcomes_[job.index()].state == JobState::kPending) {
+  const int64_t subject = static_cast<int64_t>(event.tag & ((uint64_t{1} << 56) - 1));
+  if (kind == kExchange) {
+    exchange_.OnTimer(now_, subject, *this);
+    return;
+  }
+  const JobId job(static_cast<int32_t>(subject));
+  if (!job.valid() || job.index() >= specs_.size() ||
+      outcomes_[job.index()].state != JobState::kPending) {
+    return;
+  }
+  MarketState& market = market_[job.index()];
+  if (kind == kRetryStart && market.phase == MarketPhase::kNone) {
+    policy_->OnPending(job, *this);
+  } else if (kind == kDeliver && market.phase == MarketPhase::kAwarded) {
+    TryDeliver(job);
+  } else if (kind == kRelease && market.phase == MarketPhase::kAwarded &&
+             now_ >= market.release_at) {
+    // Accepted but not delivered in time: the deal is off, and the job asks the market again
+    // (without a first look for the holder, which has had its chance).
+    StopAwaiting(job);
+    AuditRecord record;
+    record.time = now_;
+    record.kind = AuditKind::kRelease;
+    record.request = market.request;
+    record.tenant = specs_[job.index()].tenant;
+    record.provider = market.provider;
+    record.pool = market.pool;
+    record.accelerators = specs_[job.index()].accelerators;
+    record.price_per_accel_hour = market.price;
+    record.start = market.promised;
+    record.job = job;
+    audit_.push_back(record);
+    market.phase = MarketPhase::kNone;
+    market.skip_rofr = true;
     policy_->OnPending(job, *this);
   }
+}
+
+void Broker::OnAnswer(const ProviderAnswered& event) {
+  exchange_.OnAnswer(now_, event.answer, *this);
 }
 
 void Broker::OnCloseBilling() {
   for (const PoolState& pool : pools_) {
     for (JobId job : pool.running) ChargeRun(job);
   }
+  BillHoldings();
+}
+
+void Broker::BillHoldings() {
+  for (HoldingBill& h : holdings_) {
+    const Contract& c = fleet_.contracts[h.contract.index()];
+    Charge charge;
+    charge.tenant = c.tenant;
+    charge.provider = c.provider;
+    charge.pool = h.pool;
+    if (const auto* cm = std::get_if<CommitmentTerms>(&c.terms)) {
+      // Accrues over the term, used or not.
+      charge.start = std::max(cm->start, h.billed_until);
+      charge.end = std::min(cm->end, now_);
+      if (charge.end <= charge.start) continue;
+      charge.kind = ChargeKind::kCommitted;
+      charge.accelerators = cm->accelerators;
+      charge.price_per_accel_hour = cm->price_per_accel_hour;
+      h.billed_until = charge.end;
+    } else if (const auto* rs = std::get_if<ReservationTerms>(&c.terms)) {
+      // Booked ahead: the whole window is paid, used or not.
+      if (h.billed) continue;
+      charge.start = rs->start;
+      charge.end = rs->end;
+      charge.kind = ChargeKind::kReserved;
+      charge.accelerators = rs->accelerators;
+      charge.price_per_accel_hour = rs->price_per_accel_hour;
+      h.billed = true;
+    } else {
+      continue;
+    }
+    charge.amount =
+        ChargeFor(charge.accelerators, charge.end - charge.start, charge.price_per_accel_hour);
+    ledger_.Record(charge);
+  }
+}
+
+// --- The market ---
+
+void Broker::OpenRequests() {
+  if (batch_.empty()) return;
+  std::vector<JobId> batch;
+  batch.swap(batch_);
+  std::stable_sort(batch.begin(), batch.end(), [this](JobId a, JobId b) {
+    return specs_[a.index()].tenant < specs_[b.index()].tenant;
+  });
+  for (size_t first = 0; first < batch.size();) {
+    const TenantId tenant = specs_[batch[first].index()].tenant;
+    size_t last = first;
+    while (last < batch.size() && specs_[batch[last].index()].tenant == tenant) ++last;
+    RequestSpec spec;
+    spec.tenant = tenant;
+    spec.preference = policy_->preference();
+    spec.quote_window = options_.market.quote_window;
+    const std::optional<ProviderId> holder = rofr_holder_[tenant.index()];
+    if (holder) spec.rofr = rofr_terms_[tenant.index()];
+    RequestJobs& jobs = request_jobs_[exchange_.next_id()];
+    for (size_t k = first; k < last; ++k) {
+      const JobId job = batch[k];
+      const Job& j = specs_[job.index()];
+      const MarketState& market = market_[job.index()];
+      ExchangeItem item;
+      item.job = job;
+      item.terms.accelerators = j.accelerators;
+      item.terms.per_node = j.AcceleratorsPerNode();
+      item.terms.earliest_start = now_;
+      const Work remaining = RemainingWork(job);
+      Duration fastest = kNever;
+      for (const Throughput& t : j.throughputs) {
+        const Duration runtime = RuntimeFor(remaining, t.rate);
+        item.terms.runtimes.push_back({t.type, runtime});
+        fastest = std::min(fastest, runtime);
+      }
+      if (j.deadline != kNever) item.terms.latest_start = std::max(now_, j.deadline - fastest);
+      item.terms.spot = AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
+      item.terms.preference = spec.preference;
+      for (PoolId pool : EligiblePools(j, *this)) {
+        if (AccessOf(tenant, pool)->market) item.providers.push_back(fleet_.pool(pool).provider);
+      }
+      std::sort(item.providers.begin(), item.providers.end());
+      item.providers.erase(std::unique(item.providers.begin(), item.providers.end()),
+                           item.providers.end());
+      item.covered = holder && !market.skip_rofr &&
+                     j.accelerators >= rofr_terms_[tenant.index()].min_accelerators;
+      if (item.covered) spec.holder = holder;
+      spec.items.push_back(std::move(item));
+      jobs.jobs.push_back(job);
+    }
+    jobs.left = static_cast<int64_t>(jobs.jobs.size());
+    const RequestId id = exchange_.next_id();
+    for (JobId job : jobs.jobs) market_[job.index()].request = id;
+    exchange_.Open(now_, std::move(spec), *this);
+    first = last;
+  }
+}
+
+void Broker::SendAsk(const Ask& ask) { out_->push_back(AskProvider{ask}); }
+
+void Broker::WakeAt(Time at, RequestId request) {
+  out_->push_back(SetTimer{at, TimerTag(kExchange, request)});
+}
+
+void Broker::ReleaseHold(JobId job) {
+  MarketState& market = market_[job.index()];
+  pools_[market.held_pool.index()].held -= specs_[job.index()].accelerators;
+  grown_.push_back(market.held_pool);
+  market.held_pool = PoolId();
+}
+
+JobId Broker::SettleItem(RequestId request, int32_t item) {
+  auto it = request_jobs_.find(request);
+  const JobId job = it->second.jobs[item];
+  if (--it->second.left == 0) request_jobs_.erase(it);
+  ReleaseHold(job);
+  return job;
+}
+
+void Broker::Award(RequestId request, int32_t item, ProviderId provider, const Offer& offer,
+                   bool /*holder*/) {
+  const JobId job = SettleItem(request, item);
+  MarketState& market = market_[job.index()];
+  const TenantId tenant = specs_[job.index()].tenant;
+  market.phase = MarketPhase::kAwarded;
+  market.pool = offer.pool;
+  market.provider = provider;
+  market.price = offer.price_per_accel_hour;
+  market.spot = AccessOf(tenant, offer.pool) &&
+                AccessOf(tenant, offer.pool)->kind == ChargeKind::kSpot;
+  market.promised = offer.start;
+  market.release_at =
+      offer.start + (rofr_holder_[tenant.index()] ? rofr_terms_[tenant.index()].grace : 0);
+  if (offer.start > now_) {
+    out_->push_back(SetTimer{offer.start, TimerTag(kDeliver, job.value())});
+  } else {
+    TryDeliver(job);
+  }
+}
+
+void Broker::Unplaced(RequestId request, int32_t item) {
+  const JobId job = SettleItem(request, item);
+  market_[job.index()].phase = MarketPhase::kNone;
+  // No provider offered: ask again after the retry delay rather than at once.
+  out_->push_back(
+      SetTimer{now_ + options_.market.retry_delay, TimerTag(kRetryStart, job.value())});
+}
+
+void Broker::TryDeliver(JobId job) {
+  MarketState& market = market_[job.index()];
+  PoolState& p = pools_[market.pool.index()];
+  const int64_t accelerators = specs_[job.index()].accelerators;
+  // Earlier awards waiting for this pool go first.
+  const auto pos = std::find(p.awaiting_jobs.begin(), p.awaiting_jobs.end(), job);
+  int64_t ahead = 0;
+  for (auto it = p.awaiting_jobs.begin(); it != pos; ++it) {
+    ahead += specs_[it->index()].accelerators;
+  }
+  if (p.capacity - p.used - ahead >= accelerators) {
+    if (pos != p.awaiting_jobs.end()) StopAwaiting(job);
+    AuditRecord record;
+    record.time = now_;
+    record.kind = now_ > market.promised ? AuditKind::kLate : AuditKind::kDeliver;
+    record.request = market.request;
+    record.tenant = specs_[job.index()].tenant;
+    record.provider = market.provider;
+    record.pool = market.pool;
+    record.accelerators = static_cast<int32_t>(accelerators);
+    record.price_per_accel_hour = market.price;
+    record.start = market.promised;
+    record.job = job;
+    audit_.push_back(record);
+    market.phase = MarketPhase::kNone;
+    StartRun(job, market.pool, market.price, market.spot ? ChargeKind::kSpot : ChargeKind::kOnDemand);
+    return;
+  }
+  if (pos != p.awaiting_jobs.end()) return;  // still waiting
+  p.awaiting_jobs.push_back(job);
+  p.awaiting += accelerators;
+  out_->push_back(SetTimer{std::max(now_, market.release_at), TimerTag(kRelease, job.value())});
+}
+
+void Broker::DeliverAwaiting(PoolId pool) {
+  // In award order; stop at the first that does not fit, so a wide gang is not starved.
+  while (!pools_[pool.index()].awaiting_jobs.empty()) {
+    const JobId head = pools_[pool.index()].awaiting_jobs.front();
+    TryDeliver(head);
+    if (market_[head.index()].phase == MarketPhase::kAwarded) break;
+  }
+}
+
+void Broker::StopAwaiting(JobId job) {
+  const MarketState& market = market_[job.index()];
+  PoolState& p = pools_[market.pool.index()];
+  auto it = std::find(p.awaiting_jobs.begin(), p.awaiting_jobs.end(), job);
+  if (it == p.awaiting_jobs.end()) return;
+  p.awaiting_jobs.erase(it);
+  p.awaiting -= specs_[job.index()].accelerators;
+  grown_.push_back(market.pool);
 }
 
 void Broker::OnCapacityChanged(const CapacityChanged& event) {

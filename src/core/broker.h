@@ -1,10 +1,18 @@
 // The broker core: a deterministic state machine from events to commands.
 //
 // It keeps the job table, each pool's capacity and use, each tenant's access and price per pool
-// (from its contracts), and the ledger; the scheduling policy decides what starts. It does no
-// I/O, reads no clock (time comes with each event) and uses no global randomness, so the same
-// events in the same order always give the same commands. The core is single-threaded: one
-// driver calls Handle at a time.
+// (from its contracts), the capacity market's open requests, and the ledger; the scheduling
+// policy decides what starts and in what order. It does no I/O, reads no clock (time comes with
+// each event) and uses no global randomness, so the same events in the same order always give the
+// same commands. The core is single-threaded: one driver calls Handle at a time.
+//
+// Where a job may run without asking anyone (its provider's own first-party work, or a holding:
+// a commitment or reservation of its tenant) it starts at once. Anywhere else it needs new
+// capacity: the policy's placement puts a tentative hold on the pool, and at the end of the pass
+// the core opens one capacity request per tenant with those jobs as items. The exchange
+// (market/exchange.h) asks providers according to the tenant's contracts, including a right of
+// first refusal; an awarded item starts when its capacity is there, or is released to the market
+// again if it is not there by the promised start plus the grace period.
 #ifndef ARBITER_CORE_BROKER_H_
 #define ARBITER_CORE_BROKER_H_
 
@@ -13,27 +21,32 @@
 #include <span>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "core/events.h"
+#include "market/exchange.h"
 #include "market/ledger.h"
 #include "model/fleet.h"
 #include "model/outcome.h"
+#include "model/scenario.h"
 #include "sched/policy.h"
 
 namespace arbiter {
 
-// What a tenant pays on a pool and under which kind of charge.
+// What a tenant pays on a pool, under which kind of charge, and whether it must ask for it.
 struct Access {
   Micros price_per_accel_hour = 0;
   ChargeKind kind = ChargeKind::kOnDemand;
+  bool market = false;  // new capacity: obtained through a capacity request
 };
 
 // Access of `tenant` to `pool` from the fleet's contracts, or nullopt if it has none:
+// - a holding pool (market/holdings.h) is its holder's alone, at no charge per use (the holding
+//   is billed as a whole), charged as committed or reserved;
 // - a provider's own first-party tenant uses its pools at their cost basis (committed price,
 //   else on-demand list price, else zero), charged as internal;
-// - an on_demand contract gives the on-demand list price minus its discount;
-// - failing that, a spot contract gives the spot price minus its discount.
-// Commitments, reservations and rights of first refusal act through the market, not here.
+// - an on_demand contract gives the on-demand list price minus its discount, through the market;
+// - failing that, a spot contract gives the spot price minus its discount, through the market.
 std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, PoolId pool);
 
 // `price` minus `discount` parts per million, rounded to the nearest micro-dollar.
@@ -44,9 +57,17 @@ struct BrokerOptions {
   Duration start_retry_delay = 60;
   // Seconds a job spends restoring its checkpoint each time it restarts after an interruption.
   Duration restart_setup = 0;
+  // The market's rules beyond the contracts (quote window, retry delay of unplaced jobs).
+  MarketOptions market;
 };
 
-class Broker final : private ClusterView, private Placer {
+// Per provider: the market's record of what external tenants cost its own first-party demand.
+struct FirstPartyImpact {
+  int64_t displaced_accelerator_seconds = 0;  // external use while own demand of that size waited
+  int64_t delayed_job_seconds = 0;            // own jobs waiting while external work ran
+};
+
+class Broker final : private ClusterView, private Placer, private ExchangeOutbox {
  public:
   // `fleet` must outlive the broker. Pools start with the fleet's capacity.
   Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options = {});
@@ -74,6 +95,23 @@ class Broker final : private ClusterView, private Placer {
   int64_t used_first_party(PoolId pool) const { return pools_[pool.index()].used_first_party; }
   int64_t pending_jobs() const { return pending_jobs_; }
   int64_t pending_accelerators() const { return pending_accelerators_; }
+  // Accelerators of the provider's own first-party jobs waiting for capacity.
+  int64_t first_party_waiting(ProviderId provider) const {
+    return providers_[provider.index()].first_party_waiting_accelerators;
+  }
+  const FirstPartyImpact& first_party_impact(ProviderId provider) const {
+    return providers_[provider.index()].impact;
+  }
+  std::span<const JobId> running_on(PoolId pool) const { return RunningOn(pool); }
+  // How the current run of a running job is charged.
+  ChargeKind run_kind(JobId job) const { return running_[job.index()].kind; }
+  // Every market step so far, in order.
+  const std::vector<AuditRecord>& audit() const { return audit_; }
+  // Seconds the tenant's requests spent waiting on a right-of-first-refusal holder.
+  Duration rofr_wait(TenantId tenant) const { return exchange_.holder_wait(tenant); }
+  const std::optional<Access>& access(TenantId tenant, PoolId pool) const {
+    return AccessOf(tenant, pool);
+  }
   // Accelerator-seconds of capacity the pool had over [0, until], for until >= now().
   int64_t CapacityIntegral(PoolId pool, Time until) const;
   // Pre-sizes the job table for `jobs` jobs (an optimisation for drivers that know the count).
@@ -84,6 +122,9 @@ class Broker final : private ClusterView, private Placer {
     int64_t capacity = 0;  // accelerators
     int64_t used = 0;
     int64_t used_first_party = 0;
+    int64_t held = 0;      // tentative holds of jobs whose capacity request is open
+    int64_t awaiting = 0;  // awarded to jobs whose capacity has not arrived yet
+    std::vector<JobId> awaiting_jobs;  // in award order
     int64_t integral = 0;  // accelerator-seconds of capacity over [0, since]
     Time since = 0;
     std::vector<JobId> running;  // unordered
@@ -94,6 +135,35 @@ class Broker final : private ClusterView, private Placer {
     Time billed_until = 0;  // the run is charged up to here
     Work done = 0;          // work saved before the current run
     Rate rate = 0;          // on the current pool
+    Micros price = 0;       // per accelerator-hour, for the current run
+    ChargeKind kind = ChargeKind::kOnDemand;
+  };
+  // A job's place in the market.
+  enum class MarketPhase : uint8_t { kNone, kRequesting, kAwarded };
+  struct MarketState {
+    MarketPhase phase = MarketPhase::kNone;
+    PoolId held_pool;  // while requesting
+    RequestId request = 0;
+    // While awarded:
+    PoolId pool;
+    ProviderId provider;
+    Micros price = 0;
+    bool spot = false;
+    Time promised = 0;    // the offer's start
+    Time release_at = 0;  // promised + grace
+    bool skip_rofr = false;  // released once: its next request goes straight to the market
+  };
+  struct ProviderState {
+    int64_t external_used = 0;  // accelerators of other tenants on its pools
+    int64_t first_party_waiting_accelerators = 0;
+    int64_t first_party_waiting_jobs = 0;
+    FirstPartyImpact impact;
+  };
+  struct HoldingBill {
+    PoolId pool;
+    ContractId contract;
+    Time billed_until = 0;  // commitments accrue; a reservation is billed once, in full
+    bool billed = false;
   };
 
   // ClusterView.
@@ -109,12 +179,37 @@ class Broker final : private ClusterView, private Placer {
   // Placer.
   bool Place(JobId job, PoolId pool) override;
   bool Preempt(JobId job, std::string_view reason) override;
+  // ExchangeOutbox.
+  void SendAsk(const Ask& ask) override;
+  void WakeAt(Time at, RequestId request) override;
+  void Award(RequestId request, int32_t item, ProviderId provider, const Offer& offer,
+             bool holder) override;
+  void Unplaced(RequestId request, int32_t item) override;
+  void Record(const AuditRecord& record) override { audit_.push_back(record); }
+
+  // Starts a run of `job` on `pool` now, charged at `price` as `kind`.
+  void StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind);
+  // Opens one capacity request per tenant for the jobs placed on market pools in this event.
+  void OpenRequests();
+  // Starts an awarded job if its pool has room now; otherwise it waits for room until its
+  // release time.
+  void TryDeliver(JobId job);
+  // Tries the awaiting deliveries of a pool, in award order.
+  void DeliverAwaiting(PoolId pool);
+  void ReleaseHold(JobId job);
+  // The job behind `item` of `request`; releases its hold and forgets the item.
+  JobId SettleItem(RequestId request, int32_t item);
+  void StopAwaiting(JobId job);
+  // Accrues first-party impact up to now.
+  void Advance(Time now);
+  void BillHoldings();
 
   absl::Status Check(Time now, const Event& event) const;
   void OnSubmitted(JobSubmitted& event);
   void OnFinished(const JobFinished& event);
   void OnStartFailed(const JobStartFailed& event);
   void OnKilled(const JobKilled& event);
+  void OnAnswer(const ProviderAnswered& event);
   void OnCapacityChanged(const CapacityChanged& event);
   void OnTimer(const TimerFired& event);
   void OnCloseBilling();
@@ -131,13 +226,17 @@ class Broker final : private ClusterView, private Placer {
   void RemoveRunning(JobId job);  // from its pool's running list
   // Moves a job to `state`, keeping the pending counts.
   void SetState(JobId job, JobState state);
+  void CountPending(JobId job, int sign);
   // Adds (sign +1) or removes (-1) the job's accelerators to the pool's use.
   void Occupy(PoolId pool, JobId job, int sign);
 
-  // Timer tags: the kind in the top byte, the subject (a job id) below.
-  enum TimerKind : uint64_t { kRetryStart = 1 };
-  static uint64_t TimerTag(TimerKind kind, JobId job) {
-    return (static_cast<uint64_t>(kind) << 56) | static_cast<uint64_t>(job.value());
+  // Timer tags: the kind in the top byte, the subject (a job id or request id) below.
+  enum TimerKind : uint64_t { kRetryStart = 1, kExchange = 2, kDeliver = 3, kRelease = 4 };
+  static uint64_t TimerTag(TimerKind kind, int64_t subject) {
+    return (static_cast<uint64_t>(kind) << 56) | static_cast<uint64_t>(subject);
+  }
+  bool IsFirstParty(TenantId tenant, ProviderId provider) const {
+    return fleet_.tenant(tenant).first_party_of == provider;
   }
   const std::optional<Access>& AccessOf(TenantId tenant, PoolId pool) const {
     return access_[tenant.index() * fleet_.pools.size() + pool.index()];
@@ -146,6 +245,20 @@ class Broker final : private ClusterView, private Placer {
   const Fleet& fleet_;
   std::unique_ptr<Policy> policy_;
   BrokerOptions options_;
+  Exchange exchange_;
+  std::vector<AuditRecord> audit_;
+  std::vector<MarketState> market_;                  // per job
+  std::vector<JobId> batch_;                         // placed on market pools in this event
+  struct RequestJobs {
+    std::vector<JobId> jobs;  // by item
+    int64_t left = 0;         // items not yet settled
+  };
+  absl::flat_hash_map<RequestId, RequestJobs> request_jobs_;  // open requests
+  std::vector<ProviderState> providers_;
+  std::vector<HoldingBill> holdings_;
+  std::vector<std::optional<ProviderId>> rofr_holder_;  // per tenant
+  std::vector<RofrTerms> rofr_terms_;                   // per tenant
+  Time advanced_ = 0;
   Time now_ = 0;
   std::vector<PoolState> pools_;
   std::vector<std::optional<Access>> access_;  // tenants x pools

@@ -15,7 +15,9 @@ using testing::AddTestPool;
 using testing::TestJob;
 
 // One provider "p" with region "r": pool A = 1 node x 4 H100 at $3.60/h (1000 micro-dollars per
-// accelerator-second), pool B = 1 node x 4 A100 at $1.44/h (400 per accelerator-second).
+// accelerator-second), pool B = 1 node x 4 A100 at $1.44/h (400 per accelerator-second). The
+// tenant "lab" is p's own first-party tenant, so its jobs start without asking the market (the
+// market's path is tested in market_flow_test.cc).
 class BrokerTest : public ::testing::Test {
  protected:
   BrokerTest() {
@@ -25,9 +27,8 @@ class BrokerTest : public ::testing::Test {
     const RegionId r = fleet_.AddRegion(p, "r");
     pool_a_ = AddTestPool(fleet_, r, h100_, 1, 4, 3'600'000);
     pool_b_ = AddTestPool(fleet_, r, a100_, 1, 4, 1'440'000);
-    lab_ = fleet_.AddTenant({"lab", 1, std::nullopt});
+    lab_ = fleet_.AddTenant({"lab", 1, p});
     nobody_ = fleet_.AddTenant({"nobody", 1, std::nullopt});
-    fleet_.AddContract({lab_, p, OnDemandTerms{}});
     broker_ = std::make_unique<Broker>(fleet_, *MakePolicy("fifo", {}));
   }
 
@@ -75,7 +76,7 @@ TEST_F(BrokerTest, SubmitStartsOnFastestPoolAndFinishChargesExactly) {
   const Charge& c = broker_->ledger().charges()[0];
   EXPECT_EQ(c.start, 0);
   EXPECT_EQ(c.end, 100);
-  EXPECT_EQ(c.kind, ChargeKind::kOnDemand);
+  EXPECT_EQ(c.kind, ChargeKind::kInternal);
   EXPECT_EQ(c.pool, pool_a_);
   EXPECT_EQ(c.price_per_accel_hour, 3'600'000);
   EXPECT_EQ(c.amount, 400'000);
@@ -138,8 +139,7 @@ TEST_F(BrokerTest, PerNodeShareMustFitOnOneNode) {
   const AcceleratorTypeId t = fleet.AddAcceleratorType("H100");
   const RegionId r = fleet.AddRegion(fleet.AddProvider("p"), "r");
   AddTestPool(fleet, r, t, 4, 2, 1'000'000);  // 4 nodes x 2
-  const TenantId lab = fleet.AddTenant({"lab", 1, std::nullopt});
-  fleet.AddContract({lab, ProviderId(0), OnDemandTerms{}});
+  const TenantId lab = fleet.AddTenant({"lab", 1, ProviderId(0)});
   Broker broker(fleet, *MakePolicy("fifo", {}));
   Job job = TestJob("j", lab, 0, 4, 10, {{t, 1}});
   job.nodes = 1;  // 4 on one node: impossible
@@ -234,7 +234,9 @@ TEST_F(BrokerTest, KillJustAfterACheckpointKeepsItsWork) {
 }
 
 TEST_F(BrokerTest, RestartSetupDelaysProgressAndCheckpoints) {
-  broker_ = std::make_unique<Broker>(fleet_, *MakePolicy("fifo", {}), BrokerOptions{60, 10});
+  BrokerOptions options;
+  options.restart_setup = 10;
+  broker_ = std::make_unique<Broker>(fleet_, *MakePolicy("fifo", {}), options);
   Job job = LabJob("j0", 0);
   job.checkpoint_interval = 30;
   Handle(0, JobSubmitted{JobId(0), job});
@@ -303,14 +305,17 @@ TEST(Access, FromContracts) {
   ASSERT_TRUE(a);
   EXPECT_EQ(a->kind, ChargeKind::kOnDemand);  // on-demand preferred over spot
   EXPECT_EQ(a->price_per_accel_hour, 3'000'000);
+  EXPECT_TRUE(a->market);
   a = AccessFromContracts(fleet, lab, qq);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->kind, ChargeKind::kSpot);
   EXPECT_EQ(a->price_per_accel_hour, 900'000);
+  EXPECT_TRUE(a->market);
   a = AccessFromContracts(fleet, own, pp);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->kind, ChargeKind::kInternal);
   EXPECT_EQ(a->price_per_accel_hour, 2'000'000);  // cost basis: the committed price
+  EXPECT_FALSE(a->market);
   EXPECT_FALSE(AccessFromContracts(fleet, own, qq));
   EXPECT_EQ(Discounted(1'000'001, 500'000), 500'001);  // 500000.5 rounds up
   EXPECT_EQ(Discounted(3'600'000, 0), 3'600'000);

@@ -12,6 +12,7 @@
 
 #include "model/ids.h"
 #include "model/job.h"
+#include "model/market.h"
 #include "model/units.h"
 
 namespace arbiter {
@@ -42,6 +43,12 @@ struct JobStartFailed {
 struct JobKilled {
   JobId job;
   std::string reason;
+  bool by_provider = false;  // the provider stopped it for its own demand (audited)
+};
+
+// A provider's answer to an AskProvider command.
+struct ProviderAnswered {
+  Answer answer;
 };
 
 // `pool` has `nodes` nodes from now on.
@@ -60,7 +67,7 @@ struct TimerFired {
 struct CloseBilling {};
 
 using Event = std::variant<JobSubmitted, JobFinished, JobStartFailed, JobKilled, CapacityChanged,
-                           TimerFired, CloseBilling>;
+                           ProviderAnswered, TimerFired, CloseBilling>;
 
 // --- Commands ---
 
@@ -94,7 +101,12 @@ struct SetTimer {
   uint64_t tag = 0;
 };
 
-using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer>;
+// Put `ask` to its provider; the answer comes back as ProviderAnswered.
+struct AskProvider {
+  Ask ask;
+};
+
+using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider>;
 
 }  // namespace arbiter
 

@@ -84,7 +84,6 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
       ++late;
       continue;
     }
-    if (*gpus == 1 && *milli < 1000) ++fractional;
     job.accelerators = static_cast<int32_t>(*gpus);
     job.nodes = NodesFor(job.accelerators, options);
     job.work = runtime * kWorkPerReferenceSecond;
@@ -108,6 +107,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
       ++unmapped;
       continue;
     }
+    if (*gpus == 1 && *milli < 1000) ++fractional;  // only pods that became jobs
     out.push_back(std::move(job));
     ++report.jobs;
   }

@@ -61,8 +61,9 @@ absl::StatusOr<GavelThroughputs> GavelThroughputs::Parse(std::string_view file,
         return ParseError({file, 0, StrCat(field, ".null")}, "not a throughput",
                           "a number >= 0 (steps per second)");
       }
-      const double steps_per_s = alone.get<double>();
-      if (steps_per_s > 0) table[job_type][sf] = steps_per_s;
+      // 0 is a measurement too: the job does not run there (GavelJobs drops such types), so it
+      // must not be extrapolated over from a smaller scale factor.
+      table[job_type][sf] = alone.get<double>();
     }
   }
   return result;

@@ -12,7 +12,9 @@
 // from the largest measured scale factor m below the one asked for, by the same rule on every GPU
 // type: rate(sf) = rate(m) x (sf / m) x e^log2(sf / m), where e = rate(m) / (2 rate(m / 2)) is
 // the model's measured efficiency of its last doubling (capped at 1), or 1 (linear) where m / 2
-// was not measured. The loader reports how many jobs this rule was used for.
+// was not measured. The loader reports how many jobs this rule was used for. A measured rate of 0
+// (the job does not run on that GPU type at that scale) is a measurement, not a gap: the job is
+// not offered that type, and larger scale factors extrapolate from the 0.
 #ifndef ARBITER_FORMATS_GAVEL_H_
 #define ARBITER_FORMATS_GAVEL_H_
 

@@ -23,8 +23,10 @@ TEST(ParseError, NamesFileLineFieldAndWhatWasExpected) {
 
 TEST(ParseError, LeavesOutWhatIsNotKnown) {
   // Line 0 is "the whole file"; an empty field and an empty expectation are left out.
-  EXPECT_EQ(Message(ParseError({"t.json", 0, "v100"}, "not an object")), "t.json: v100: not an object");
-  EXPECT_EQ(Message(ParseError({"a.trace", 3, {}}, "6 fields", "7")), "a.trace:3: 6 fields; expected 7");
+  EXPECT_EQ(Message(ParseError({"t.json", 0, "v100"}, "not an object")),
+            "t.json: v100: not an object");
+  EXPECT_EQ(Message(ParseError({"a.trace", 3, {}}, "6 fields", "7")),
+            "a.trace:3: 6 fields; expected 7");
   EXPECT_EQ(Message(ParseError({"f", 0, {}}, "empty")), "f: empty");
 }
 
@@ -34,7 +36,8 @@ TEST(ParseInt, AcceptsWholeDecimalIntegersOnly) {
   EXPECT_EQ(ParseInt("-7"), -7);
   EXPECT_EQ(ParseInt("9223372036854775807"), INT64_MAX);
   EXPECT_EQ(ParseInt("-9223372036854775808"), INT64_MIN);
-  for (const char* bad : {"", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "12a", "-", "9223372036854775808"}) {
+  for (const char* bad :
+       {"", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "12a", "-", "9223372036854775808"}) {
     EXPECT_EQ(ParseInt(bad), std::nullopt) << "'" << bad << "'";
   }
 }
@@ -60,7 +63,8 @@ TEST(ParseIntField, ReturnsValuesInRange) {
 TEST(ParseIntField, NotAnIntegerSaysWhatRangeWasExpected) {
   const absl::StatusOr<int64_t> v = ParseIntField("abc", {"x.csv", 4, "nodes"}, 1);
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(Message(v.status()), "x.csv:4: nodes: 'abc' is not an integer; expected an integer >= 1");
+  EXPECT_EQ(Message(v.status()),
+            "x.csv:4: nodes: 'abc' is not an integer; expected an integer >= 1");
   EXPECT_EQ(Message(ParseIntField("1.5", {"x.csv", 4, "n"}).status()),
             "x.csv:4: n: '1.5' is not an integer; expected an integer");
 }
@@ -111,13 +115,15 @@ TEST(ReadFile, DirectoryIsAnError) {
 
 TEST(ReadFile, ReadsRealDataFromTheRepositoryRoot) {
   // Tests run in the repository root; the header of the Alibaba node list is its first line.
-  const absl::StatusOr<std::string> got = ReadFile("data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv");
+  const absl::StatusOr<std::string> got =
+      ReadFile("data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->substr(0, got->find('\n')), "sn,cpu_milli,memory_mib,gpu,model");
 }
 
 TEST(ResolvePath, RelativeToTheDirectoryOfTheReferringFile) {
-  EXPECT_EQ(ResolvePath("examples/frontier-lab.yaml", "../data/gavel/x.trace"), "data/gavel/x.trace");
+  EXPECT_EQ(ResolvePath("examples/frontier-lab.yaml", "../data/gavel/x.trace"),
+            "data/gavel/x.trace");
   EXPECT_EQ(ResolvePath("a/b/c.yaml", "./d/e.csv"), "a/b/d/e.csv");
   EXPECT_EQ(ResolvePath("c.yaml", "jobs.csv"), "jobs.csv");
   EXPECT_EQ(ResolvePath("/srv/s/c.yaml", "jobs.csv"), "/srv/s/jobs.csv");

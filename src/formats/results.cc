@@ -157,13 +157,22 @@ absl::Status WriteOutputs(const std::string& dir, const std::vector<OutputFile>&
         StrCat("cannot create output directory ", dir, ": ", ec.message()));
   }
   const std::string tag = StrCat(".tmp-", ::getpid(), "-");
+  std::vector<fs::path> targets;
   std::vector<fs::path> temps;
   const auto cleanup = [&temps] {
     std::error_code ignored;
     for (const fs::path& p : temps) fs::remove(p, ignored);
   };
   for (const OutputFile& f : files) {
-    const fs::path temp = fs::path(dir) / (tag + f.name);
+    const fs::path target = fs::path(dir) / f.name;
+    targets.push_back(target);
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) {
+      cleanup();
+      return absl::PermissionDeniedError(
+          StrCat("cannot create directory ", target.parent_path().string(), ": ", ec.message()));
+    }
+    const fs::path temp = target.parent_path() / (tag + target.filename().string());
     temps.push_back(temp);
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(f.contents.data(), static_cast<std::streamsize>(f.contents.size()));
@@ -175,7 +184,7 @@ absl::Status WriteOutputs(const std::string& dir, const std::vector<OutputFile>&
     }
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    fs::rename(temps[i], fs::path(dir) / files[i].name, ec);
+    fs::rename(temps[i], targets[i], ec);
     if (ec) {
       cleanup();
       return absl::InternalError(

@@ -27,11 +27,13 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
 std::string SummaryJson(const Scenario& scenario, const RunSummary& summary);
 
 struct OutputFile {
-  std::string name;  // file name inside the output directory
+  // A file name inside the output directory, or a path: absolute, or relative to that directory.
+  std::string name;
   std::string contents;
 };
 
-// Creates `dir` if needed and writes all `files` atomically (see above).
+// Creates `dir` (and the directory of each file) if needed and writes all `files` atomically
+// (see above): each goes to a temporary name beside its destination first.
 absl::Status WriteOutputs(const std::string& dir, const std::vector<OutputFile>& files);
 
 }  // namespace arbiter

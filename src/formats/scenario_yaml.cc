@@ -54,15 +54,17 @@ constexpr const char* kDurationExpected = "seconds, or a number with s, m, h, d 
 // A YAML node with the file and key path it came from, so every error can say where.
 class Field {
  public:
-  Field(std::string_view file, const YAML::Node& node, std::string path)
-      : file_(file), node_(node), path_(std::move(path)) {}
+  // `parent_line` is where the enclosing node is: a missing key has no position of its own.
+  Field(std::string_view file, const YAML::Node& node, std::string path, int64_t parent_line = 0)
+      : file_(file), node_(node), path_(std::move(path)), parent_line_(parent_line) {}
 
   const std::string& path() const { return path_; }
   const YAML::Node& node() const { return node_; }
   bool defined() const { return node_.IsDefined() && !node_.IsNull(); }
   int64_t line() const {
+    if (!node_.IsDefined()) return parent_line_;  // Mark() throws for a key that is not there
     const YAML::Mark mark = node_.Mark();
-    return mark.line >= 0 ? mark.line + 1 : 0;
+    return mark.line >= 0 ? mark.line + 1 : parent_line_;
   }
 
   absl::Status Error(std::string_view problem, std::string_view expected = {}) const {
@@ -71,9 +73,9 @@ class Field {
 
   Field Child(std::string_view key) const {
     return Field(file_, node_[std::string(key)],
-                 path_.empty() ? std::string(key) : StrCat(path_, ".", key));
+                 path_.empty() ? std::string(key) : StrCat(path_, ".", key), line());
   }
-  Field Item(size_t i) const { return Field(file_, node_[i], StrCat(path_, "[", i, "]")); }
+  Field Item(size_t i) const { return Field(file_, node_[i], StrCat(path_, "[", i, "]"), line()); }
 
   // Errors on keys outside `allowed`, which catches typos such as "nodez".
   absl::Status OnlyKeys(std::initializer_list<std::string_view> allowed) const {
@@ -159,6 +161,7 @@ class Field {
   std::string_view file_;
   YAML::Node node_;
   std::string path_;
+  int64_t parent_line_;
 };
 
 #define ARBITER_ASSIGN(lhs, expr)                             \
@@ -182,19 +185,25 @@ class Loader {
     Field root(file_, root_node, "");
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
     ARBITER_RETURN_IF_ERROR(
-        root.OnlyKeys({"name", "description", "policy", "horizon", "accelerator_types", "providers",
-                       "tenants", "contracts", "workloads"}));
+        root.OnlyKeys({"name", "description", "policy", "horizon", "market", "accelerator_types",
+                       "providers", "tenants", "contracts", "workloads"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").String());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
     ARBITER_ASSIGN(s_.horizon, root.Child("horizon").SecondsOr(kNever));
+    if (Field market = root.Child("market"); market.defined()) {
+      ARBITER_RETURN_IF_ERROR(market.OnlyKeys({"quote_window", "retry_delay"}));
+      ARBITER_ASSIGN(s_.market.quote_window, market.Child("quote_window").SecondsOr(0));
+      ARBITER_ASSIGN(s_.market.retry_delay, market.Child("retry_delay").SecondsOr(600));
+    }
     ARBITER_RETURN_IF_ERROR(Types(root.Child("accelerator_types")));
     ARBITER_RETURN_IF_ERROR(Providers(root.Child("providers")));
     ARBITER_RETURN_IF_ERROR(Tenants(root.Child("tenants")));
     ARBITER_RETURN_IF_ERROR(Contracts(root.Child("contracts")));
     ARBITER_RETURN_IF_ERROR(Workloads(root.Child("workloads")));
-    std::sort(s_.capacity_changes.begin(), s_.capacity_changes.end(),
-              [](const CapacityChange& a, const CapacityChange& b) { return a.at < b.at; });
+    // Stable: changes of one pool at the same time apply in file order (the last one holds).
+    std::stable_sort(s_.capacity_changes.begin(), s_.capacity_changes.end(),
+                     [](const CapacityChange& a, const CapacityChange& b) { return a.at < b.at; });
     if (absl::Status st = s_.Validate(); !st.ok()) {
       return absl::InvalidArgumentError(StrCat(file_, ": ", st.message()));
     }
@@ -330,7 +339,7 @@ class Loader {
     absl::StatusOr<std::vector<AlibabaNodeGroup>> groups = AlibabaNodeGroups(path, *text);
     if (!groups.ok()) return groups.status();
     Field models = f.Child("models");
-    if (!models.node().IsMap() || models.node().size() == 0) {
+    if (!models.defined() || !models.node().IsMap() || models.node().size() == 0) {
       return models.Error("missing or not a mapping", "node model -> accelerator type");
     }
     Pool prices;
@@ -376,13 +385,15 @@ class Loader {
     if (n == 0) return list.Error("missing or empty", "a list of providers");
     for (size_t i = 0; i < n; ++i) {
       Field p = list.Item(i);
-      ARBITER_RETURN_IF_ERROR(p.OnlyKeys({"name", "regions"}));
+      ARBITER_RETURN_IF_ERROR(p.OnlyKeys({"name", "regions", "agent"}));
       std::string name;
       ARBITER_ASSIGN(name, p.Child("name").String());
       if (s_.fleet.FindProvider(name)) {
         return p.Child("name").Error(StrCat("provider '", name, "' defined twice"));
       }
-      const ProviderId provider = s_.fleet.AddProvider(name);
+      AgentConfig agent;
+      ARBITER_RETURN_IF_ERROR(Agent(p.Child("agent"), agent));
+      const ProviderId provider = s_.fleet.AddProvider(name, agent);
       Field regions = p.Child("regions");
       size_t nr = 0;
       ARBITER_ASSIGN(nr, regions.ListSize());
@@ -409,6 +420,23 @@ class Loader {
         }
       }
     }
+    return absl::OkStatus();
+  }
+
+  // A provider's agent: how it answers capacity requests (market/agent.h).
+  absl::Status Agent(const Field& f, AgentConfig& agent) {
+    if (!f.defined()) return absl::OkStatus();
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"policy", "response_time", "reserve", "decline_rate",
+                                        "preempt_spot", "match_quotes"}));
+    // The name is checked against the agent registry when the simulator is built.
+    ARBITER_ASSIGN(agent.policy, f.Child("policy").StringOr("deliverable"));
+    ARBITER_ASSIGN(agent.response_time, f.Child("response_time").SecondsOr(0));
+    if (f.Child("reserve").defined()) ARBITER_ASSIGN(agent.reserve, f.Child("reserve").Fraction());
+    if (f.Child("decline_rate").defined()) {
+      ARBITER_ASSIGN(agent.decline_rate, f.Child("decline_rate").Fraction());
+    }
+    ARBITER_ASSIGN(agent.preempt_spot, f.Child("preempt_spot").BoolOr(false));
+    ARBITER_ASSIGN(agent.match_quotes, f.Child("match_quotes").BoolOr(false));
     return absl::OkStatus();
   }
 
@@ -672,7 +700,7 @@ absl::Status ApplyOverride(YAML::Node root,  // NOLINT(performance-unnecessary-v
   while (pos < key.size()) {
     YAML::Node current = trail.back();
     if (key[pos] == '.') ++pos;
-    if (key[pos] == '[') {
+    if (pos < key.size() && key[pos] == '[') {
       const size_t close = key.find(']', pos);
       std::optional<int64_t> index = close == std::string_view::npos
                                          ? std::nullopt

@@ -30,10 +30,10 @@ AcceleratorTypeId Fleet::AddAcceleratorType(std::string name) {
   return id;
 }
 
-ProviderId Fleet::AddProvider(std::string name) {
+ProviderId Fleet::AddProvider(std::string name, AgentConfig agent) {
   const auto id = ProviderId::FromIndex(providers.size());
   provider_by_name_.emplace(name, id);
-  providers.push_back({std::move(name), {}});
+  providers.push_back({std::move(name), {}, std::move(agent)});
   return id;
 }
 

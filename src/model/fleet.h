@@ -19,13 +19,29 @@
 
 namespace arbiter {
 
+// Fractions (discounts, tolerances) are parts per million: 150000 = 15%.
+using Ppm = int64_t;
+inline constexpr Ppm kPpmOne = 1'000'000;
+
 struct AcceleratorType {
   std::string name;  // e.g. "H100"
+};
+
+// How a provider's agent answers capacity requests from external tenants (market/agent.h).
+struct AgentConfig {
+  std::string policy = "deliverable";  // registered agent policy name
+  Duration response_time = 0;          // how long it takes to answer a request
+  Ppm reserve = 0;                     // fraction of each pool kept for first-party work
+  Ppm decline_rate = 0;                // fraction of requests it declines at random (seeded)
+  bool preempt_spot = false;  // stop external spot work when its first-party demand waits
+  bool match_quotes = false;  // when asked to match, lower its price to the quote's (down to the
+                              // pool's committed price, its cost basis)
 };
 
 struct Provider {
   std::string name;
   std::vector<RegionId> regions;
+  AgentConfig agent;
 };
 
 struct Region {
@@ -48,6 +64,10 @@ struct Pool {
   std::optional<Micros> on_demand_price;
   std::optional<Micros> spot_price;
   std::optional<Micros> committed_price;
+  // Set on a holding pool: capacity carved out of `parent` for one tenant by a commitment or a
+  // reservation contract (see market/holdings.h). Only that tenant can use it.
+  std::optional<ContractId> holding;
+  std::optional<PoolId> parent;
 
   int64_t capacity() const { return static_cast<int64_t>(nodes) * accelerators_per_node; }
 };
@@ -60,10 +80,6 @@ struct Tenant {
 };
 
 // --- Contracts (tenant <-> provider); their market rules live in src/market. ---
-
-// Fractions (discounts, tolerances) are parts per million: 150000 = 15%.
-using Ppm = int64_t;
-inline constexpr Ppm kPpmOne = 1'000'000;
 
 struct OnDemandTerms {
   Ppm discount = 0;
@@ -128,7 +144,7 @@ class Fleet {
 
   // Adders keep the cross references (provider->regions, region->pools) and name indexes right.
   AcceleratorTypeId AddAcceleratorType(std::string name);
-  ProviderId AddProvider(std::string name);
+  ProviderId AddProvider(std::string name, AgentConfig agent = {});
   RegionId AddRegion(ProviderId provider, std::string name);
   PoolId AddPool(Pool pool);  // pool.provider is taken from pool.region; name filled if empty
   TenantId AddTenant(Tenant tenant);

@@ -20,12 +20,21 @@ struct CapacityChange {
   int32_t nodes = 0;
 };
 
+// Rules of the capacity market that are not part of any one contract.
+struct MarketOptions {
+  // How long quotes are gathered from providers (0: until every asked provider answered).
+  Duration quote_window = 0;
+  // How long a job whose request got no offer waits before it asks again.
+  Duration retry_delay = 600;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
   Fleet fleet;
   std::vector<Job> jobs;  // ordered by submit time; ties keep their source order
   std::vector<CapacityChange> capacity_changes;
+  MarketOptions market;
   std::string default_policy = "fifo";
   Time horizon = kNever;                // the simulation stops here even if work remains
   std::vector<std::string> load_notes;  // what the loaders did, e.g. throughputs extrapolated

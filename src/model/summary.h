@@ -38,6 +38,16 @@ struct ProviderUsage {
   Micros revenue = 0;  // from external tenants (first-party use is internal)
 };
 
+// Charges by the ledger's kind of charge (market/ledger.h), in micro-dollars.
+struct CostByKind {
+  Micros on_demand = 0;
+  Micros spot = 0;
+  Micros committed = 0;
+  Micros reserved = 0;
+  Micros internal = 0;
+  Micros egress = 0;
+};
+
 struct TenantSpend {
   TenantId tenant;
   int64_t jobs = 0;
@@ -45,6 +55,7 @@ struct TenantSpend {
   Micros cost = 0;
   int64_t accelerator_seconds = 0;
   std::vector<Micros> cost_by_provider;  // indexed by provider
+  CostByKind cost_by_kind;               // sums to `cost`
   DurationStats jct;
 };
 

@@ -15,6 +15,7 @@ namespace arbiter {
 class CostGreedyPolicy final : public ListScheduler {
  public:
   std::string_view name() const override { return "cost-greedy"; }
+  OfferPreference preference() const override { return OfferPreference::kCost; }
 
  protected:
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;

@@ -71,8 +71,17 @@ void ListScheduler::Forget(JobId job, const ClusterView& view) {
 PoolList ListScheduler::FitsNow(JobId job, const ClusterView& view) const {
   const Job& spec = view.job(job);
   PoolList fits;
+  bool holding = false;
   for (PoolId pool : EligiblePools(spec, view)) {
-    if (view.FreeAccelerators(pool) >= spec.accelerators) fits.push_back(pool);
+    if (view.FreeAccelerators(pool) < spec.accelerators) continue;
+    fits.push_back(pool);
+    holding |= view.fleet().pool(pool).holding.has_value();
+  }
+  // Work that fits in its tenant's holdings goes there, never to the market.
+  if (holding) {
+    fits.erase(std::remove_if(fits.begin(), fits.end(),
+                              [&view](PoolId pool) { return !view.fleet().pool(pool).holding; }),
+               fits.end());
   }
   return fits;
 }

@@ -39,7 +39,8 @@ class ListScheduler : public Policy {
   };
   // The job's key on `pool` (called when the job becomes pending, once per eligible pool).
   virtual Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const = 0;
-  // Where to start the job, among `fits` (non-empty: the pools where it fits now).
+  // Where to start the job, among `fits` (non-empty: the pools where it fits now; only its
+  // tenant's holding pools if it fits in any).
   virtual PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
                             const ClusterView& view) const = 0;
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "model/market.h"
 #include "sched/view.h"
 
 namespace arbiter {
@@ -30,6 +31,9 @@ class Policy {
   // the last call (a job ended, capacity was added); jobs made pending since the last call are
   // also candidates. Called after every event.
   virtual void Schedule(const ClusterView& view, std::span<const PoolId> grown, Placer& placer) = 0;
+
+  // How the tenant ranks providers' offers when a placement becomes a capacity request.
+  virtual OfferPreference preference() const { return OfferPreference::kFinish; }
 };
 
 }  // namespace arbiter

@@ -2,11 +2,13 @@
 //
 // Events are ordered by (time, class, sequence). At one instant, classes go in this order:
 //   0 kJobFinished     - work that ends frees its capacity first,
-//   1 kCapacityChanged - then supply changes,
-//   2 kStartFailed     - then failed launches are reported,
-//   3 kJobSubmitted    - then arrivals (they see all capacity freed at that instant),
-//   4 kTimer           - then timers the core set,
-//   5 kCloseBilling    - and the end of the run closes billing last.
+//   1 kJobKilled       - then work stopped by failures or by providers,
+//   2 kCapacityChanged - then supply changes,
+//   3 kStartFailed     - then failed launches are reported,
+//   4 kProviderAnswer  - then providers' answers to capacity requests,
+//   5 kJobSubmitted    - then arrivals (they see all capacity freed at that instant),
+//   6 kTimer           - then timers the core set (windows end after answers due at that time),
+//   7 kCloseBilling    - and the end of the run closes billing last.
 // Within a class, events keep the order in which they were pushed (the sequence number), so
 // arrivals at one instant are submitted in trace order.
 #ifndef ARBITER_SIM_EVENT_QUEUE_H_
@@ -22,11 +24,13 @@ namespace arbiter {
 
 enum class EventClass : uint8_t {
   kJobFinished = 0,
-  kCapacityChanged = 1,
-  kStartFailed = 2,
-  kJobSubmitted = 3,
-  kTimer = 4,
-  kCloseBilling = 5,
+  kJobKilled = 1,
+  kCapacityChanged = 2,
+  kStartFailed = 3,
+  kProviderAnswer = 4,
+  kJobSubmitted = 5,
+  kTimer = 6,
+  kCloseBilling = 7,
 };
 
 struct QueuedEvent {

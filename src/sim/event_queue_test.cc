@@ -18,9 +18,11 @@ TEST(EventQueue, OrdersByTimeThenClassThenPushOrder) {
   q.Push(10, EventClass::kJobFinished, 6);
   q.Push(10, EventClass::kStartFailed, 7);
   q.Push(10, EventClass::kCloseBilling, 8);
+  q.Push(10, EventClass::kProviderAnswer, 9);
+  q.Push(10, EventClass::kJobKilled, 10);
   std::vector<int64_t> order;
   while (!q.empty()) order.push_back(q.Pop().payload);
-  EXPECT_EQ(order, (std::vector<int64_t>{3, 4, 6, 5, 7, 2, 1, 8}));
+  EXPECT_EQ(order, (std::vector<int64_t>{3, 4, 6, 10, 5, 7, 9, 2, 1, 8}));
 }
 
 TEST(EventQueue, KeepsPayloadsAndClass) {
@@ -49,7 +51,7 @@ TEST(EventQueue, MatchesASortOfManyRandomEvents) {
   for (int round = 0; round < 2000; ++round) {
     for (int k = 0; k < 3; ++k) {
       const Time t = static_cast<Time>(rng() % 50) + round / 10;
-      const int cls = static_cast<int>(rng() % 6);
+      const int cls = static_cast<int>(rng() % 8);
       q.Push(t, static_cast<EventClass>(cls), seq);
       ref.push_back({t, cls, seq++});
     }

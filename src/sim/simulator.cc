@@ -4,38 +4,87 @@
 #include <utility>
 
 #include "model/strings.h"
+#include "market/holdings.h"
 #include "sched/registry.h"
 
 namespace arbiter {
 
-absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const Scenario& scenario,
+namespace {
+
+// A provider-specific seed, so that agents' draws do not depend on each other.
+uint64_t AgentSeed(uint64_t seed, size_t provider) {
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (provider + 1));
+  x ^= x >> 31;
+  return x * 0xBF58476D1CE4E5B9ULL;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
                                                              SimOptions options) {
   if (absl::Status s = scenario.Validate(); !s.ok()) return s;
+  if (absl::Status s = ExpandHoldings(scenario); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<Policy>> policy =
       MakePolicy(options.policy, PolicyOptions{options.seed});
   if (!policy.ok()) return policy.status();
-  return std::unique_ptr<Simulator>(
-      new Simulator(scenario, std::move(options), *std::move(policy)));
+  std::vector<std::unique_ptr<AgentPolicy>> agents;
+  for (size_t p = 0; p < scenario.fleet.providers.size(); ++p) {
+    const Provider& provider = scenario.fleet.providers[p];
+    absl::StatusOr<std::unique_ptr<AgentPolicy>> agent =
+        MakeAgent(provider.agent, AgentSeed(options.seed, p));
+    if (!agent.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat("provider ", provider.name, ": ", agent.status().message()));
+    }
+    agents.push_back(*std::move(agent));
+  }
+  auto sim = std::unique_ptr<Simulator>(new Simulator(std::move(scenario), std::move(options)));
+  BrokerOptions broker_options;
+  broker_options.market = sim->scenario_.market;
+  sim->broker_ =
+      std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy), broker_options);
+  sim->broker_->ReserveJobs(sim->scenario_.jobs.size());
+  sim->agents_ = std::move(agents);
+  return sim;
 }
 
-Simulator::Simulator(const Scenario& scenario, SimOptions options, std::unique_ptr<Policy> policy)
-    : scenario_(scenario),
-      options_(std::move(options)),
-      broker_(std::make_unique<Broker>(scenario.fleet, std::move(policy))) {
-  const Fleet& fleet = scenario.fleet;
+Simulator::Simulator(Scenario scenario, SimOptions options)
+    : scenario_(std::move(scenario)), options_(std::move(options)) {
+  const Fleet& fleet = scenario_.fleet;
   pools_.resize(fleet.pools.size());
   for (size_t i = 0; i < fleet.pools.size(); ++i) pools_[i].capacity = fleet.pools[i].capacity();
-  const size_t jobs = scenario.jobs.size();
-  broker_->ReserveJobs(jobs);
+  const size_t jobs = scenario_.jobs.size();
   run_generation_.assign(jobs, 0);
   run_pool_.assign(jobs, PoolId());
-  queue_.Reserve(std::min<size_t>(jobs, 1 << 20) + scenario.capacity_changes.size());
+  killing_.assign(jobs, false);
+  run_start_.assign(jobs, 0);
+  queue_.Reserve(std::min<size_t>(jobs, 1 << 20) + scenario_.capacity_changes.size());
   timeline_.interval = options_.sample_interval;
   timeline_.pools = fleet.pools.size();
   if (timeline_.interval <= 0) next_sample_ = kNever;
-  for (size_t i = 0; i < scenario.capacity_changes.size(); ++i) {
-    queue_.Push(scenario.capacity_changes[i].at, EventClass::kCapacityChanged,
+  for (size_t i = 0; i < scenario_.capacity_changes.size(); ++i) {
+    queue_.Push(scenario_.capacity_changes[i].at, EventClass::kCapacityChanged,
                 static_cast<int64_t>(i));
+  }
+  prices_.resize(fleet.tenants.size() * fleet.pools.size());
+  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
+    for (size_t p = 0; p < fleet.pools.size(); ++p) {
+      const Pool& pool = fleet.pools[p];
+      auto& [on_demand, spot] = prices_[t * fleet.pools.size() + p];
+      for (const Contract& c : fleet.contracts) {
+        if (c.tenant.index() != t || c.provider != pool.provider) continue;
+        if (const auto* od = std::get_if<OnDemandTerms>(&c.terms); od && pool.on_demand_price) {
+          on_demand = Discounted(*pool.on_demand_price, od->discount);
+        } else if (const auto* sp = std::get_if<SpotTerms>(&c.terms); sp && pool.spot_price) {
+          spot = Discounted(*pool.spot_price, sp->discount);
+        }
+      }
+    }
+  }
+  preempting_.resize(fleet.providers.size());
+  for (size_t p = 0; p < fleet.providers.size(); ++p) {
+    preempting_[p] = fleet.providers[p].agent.preempt_spot;
+    any_preempting_ = any_preempting_ || preempting_[p];
   }
 }
 
@@ -78,6 +127,7 @@ void Simulator::Apply(const Command& command) {
     }
     pool.used += start->accelerators;
     run_pool_[job] = start->pool;
+    run_start_[job] = now_;
     const Time finish = now_ + start->setup + RuntimeFor(start->remaining, start->rate);
     queue_.Push(finish, EventClass::kJobFinished, start->job.value(), ++run_generation_[job]);
   } else if (const auto* stop = std::get_if<StopJob>(&command)) {
@@ -86,8 +136,75 @@ void Simulator::Apply(const Command& command) {
     ++run_generation_[job];  // the scheduled finish of that run is now stale
   } else if (const auto* timer = std::get_if<SetTimer>(&command)) {
     queue_.Push(std::max(timer->at, now_), EventClass::kTimer, static_cast<int64_t>(timer->tag));
+  } else if (const auto* ask = std::get_if<AskProvider>(&command)) {
+    size_t slot;
+    if (free_asks_.empty()) {
+      slot = asks_.size();
+      asks_.push_back(ask->ask);
+    } else {
+      slot = free_asks_.back();
+      free_asks_.pop_back();
+      asks_[slot] = ask->ask;
+    }
+    const Duration delay = scenario_.fleet.provider(ask->ask.provider).agent.response_time;
+    queue_.Push(now_ + delay, EventClass::kProviderAnswer, static_cast<int64_t>(slot));
   }
   // RejectJob: the core has recorded the reason; nothing to carry out.
+}
+
+absl::Status Simulator::Answer(size_t slot) {
+  const Ask ask = std::move(asks_[slot]);
+  free_asks_.push_back(slot);
+  const Fleet& fleet = scenario_.fleet;
+  ProviderState state;
+  state.provider = ask.provider;
+  state.now = now_;
+  state.first_party_waiting = broker_->first_party_waiting(ask.provider);
+  for (RegionId region : fleet.provider(ask.provider).regions) {
+    for (PoolId id : fleet.regions[region.index()].pools) {
+      const Pool& pool = fleet.pool(id);
+      if (pool.holding) continue;  // held for one tenant; not for sale
+      const auto& [on_demand, spot] = prices_[ask.tenant.index() * fleet.pools.size() + id.index()];
+      state.pools.push_back({id, pool.type, pool.accelerators_per_node, pool.max_gang,
+                             pools_[id.index()].capacity, pools_[id.index()].used,
+                             broker_->used_first_party(id), on_demand, spot,
+                             pool.committed_price.value_or(0)});
+    }
+  }
+  arbiter::Answer answer;
+  answer.request = ask.request;
+  answer.provider = ask.provider;
+  answer.offers = agents_[ask.provider.index()]->Answer(ask, state);
+  return Deliver(ProviderAnswered{std::move(answer)});
+}
+
+void Simulator::PreemptSpotForFirstParty() {
+  const Fleet& fleet = scenario_.fleet;
+  for (size_t p = 0; p < fleet.providers.size(); ++p) {
+    if (!preempting_[p]) continue;
+    const auto provider = ProviderId::FromIndex(p);
+    const int64_t waiting = broker_->first_party_waiting(provider);
+    if (waiting == 0) continue;
+    int64_t free = 0;
+    std::vector<std::pair<Time, JobId>> victims;  // external spot work, newest run first
+    for (RegionId region : fleet.provider(provider).regions) {
+      for (PoolId id : fleet.regions[region.index()].pools) {
+        free += std::max<int64_t>(0, pools_[id.index()].capacity - pools_[id.index()].used);
+        for (JobId job : broker_->running_on(id)) {
+          if (broker_->run_kind(job) != ChargeKind::kSpot || killing_[job.index()]) continue;
+          victims.push_back({-run_start_[job.index()], job});
+        }
+      }
+    }
+    int64_t need = waiting - free;
+    std::sort(victims.begin(), victims.end());
+    for (const auto& [newest, job] : victims) {
+      if (need <= 0) break;
+      killing_[job.index()] = true;
+      queue_.Push(now_, EventClass::kJobKilled, job.value(), run_generation_[job.index()]);
+      need -= scenario_.jobs[job.index()].accelerators;
+    }
+  }
 }
 
 absl::Status Simulator::Run() {
@@ -141,6 +258,19 @@ absl::Status Simulator::Run() {
           status = Deliver(CapacityChanged{change.pool, change.nodes});
           break;
         }
+        case EventClass::kJobKilled: {
+          const size_t job = static_cast<size_t>(e.payload);
+          killing_[job] = false;
+          if (e.payload2 != run_generation_[job]) break;  // that run already ended
+          pools_[run_pool_[job].index()].used -= jobs[job].accelerators;
+          ++run_generation_[job];
+          status = Deliver(JobKilled{JobId::FromIndex(job),
+                                     "preempted by the provider for its own demand", true});
+          break;
+        }
+        case EventClass::kProviderAnswer:
+          status = this->Answer(static_cast<size_t>(e.payload));
+          break;
         case EventClass::kStartFailed:
           status = Deliver(JobStartFailed{JobId(static_cast<int32_t>(e.payload)),
                                           "the pool had no room when the job was launched"});
@@ -154,6 +284,7 @@ absl::Status Simulator::Run() {
       }
     }
     if (!status.ok()) return status;
+    if (any_preempting_) PreemptSpotForFirstParty();
   }
   if (cut) now_ = std::max(now_, horizon);
   SampleBefore(now_);

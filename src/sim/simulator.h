@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/broker.h"
+#include "market/agent.h"
 #include "model/scenario.h"
 #include "model/summary.h"
 #include "model/timeline.h"
@@ -43,10 +44,10 @@ struct SimOptions {
 
 class Simulator {
  public:
-  // Builds the simulator; fails if the policy is unknown or the scenario invalid. `scenario` must
-  // outlive the simulator.
-  static absl::StatusOr<std::unique_ptr<Simulator>> Create(const Scenario& scenario,
-                                                           SimOptions options);
+  // Builds the simulator, which owns the scenario from then on: it adds the holding pools of its
+  // commitments and reservations (market/holdings.h) and one agent per provider. Fails if the
+  // scenario is invalid or names an unknown policy or agent.
+  static absl::StatusOr<std::unique_ptr<Simulator>> Create(Scenario scenario, SimOptions options);
 
   // Runs to the end: until no event is left, or the horizon. Then closes billing, so every use is
   // in the ledger. Fails only on a core protocol error (a bug).
@@ -60,8 +61,12 @@ class Simulator {
   const Timeline& timeline() const { return timeline_; }
 
  private:
-  Simulator(const Scenario& scenario, SimOptions options, std::unique_ptr<Policy> policy);
+  Simulator(Scenario scenario, SimOptions options);
   absl::Status Deliver(Event event);
+  // A provider's agent answers the ask stored in `slot`, from the provider's own state now.
+  absl::Status Answer(size_t slot);
+  // Providers that preempt external spot work for their own waiting demand do so now.
+  void PreemptSpotForFirstParty();
   // Records the samples due at or before `until` (the state before the events at `until`).
   void SampleBefore(Time until);
   void Sample(Time at);
@@ -72,13 +77,23 @@ class Simulator {
     int64_t used = 0;
   };
 
-  const Scenario& scenario_;
+  Scenario scenario_;
   SimOptions options_;
   std::unique_ptr<Broker> broker_;
+  std::vector<std::unique_ptr<AgentPolicy>> agents_;  // per provider
+  // Each tenant's prices per pool under its contracts, as providers price their offers:
+  // [tenant * pools + pool] -> (on-demand, spot).
+  std::vector<std::pair<std::optional<Micros>, std::optional<Micros>>> prices_;
+  std::vector<Ask> asks_;  // asks awaiting their answer; free slots are reused
+  std::vector<size_t> free_asks_;
+  std::vector<bool> preempting_;  // per provider: has preempt_spot
+  bool any_preempting_ = false;
+  std::vector<bool> killing_;  // per job: a provider's kill is on its way
   EventQueue queue_;
   std::vector<PoolTruth> pools_;
   std::vector<int32_t> run_generation_;  // per job: bumped at each start; stale finishes ignored
   std::vector<PoolId> run_pool_;         // per job: the pool of its current run
+  std::vector<Time> run_start_;          // per job: when its current run started
   std::vector<Command> commands_;
   Timeline timeline_;
   Time next_sample_ = 0;

@@ -12,15 +12,15 @@ namespace {
 using testing::AddTestPool;
 using testing::TestJob;
 
-// One pool of 1 node x 4 accelerators at $3.60/h (1000 micro-dollars per accelerator-second).
+// One pool of 1 node x 4 accelerators at $3.60/h (1000 micro-dollars per accelerator-second),
+// used by its provider's own tenant (no market requests; those are tested in tests/).
 class SimulatorTest : public ::testing::Test {
  protected:
   SimulatorTest() {
     Fleet& f = scenario_.fleet;
     type_ = f.AddAcceleratorType("H100");
     pool_ = AddTestPool(f, f.AddRegion(f.AddProvider("p"), "r"), type_, 1, 4, 3'600'000);
-    tenant_ = f.AddTenant({"lab", 1, std::nullopt});
-    f.AddContract({tenant_, ProviderId(0), OnDemandTerms{}});
+    tenant_ = f.AddTenant({"lab", 1, ProviderId(0)});
     scenario_.name = "test";
   }
 
@@ -81,7 +81,7 @@ TEST_F(SimulatorTest, QueuedJobsRunBackToBack) {
   EXPECT_DOUBLE_EQ(s.pools[0].utilisation, 400.0 / 520.0);
   EXPECT_EQ(s.total_cost, 400'000);
   EXPECT_EQ(s.tenants[0].cost_by_provider[0], 400'000);
-  EXPECT_EQ(s.providers[0].revenue, 400'000);
+  EXPECT_EQ(s.providers[0].revenue, 0);  // internal: first-party use is not revenue
 }
 
 TEST_F(SimulatorTest, CapacityScheduleAddsAndRevokesNodes) {
@@ -160,7 +160,7 @@ TEST_F(SimulatorTest, TimelineSamplesTheStateBetweenEvents) {
   EXPECT_EQ(tl.pending_jobs, (std::vector<int64_t>{0, 1, 0, 0, 0, 0, 0}));
   EXPECT_EQ(tl.pending_accelerators, (std::vector<int64_t>{0, 2, 0, 0, 0, 0, 0}));
   EXPECT_EQ(tl.capacity, (std::vector<int32_t>(7, 4)));
-  EXPECT_EQ(tl.used_first_party, (std::vector<int32_t>(7, 0)));
+  EXPECT_EQ(tl.used_first_party, tl.used);  // the tenant is the provider's own
 }
 
 TEST(StatsOf, NearestRank) {

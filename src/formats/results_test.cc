@@ -1,0 +1,350 @@
+#include "formats/results.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "formats/testing.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "model/strings.h"
+
+namespace arbiter {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+
+std::string Message(const absl::Status& status) { return std::string(status.message()); }
+
+// One provider whose name has a comma, one region, one pool of 4 x 8 H100, one tenant.
+Scenario TinyScenario() {
+  Scenario s;
+  s.name = "tiny";
+  Fleet& f = s.fleet;
+  const AcceleratorTypeId h100 = f.AddAcceleratorType("H100");
+  const ProviderId cloud = f.AddProvider("cloud, inc");
+  const RegionId east = f.AddRegion(cloud, "east");
+  Pool pool;
+  pool.region = east;
+  pool.type = h100;
+  pool.nodes = 4;
+  pool.accelerators_per_node = 8;
+  pool.max_gang = 32;
+  pool.on_demand_price = 6'880'000;
+  f.AddPool(pool);  // named "cloud, inc/east/H100"
+  f.AddTenant({"lab", 1, std::nullopt});
+  s.load_notes = {"lab: 5 jobs from 5 rows"};
+  return s;
+}
+
+Job MakeJob(std::string name, Time submit, int32_t accelerators) {
+  Job job;
+  job.name = std::move(name);
+  job.tenant = TenantId(0);
+  job.submit = submit;
+  job.accelerators = accelerators;
+  job.work = 1;
+  job.throughputs.push_back({AcceleratorTypeId(0), 1});
+  return job;
+}
+
+TEST(JobsCsv, OneRowPerJobWithQuoting) {
+  const Scenario s = TinyScenario();
+  const std::vector<Job> jobs = {MakeJob("train \"big\", v2", 0, 8), MakeJob("eval", 100, 1),
+                                 MakeJob("huge", 200, 64), MakeJob("probe", 300, 2),
+                                 MakeJob("two\nlines", 400, 1)};
+  std::vector<JobOutcome> outcomes(5);
+  // Finished: 8 accelerators for 3600 s, $55.04.
+  outcomes[0].state = JobState::kFinished;
+  outcomes[0].pool = PoolId(0);
+  outcomes[0].first_start = 10;
+  outcomes[0].end = 3610;
+  outcomes[0].cost = 55'040'000;
+  outcomes[0].accelerator_seconds = 8 * 3600;
+  // outcomes[1]: pending, never started (the defaults).
+  outcomes[2].state = JobState::kRejected;
+  outcomes[2].reason = "no pool has 64 accelerators";
+  // Running when the run stopped: started, no end yet.
+  outcomes[3].state = JobState::kRunning;
+  outcomes[3].pool = PoolId(0);
+  outcomes[3].first_start = 500;
+  outcomes[3].cost = 1'234'567;
+  outcomes[3].accelerator_seconds = 1800;
+  // One accelerator-second: 1/3600 h is 0.0003 to four decimals.
+  outcomes[4].state = JobState::kFinished;
+  outcomes[4].pool = PoolId(0);
+  outcomes[4].first_start = 400;
+  outcomes[4].end = 401;
+  outcomes[4].cost = 1911;
+  outcomes[4].accelerator_seconds = 1;
+
+  EXPECT_EQ(JobsCsv(s, jobs, outcomes),
+            "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
+            "accelerator_hours,state\n"
+            "0,\"train \"\"big\"\", v2\",lab,0,10,3610,\"cloud, inc\",\"cloud, inc/east/H100\","
+            "H100,8,55.040000,8.0000,finished\n"
+            "1,eval,lab,100,,,,,,1,0.000000,0.0000,pending\n"
+            "2,huge,lab,200,,,,,,64,0.000000,0.0000,rejected\n"
+            "3,probe,lab,300,500,,\"cloud, inc\",\"cloud, inc/east/H100\",H100,2,1.234567,0.5000,"
+            "running\n"
+            "4,\"two\nlines\",lab,400,400,401,\"cloud, inc\",\"cloud, inc/east/H100\",H100,1,"
+            "0.001911,0.0003,finished\n");
+}
+
+TEST(JobsCsv, NoJobsIsJustTheHeader) {
+  EXPECT_EQ(JobsCsv(TinyScenario(), {}, {}),
+            "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
+            "accelerator_hours,state\n");
+}
+
+DurationStats Stats(int64_t count, double mean, Duration median, Duration p99, Duration max) {
+  DurationStats s;
+  s.count = count;
+  s.mean = mean;
+  s.median = median;
+  s.p99 = p99;
+  s.max = max;
+  return s;
+}
+
+RunSummary TinySummary() {
+  RunSummary r;
+  r.scenario = "tiny";
+  r.policy = "fifo";
+  r.seed = 42;
+  r.jobs = 4;
+  r.finished = 1;
+  r.running = 1;
+  r.pending = 1;
+  r.rejected = 1;
+  r.jct = Stats(1, 3610.0, 3610, 3610, 3610);
+  r.queueing_delay = Stats(2, 105.5, 10, 200, 200);
+  r.first_submit = 0;
+  r.last_finish = 3610;
+  r.makespan = 3610;
+  r.end = 4000;
+  r.events = 12;
+  r.total_cost = 56'274'567;
+  r.accelerator_seconds = 30'600;
+  // 32 accelerators x 4000 s = 128000 accelerator-seconds = 35.5555... h.
+  PoolUsage& pool = r.pools.emplace_back();
+  pool.pool = PoolId(0);
+  pool.capacity_accelerator_seconds = 128'000;
+  pool.busy_accelerator_seconds = 30'600;
+  pool.utilisation = 0.25;
+  pool.revenue = 56'274'567;
+  ProviderUsage& provider = r.providers.emplace_back();
+  provider.provider = ProviderId(0);
+  provider.capacity_accelerator_seconds = 128'000;
+  provider.busy_accelerator_seconds = 30'600;
+  provider.utilisation = 0.25;
+  provider.revenue = 56'274'567;
+  TenantSpend& tenant = r.tenants.emplace_back();
+  tenant.tenant = TenantId(0);
+  tenant.jobs = 4;
+  tenant.finished = 1;
+  tenant.cost = 56'274'567;
+  tenant.accelerator_seconds = 30'600;
+  tenant.cost_by_provider = {56'274'567};
+  tenant.jct = r.jct;
+  return r;
+}
+
+TEST(SummaryJson, FixedKeysAndFormats) {
+  // Money as dollar strings with six decimals; hours to 3 decimals and utilisation to 6, printed
+  // as the shortest JSON number of that rounding (35.5555... -> 35.556, 0.250000 -> 0.25).
+  EXPECT_EQ(SummaryJson(TinyScenario(), TinySummary()), R"j({
+  "scenario": "tiny",
+  "policy": "fifo",
+  "seed": 42,
+  "jobs": {
+    "total": 4,
+    "finished": 1,
+    "not_finished": 3,
+    "running": 1,
+    "pending": 1,
+    "rejected": 1
+  },
+  "jct": {
+    "count": 1,
+    "mean_s": 3610.0,
+    "median_s": 3610,
+    "p99_s": 3610,
+    "max_s": 3610
+  },
+  "queueing_delay": {
+    "count": 2,
+    "mean_s": 105.5,
+    "median_s": 10,
+    "p99_s": 200,
+    "max_s": 200
+  },
+  "makespan_s": 3610,
+  "first_submit_s": 0,
+  "last_finish_s": 3610,
+  "end_s": 4000,
+  "events": 12,
+  "total_cost": "56.274567",
+  "accelerator_hours": 8.5,
+  "pools": [
+    {
+      "pool": "cloud, inc/east/H100",
+      "provider": "cloud, inc",
+      "accelerator_type": "H100",
+      "capacity_accelerator_hours": 35.556,
+      "busy_accelerator_hours": 8.5,
+      "utilisation": 0.25,
+      "charged": "56.274567"
+    }
+  ],
+  "providers": [
+    {
+      "provider": "cloud, inc",
+      "capacity_accelerator_hours": 35.556,
+      "busy_accelerator_hours": 8.5,
+      "utilisation": 0.25,
+      "external_revenue": "56.274567"
+    }
+  ],
+  "tenants": [
+    {
+      "tenant": "lab",
+      "jobs": 4,
+      "finished": 1,
+      "cost": "56.274567",
+      "cost_by_provider": {
+        "cloud, inc": "56.274567"
+      },
+      "accelerator_hours": 8.5,
+      "jct": {
+        "count": 1,
+        "mean_s": 3610.0,
+        "median_s": 3610,
+        "p99_s": 3610,
+        "max_s": 3610
+      }
+    }
+  ],
+  "load_notes": [
+    "lab: 5 jobs from 5 rows"
+  ]
+}
+)j");
+}
+
+TEST(SummaryJson, EmptyRun) {
+  Scenario s = TinyScenario();
+  s.load_notes.clear();
+  RunSummary r;
+  r.scenario = "tiny";
+  r.policy = "sjf";
+  const std::string json = SummaryJson(s, r);
+  EXPECT_THAT(json, HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
+                              "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
+                              "  \"load_notes\": []\n}\n"));
+  EXPECT_THAT(json, HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": 0.0,\n"));
+}
+
+TEST(SummaryJson, EqualRunsGiveIdenticalText) {
+  EXPECT_EQ(SummaryJson(TinyScenario(), TinySummary()), SummaryJson(TinyScenario(), TinySummary()));
+}
+
+// --- WriteOutputs -------------------------------------------------------------------------------
+
+std::set<std::string> Listing(const std::filesystem::path& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.insert(entry.path().filename().string());
+  }
+  return names;
+}
+
+TEST(WriteOutputs, CreatesTheDirectoryAndWritesEveryFile) {
+  testing::ScratchDir scratch;
+  const std::filesystem::path dir = scratch.path() / "runs" / "one";
+  const std::string csv = "id,name\n0,a\n";
+  const std::string json = "{\n  \"scenario\": \"tiny\"\n}\n";
+  const absl::Status s =
+      WriteOutputs(dir.string(), {{"jobs.csv", csv}, {"summary.json", json}, {"empty.txt", ""}});
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_THAT(Listing(dir), ElementsAre("empty.txt", "jobs.csv", "summary.json"));  // no temps
+  EXPECT_EQ(testing::Slurp((dir / "jobs.csv").string()), csv);
+  EXPECT_EQ(testing::Slurp((dir / "summary.json").string()), json);
+  EXPECT_EQ(testing::Slurp((dir / "empty.txt").string()), "");
+}
+
+TEST(WriteOutputs, ReplacesEarlierResults) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old contents, longer than the new ones\n");
+  ASSERT_TRUE(WriteOutputs(scratch.path().string(), {{"jobs.csv", "new\n"}}).ok());
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "new\n");
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv"));
+}
+
+TEST(WriteOutputs, DirectoryPathThatIsAFile) {
+  testing::ScratchDir scratch;
+  const std::string file = scratch.Write("results", "not a directory\n");
+  const absl::Status s = WriteOutputs(file, {{"jobs.csv", "id\n"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith(StrCat("cannot create output directory ", file, ": ")));
+  EXPECT_EQ(testing::Slurp(file), "not a directory\n");
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("results"));  // nothing else appeared
+}
+
+TEST(WriteOutputs, AFailedWriteLeavesNothingBehind) {
+  testing::ScratchDir scratch;
+  const std::filesystem::path dir = scratch.path() / "out";
+  // The first file is written to its temporary name; the second cannot be: its name is the
+  // longest a file may have (255 bytes), so its temporary name (".tmp-<pid>-" + name) is too long.
+  // The first must then not be moved into place, and its temporary file must go.
+  const std::string longest = std::string(250, 'x') + ".json";
+  const absl::Status s = WriteOutputs(dir.string(), {{"jobs.csv", "id\n"}, {longest, "{}\n"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith(StrCat("cannot write ", (dir / ".tmp-").string())));
+  EXPECT_THAT(Message(s), HasSubstr(longest));
+  EXPECT_THAT(Listing(dir), IsEmpty());
+}
+
+TEST(WriteOutputs, AFileWhoseDirectoryCannotBeMadeLeavesNothingBehind) {
+  testing::ScratchDir scratch;
+  scratch.Write("blocker", "a regular file\n");
+  const absl::Status s = WriteOutputs(scratch.path().string(),
+                                      {{"jobs.csv", "id\n"}, {"blocker/summary.json", "{}\n"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("blocker"));
+  EXPECT_EQ(testing::Slurp(scratch.File("blocker")), "a regular file\n");
+}
+
+TEST(WriteOutputs, AFailedRenameLeavesNoTemporaryFiles) {
+  testing::ScratchDir scratch;
+  // "summary.json" is a non-empty directory, so no file can be renamed onto it.
+  std::filesystem::create_directories(scratch.path() / "summary.json" / "x");
+  const absl::Status s =
+      WriteOutputs(scratch.path().string(), {{"jobs.csv", "id\n"}, {"summary.json", "{}\n"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith("cannot move "));
+  EXPECT_THAT(Message(s), HasSubstr("into place"));
+  for (const std::string& name : Listing(scratch.path())) {
+    EXPECT_THAT(name, ::testing::Not(StartsWith(".tmp-"))) << "temporary file left behind";
+  }
+  EXPECT_TRUE(std::filesystem::is_directory(scratch.path() / "summary.json" / "x"));
+}
+
+TEST(WriteOutputs, NamesMayHaveDirectories) {
+  testing::ScratchDir scratch;
+  const absl::Status s =
+      WriteOutputs(scratch.path().string(), {{"jobs.csv", "id\n"}, {"plots/cost.svg", "<svg/>"}});
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "plots"));
+  EXPECT_THAT(Listing(scratch.path() / "plots"), ElementsAre("cost.svg"));
+  EXPECT_EQ(testing::Slurp(scratch.File("plots/cost.svg")), "<svg/>");
+}
+
+}  // namespace
+}  // namespace arbiter
