@@ -2,8 +2,10 @@
 # Installs what Arbiter needs from Debian 12's packages. Safe to run again: it installs only what
 # is missing, and does nothing when everything is there. Non-interactive (CI has no stdin).
 #
-#   bash scripts/setup.sh           # build and test dependencies
-#   bash scripts/setup.sh --bench   # also Google Benchmark
+#   bash scripts/setup.sh              # build and test dependencies
+#   bash scripts/setup.sh --bench      # also Google Benchmark
+#   bash scripts/setup.sh --lint       # also clang-format and clang-tidy
+#   bash scripts/setup.sh --chromium   # also headless Chromium and a font, to render reports
 set -euo pipefail
 
 packages=(
@@ -15,7 +17,8 @@ for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libbenchmark-dev) ;;
     --lint) packages+=(clang-format clang-tidy) ;;
-    *) echo "setup.sh: unknown option $arg (expected --bench or --lint)" >&2; exit 2 ;;
+    --chromium) packages+=(chromium fonts-dejavu-core) ;;
+    *) echo "setup.sh: unknown option $arg (expected --bench, --lint or --chromium)" >&2; exit 2 ;;
   esac
 done
 

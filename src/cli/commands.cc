@@ -1,8 +1,11 @@
 #include "cli/commands.h"
 
+#include <filesystem>
+
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "model/strings.h"
+#include "report/html_report.h"
 #include "report/progress.h"
 #include "report/table.h"
 #include "sched/registry.h"
@@ -45,21 +48,30 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
                  static_cast<long long>(p.total_jobs), static_cast<double>(p.now) / 86400.0));
     };
   }
-  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(*scenario, options);
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(*std::move(scenario), options);
   if (!sim.ok()) return Fail(err, sim.status(), 2);
+  // The simulator's scenario: the loaded one plus the holding pools of its contracts.
+  const Scenario& run = (*sim)->scenario();
   if (absl::Status s = (*sim)->Run(); !s.ok()) return Fail(err, s, 1);
   bar.Finish();
   const Broker& broker = (*sim)->broker();
   const RunSummary summary = Summarize(
-      *scenario, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
-  const std::string dir = args.out.empty() ? StrCat("out/", scenario->name) : args.out;
-  absl::Status written =
-      WriteOutputs(dir, {{"jobs.csv", JobsCsv(*scenario, scenario->jobs, broker.outcomes())},
-                         {"summary.json", SummaryJson(*scenario, summary)}});
+      run, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
+  const std::string dir = args.out.empty() ? StrCat("out/", run.name) : args.out;
+  std::vector<OutputFile> files = {
+      {"jobs.csv", JobsCsv(run, run.jobs, broker.outcomes())},
+      {"summary.json", SummaryJson(run, summary)}};
+  if (!args.report.empty()) {
+    // An absolute path, so that it is not taken relative to the output directory.
+    files.push_back({std::filesystem::absolute(args.report).string(),
+                     HtmlReport({run, summary, (*sim)->timeline(), broker.outcomes()})});
+  }
+  absl::Status written = WriteOutputs(dir, files);
   if (!written.ok()) return Fail(err, written, 1);
   if (!args.quiet) {
-    std::fputs(SummaryTable(*scenario, summary).c_str(), out);
+    std::fputs(SummaryTable(run, summary).c_str(), out);
     std::fprintf(out, "\n  results in %s/ (jobs.csv, summary.json)\n", dir.c_str());
+    if (!args.report.empty()) std::fprintf(out, "  report in %s\n", args.report.c_str());
   }
   return 0;
 }

@@ -18,6 +18,7 @@ struct SimulateArgs {
   std::vector<std::string> overrides;
   std::string horizon;  // empty: the scenario's
   bool quiet = false;   // no table on stdout
+  std::string report;   // also write the HTML report to this file (empty: none)
 };
 
 int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err);

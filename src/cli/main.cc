@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
       ->take_all();
   simulate->add_option("--horizon", sim.horizon, "Stop the simulation at this time, e.g. 30d");
   simulate->add_flag("--quiet", sim.quiet, "Do not print the summary table");
+  simulate->add_option("--report", sim.report,
+                       "Also write a self-contained HTML report with plots to this file");
 
   std::string validate_path;
   std::vector<std::string> validate_overrides;

@@ -38,7 +38,7 @@ struct ProviderUsage {
   Micros revenue = 0;  // from external tenants (first-party use is internal)
 };
 
-// Charges by the ledger's kind of charge (market/ledger.h), in micro-dollars.
+// Charges by the ledger's kind of charge (ChargeKind, model/charge.h), in micro-dollars.
 struct CostByKind {
   Micros on_demand = 0;
   Micros spot = 0;

@@ -27,6 +27,25 @@ namespace {
 double Ratio(int64_t num, int64_t den) {
   return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den);
 }
+
+// The field of `costs` that holds charges of `kind` (no default: a new kind must be added here).
+Micros& CostOfKind(CostByKind& costs, ChargeKind kind) {
+  switch (kind) {
+    case ChargeKind::kOnDemand:
+      return costs.on_demand;
+    case ChargeKind::kSpot:
+      return costs.spot;
+    case ChargeKind::kCommitted:
+      return costs.committed;
+    case ChargeKind::kReserved:
+      return costs.reserved;
+    case ChargeKind::kInternal:
+      return costs.internal;
+    case ChargeKind::kEgress:
+      return costs.egress;
+  }
+  return costs.on_demand;  // unreachable
+}
 }  // namespace
 
 RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunInfo& info) {
@@ -99,6 +118,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
     tenant.cost += c.amount;
     tenant.accelerator_seconds += accel_seconds;
     tenant.cost_by_provider[c.provider.index()] += c.amount;
+    CostOfKind(tenant.cost_by_kind, c.kind) += c.amount;
     if (c.kind != ChargeKind::kInternal) s.providers[c.provider.index()].revenue += c.amount;
     s.total_cost += c.amount;
     s.accelerator_seconds += accel_seconds;

@@ -1,0 +1,378 @@
+#include "report/html_report.h"
+
+#include <cmath>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "model/strings.h"
+#include "model/testing.h"
+#include "report/testing.h"
+
+namespace arbiter {
+namespace {
+
+using ::arbiter::testing::Area;
+using ::arbiter::testing::AxisRange;
+using ::arbiter::testing::BarRect;
+using ::arbiter::testing::CountOf;
+using ::arbiter::testing::PlotArea;
+using ::arbiter::testing::PlotSvg;
+using ::arbiter::testing::Point;
+using ::arbiter::testing::Range;
+using ::arbiter::testing::SeriesNames;
+using ::arbiter::testing::SeriesPoints;
+using ::arbiter::testing::TagBalanceError;
+
+constexpr double kPixel = 0.006;  // coordinates are printed with two decimals
+constexpr Micros kDollar = kMicrosPerDollar;
+
+// A small run, built by hand: a cloud (one 16-accelerator pool) and a rival (one 8-accelerator
+// pool) with first-party demand of its own; four jobs over four hours.
+//
+//   job  tenant        submit  first start  end    accelerators
+//   j0   lab           0       0            7200   8   on cloud
+//   j1   lab           1800    3600         7200   4   on rival, interrupted once ($2 lost)
+//   j2   rival-models  3600    3600         10800  4   on rival (first-party)
+//   j3   lab           7200    10800        14400  8   on cloud
+//
+// Costs: lab $16 on cloud and $8 on rival (all on demand), rival-models $2 (internal).
+class HtmlReportTest : public ::testing::Test {
+ protected:
+  HtmlReportTest() {
+    Fleet& fleet = scenario_.fleet;
+    const AcceleratorTypeId h100 = fleet.AddAcceleratorType("H100");
+    const ProviderId cloud = fleet.AddProvider("cloud");
+    const ProviderId rival = fleet.AddProvider("rival");
+    ::arbiter::testing::AddTestPool(fleet, fleet.AddRegion(cloud, "r1"), h100, 4, 4, 4 * kDollar);
+    ::arbiter::testing::AddTestPool(fleet, fleet.AddRegion(rival, "r2"), h100, 2, 4, 2 * kDollar);
+    const TenantId lab = fleet.AddTenant({"lab", 1, std::nullopt});
+    const TenantId models = fleet.AddTenant({"rival-models", 1, rival});
+    scenario_.name = "tiny";
+    const auto job = [&](const char* name, TenantId tenant, Time submit, int accelerators) {
+      scenario_.jobs.push_back(
+          ::arbiter::testing::TestJob(name, tenant, submit, accelerators, 100, {{h100, 1}}));
+    };
+    job("j0", lab, 0, 8);
+    job("j1", lab, 1800, 4);
+    job("j2", models, 3600, 4);
+    job("j3", lab, 7200, 8);
+    const auto outcome = [&](PoolId pool, Time start, Time end) {
+      JobOutcome o;
+      o.state = JobState::kFinished;
+      o.pool = pool;
+      o.first_start = start;
+      o.end = end;
+      o.starts = 1;
+      outcomes_.push_back(o);
+    };
+    outcome(PoolId(0), 0, 7200);
+    outcome(PoolId(1), 3600, 7200);
+    outcome(PoolId(1), 3600, 10800);
+    outcome(PoolId(0), 10800, 14400);
+    outcomes_[1].starts = 2;
+    outcomes_[1].interruptions = 1;
+    outcomes_[1].lost_accelerator_seconds = 4 * 1800;
+    outcomes_[1].lost_cost = 2 * kDollar;
+
+    summary_.scenario = "tiny";
+    summary_.policy = "fifo";
+    summary_.jobs = 4;
+    summary_.finished = 4;
+    summary_.end = 14400;
+    summary_.total_cost = 26 * kDollar;
+    summary_.accelerator_seconds = 26 * 3600;
+    summary_.providers = {{cloud, 0, 0, 0.5, 16 * kDollar}, {rival, 0, 0, 0.25, 8 * kDollar}};
+    TenantSpend lab_spend;
+    lab_spend.tenant = lab;
+    lab_spend.jobs = 3;
+    lab_spend.finished = 3;
+    lab_spend.cost = 24 * kDollar;
+    lab_spend.cost_by_provider = {16 * kDollar, 8 * kDollar};
+    lab_spend.cost_by_kind.on_demand = 24 * kDollar;
+    TenantSpend models_spend;
+    models_spend.tenant = models;
+    models_spend.jobs = 1;
+    models_spend.finished = 1;
+    models_spend.cost = 2 * kDollar;
+    models_spend.cost_by_provider = {0, 2 * kDollar};
+    models_spend.cost_by_kind.internal = 2 * kDollar;
+    summary_.tenants = {lab_spend, models_spend};
+
+    timeline_.interval = 3600;
+    timeline_.pools = 2;
+    timeline_.times = {0, 3600, 7200, 10800, 14400};
+    // Per sample: cloud's pool, then rival's.
+    timeline_.capacity = {16, 8, 16, 8, 16, 8, 16, 8, 16, 8};
+    timeline_.used = {0, 0, 8, 4, 12, 8, 12, 8, 4, 0};
+    timeline_.used_first_party = {0, 0, 0, 0, 0, 4, 0, 4, 0, 0};
+    timeline_.pending_jobs = {0, 1, 0, 1, 0};
+    timeline_.pending_accelerators = {0, 4, 0, 8, 0};
+  }
+
+  std::string Report() const { return HtmlReport({scenario_, summary_, timeline_, outcomes_}); }
+
+  Scenario scenario_;
+  RunSummary summary_;
+  Timeline timeline_;
+  std::vector<JobOutcome> outcomes_;
+};
+
+// Pixel positions of data values on a plot's axes (see report/svg.h).
+struct Axes {
+  Area area;
+  Range x;
+  Range y;
+  bool log_x = false;
+  Point At(char command, double vx, double vy) const {
+    double fx = (vx - x.min) / (x.max - x.min);
+    if (log_x) fx = (std::log10(vx) - std::log10(x.min)) / (std::log10(x.max) - std::log10(x.min));
+    return {command, area.left + fx * area.width,
+            area.top + area.height - (vy - y.min) / (y.max - y.min) * area.height};
+  }
+  double Y(double v) const { return At('L', x.min, v).y; }
+};
+
+Axes AxesOf(const std::string& svg) {
+  return {PlotArea(svg), AxisRange(svg, "x"), AxisRange(svg, "y"),
+          ::arbiter::testing::Attribute(svg, "data-x-scale") == "log"};
+}
+
+void ExpectRange(const Range& r, double min, double max) {
+  EXPECT_EQ(r.min, min);
+  EXPECT_EQ(r.max, max);
+}
+
+void ExpectPoints(const std::vector<Point>& actual, const std::vector<Point>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) {
+    EXPECT_EQ(actual[i].command, expected[i].command) << "point " << i;
+    EXPECT_NEAR(actual[i].x, expected[i].x, kPixel) << "point " << i;
+    EXPECT_NEAR(actual[i].y, expected[i].y, kPixel) << "point " << i;
+  }
+}
+
+// The points of a step series with values `v` at x = 0, 1, 2, ...
+std::vector<Point> Steps(const Axes& axes, const std::vector<double>& v) {
+  std::vector<Point> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double x = static_cast<double>(i);
+    if (i > 0) out.push_back(axes.At('L', x, v[i - 1]));
+    out.push_back(axes.At(i == 0 ? 'M' : 'L', x, v[i]));
+  }
+  return out;
+}
+
+// The points of a stacked band with tops `top` over bottoms `bottom` at x = 0, 1, 2, ...
+std::vector<Point> Band(const Axes& axes, const std::vector<double>& top,
+                        const std::vector<double>& bottom) {
+  std::vector<Point> out = Steps(axes, top);
+  for (size_t j = 0; j < bottom.size(); ++j) {
+    const size_t i = bottom.size() - 1 - j;
+    const double x = static_cast<double>(i);
+    out.push_back(axes.At('L', x, bottom[i]));
+    if (i > 0) out.push_back(axes.At('L', x, bottom[i - 1]));
+  }
+  return out;
+}
+
+void ExpectBar(const std::string& svg, const char* series, const char* category, int index,
+               int categories, double from, double to) {
+  const Axes axes = AxesOf(svg);
+  const double band = axes.area.width / categories;
+  const ::arbiter::testing::Rect r = BarRect(svg, series, category);
+  ASSERT_TRUE(r.found) << series << " in " << category;
+  EXPECT_NEAR(r.x, axes.area.left + (index + 0.2) * band, kPixel) << series;
+  EXPECT_NEAR(r.width, 0.6 * band, kPixel) << series;
+  EXPECT_NEAR(r.y, axes.Y(to), kPixel) << series;
+  EXPECT_NEAR(r.height, axes.Y(from) - axes.Y(to), kPixel) << series;
+}
+
+TEST_F(HtmlReportTest, IsWellFormedAndSelfContained) {
+  const std::string html = Report();
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(TagBalanceError(html), "");
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  // Any src= or url( reference is inline: a data: URI or an id in the page.
+  for (size_t at = html.find("src="); at != std::string::npos; at = html.find("src=", at + 1)) {
+    EXPECT_EQ(html.compare(at, 10, "src=\"data:"), 0) << html.substr(at, 40);
+  }
+  for (size_t at = html.find("url("); at != std::string::npos; at = html.find("url(", at + 1)) {
+    EXPECT_EQ(html.compare(at, 5, "url(#"), 0) << html.substr(at, 40);
+  }
+  // One <svg> per plot, each with a unique id.
+  const std::vector<std::string> plots = {
+      "use-0",   "use-1",          "queue-jobs",       "queue-accelerators", "queueing-delay",
+      "jct-cdf", "cost-by-tenant", "cost-by-provider", "cost-by-kind",       "lost-work"};
+  EXPECT_EQ(CountOf(html, "<svg"), plots.size());
+  EXPECT_EQ(CountOf(html, "</svg>"), plots.size());
+  for (const std::string& id : plots) {
+    EXPECT_EQ(CountOf(html, "data-plot=\"" + id + "\""), 1u) << id;
+    const std::string svg = PlotSvg(html, id);
+    EXPECT_EQ(TagBalanceError(svg), "") << id;
+    EXPECT_FALSE(SeriesNames(svg).empty()) << id;
+  }
+  // Element ids are unique on the page.
+  std::set<std::string> ids;
+  for (size_t at = html.find(" id=\""); at != std::string::npos; at = html.find(" id=\"", at + 1)) {
+    const std::string id = html.substr(at + 5, html.find('"', at + 5) - at - 5);
+    EXPECT_TRUE(ids.insert(id).second) << id;
+  }
+}
+
+TEST_F(HtmlReportTest, HeadlineTableComesFirst) {
+  const std::string html = Report();
+  const size_t table = html.find("<table class=\"headline\">");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_LT(table, html.find("<svg"));
+  EXPECT_NE(html.find("4 submitted: 4 finished, 0 running at the end, 0 waiting, 0 rejected"),
+            std::string::npos);
+  EXPECT_NE(html.find("$26.00 for 26 accelerator-hours ($1.00 per hour)"), std::string::npos);
+  EXPECT_NE(html.find("cloud 50.0% &middot; rival 25.0%"), std::string::npos);
+  EXPECT_NE(html.find("$2.00 (2.0 accelerator-hours) in 1 interruption of 1 job"),
+            std::string::npos);
+  EXPECT_NE(html.find("<meta name=\"arbiter-page-height\" content=\""), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, UsePlotsStackPoolsUnderCapacity) {
+  const std::string html = Report();
+  // cloud has no first-party tenant: one band, its capacity.
+  const std::string cloud = PlotSvg(html, "use-0");
+  EXPECT_EQ(SeriesNames(cloud), (std::vector<std::string>{"r1/H100 in use", "capacity"}));
+  const Axes c = AxesOf(cloud);
+  ExpectRange(c.x, 0, 4);   // hours
+  ExpectRange(c.y, 0, 20);  // capacity 16, ticks every 5
+  ExpectPoints(SeriesPoints(cloud, "r1/H100 in use"), Band(c, {0, 8, 12, 12, 4}, {0, 0, 0, 0, 0}));
+  ExpectPoints(SeriesPoints(cloud, "capacity"), Steps(c, {16, 16, 16, 16, 16}));
+  EXPECT_NE(cloud.find(">time (hours)<"), std::string::npos);
+  EXPECT_NE(cloud.find(">accelerators<"), std::string::npos);
+
+  // rival: its first-party work (striped) under its external tenants.
+  const std::string rival = PlotSvg(html, "use-1");
+  EXPECT_EQ(SeriesNames(rival),
+            (std::vector<std::string>{"r2/H100 first-party", "r2/H100 external", "capacity"}));
+  const Axes r = AxesOf(rival);
+  ExpectRange(r.x, 0, 4);
+  ExpectRange(r.y, 0, 8);  // ticks every 2
+  ExpectPoints(SeriesPoints(rival, "r2/H100 first-party"),
+               Band(r, {0, 0, 4, 4, 0}, {0, 0, 0, 0, 0}));
+  ExpectPoints(SeriesPoints(rival, "r2/H100 external"), Band(r, {0, 4, 8, 8, 0}, {0, 0, 4, 4, 0}));
+  EXPECT_NE(rival.find("fill=\"url(#use-1-hatch-0)\""), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, QueuePlotsFollowTheTimeline) {
+  const std::string html = Report();
+  const std::string jobs = PlotSvg(html, "queue-jobs");
+  const Axes j = AxesOf(jobs);
+  ExpectRange(j.x, 0, 4);
+  ExpectRange(j.y, 0, 1);
+  ExpectPoints(SeriesPoints(jobs, "jobs waiting"), Steps(j, {0, 1, 0, 1, 0}));
+  const std::string accelerators = PlotSvg(html, "queue-accelerators");
+  const Axes a = AxesOf(accelerators);
+  ExpectRange(a.y, 0, 8);
+  ExpectPoints(SeriesPoints(accelerators, "accelerators requested"), Steps(a, {0, 4, 0, 8, 0}));
+}
+
+TEST_F(HtmlReportTest, QueueingDelayIsBucketedBySubmitHour) {
+  // Hour 0: j0 waited 0 s and j1 1800 s (mean 15 min, p99 30 min); hour 1: j2 0 s; hour 2: j3
+  // 3600 s. The largest p99 is an hour, so the axis is in minutes.
+  const std::string svg = PlotSvg(Report(), "queueing-delay");
+  const Axes d = AxesOf(svg);
+  ExpectRange(d.x, 0, 4);
+  ExpectRange(d.y, 0, 60);
+  EXPECT_NE(svg.find(">queueing delay (minutes)<"), std::string::npos);
+  EXPECT_NE(svg.find(">submit time (hours)<"), std::string::npos);
+  ExpectPoints(SeriesPoints(svg, "mean"),
+               {d.At('M', 0.5, 15), d.At('L', 1.5, 0), d.At('L', 2.5, 60)});
+  ExpectPoints(SeriesPoints(svg, "p99"),
+               {d.At('M', 0.5, 30), d.At('L', 1.5, 0), d.At('L', 2.5, 60)});
+}
+
+TEST_F(HtmlReportTest, CompletionTimeCdfPerTenant) {
+  // lab: 7200, 5400, 7200 s; rival-models: 7200 s. Log axis from the 1 h tick to the 6 h one.
+  const std::string svg = PlotSvg(Report(), "jct-cdf");
+  EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"lab", "rival-models"}));
+  const Axes a = AxesOf(svg);
+  EXPECT_TRUE(a.log_x);
+  ExpectRange(a.x, 3600, 21600);
+  ExpectRange(a.y, 0, 1);
+  ExpectPoints(SeriesPoints(svg, "lab"),
+               {a.At('M', 5400, 0), a.At('L', 5400, 1.0 / 3), a.At('L', 7200, 1.0 / 3),
+                a.At('L', 7200, 1), a.At('L', 21600, 1)});
+  ExpectPoints(SeriesPoints(svg, "rival-models"),
+               {a.At('M', 7200, 0), a.At('L', 7200, 1), a.At('L', 21600, 1)});
+  EXPECT_NE(svg.find(">1h<"), std::string::npos);
+  EXPECT_NE(svg.find(">6h<"), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, CostBarsByTenantProviderAndKind) {
+  const std::string html = Report();
+  const std::string by_tenant = PlotSvg(html, "cost-by-tenant");
+  ExpectRange(AxesOf(by_tenant).y, 0, 25);
+  ExpectBar(by_tenant, "cloud", "lab", 0, 2, 0, 16);
+  ExpectBar(by_tenant, "rival", "lab", 0, 2, 16, 24);
+  ExpectBar(by_tenant, "rival", "rival-models", 1, 2, 0, 2);
+  EXPECT_FALSE(BarRect(by_tenant, "cloud", "rival-models").found);
+  EXPECT_NE(by_tenant.find(">$24.00<"), std::string::npos);  // the bar's total
+
+  const std::string by_provider = PlotSvg(html, "cost-by-provider");
+  ExpectRange(AxesOf(by_provider).y, 0, 20);
+  ExpectBar(by_provider, "lab", "cloud", 0, 2, 0, 16);
+  ExpectBar(by_provider, "lab", "rival", 1, 2, 0, 8);
+  ExpectBar(by_provider, "rival-models", "rival", 1, 2, 8, 10);
+
+  const std::string by_kind = PlotSvg(html, "cost-by-kind");
+  ExpectRange(AxesOf(by_kind).y, 0, 25);
+  ExpectBar(by_kind, "lab", "on-demand", 0, 7, 0, 24);
+  ExpectBar(by_kind, "rival-models", "internal", 4, 7, 0, 2);
+  ExpectBar(by_kind, "lab", "lost work", 6, 7, 0, 2);
+  for (const char* kind : {"spot", "committed", "reserved", "egress"}) {
+    EXPECT_NE(by_kind.find(StrCat(">", kind, "</text>")), std::string::npos) << kind;
+    EXPECT_FALSE(BarRect(by_kind, "lab", kind).found) << kind;
+  }
+}
+
+TEST_F(HtmlReportTest, LostWorkSectionOnlyWhenJobsWereInterrupted) {
+  std::string html = Report();
+  const std::string svg = PlotSvg(html, "lost-work");
+  ExpectRange(AxesOf(svg).y, 0, 2);
+  ExpectBar(svg, "lost work", "lab", 0, 2, 0, 2);
+  EXPECT_NE(html.find("<section id=\"lost-work\">"), std::string::npos);
+
+  outcomes_[1].interruptions = 0;
+  outcomes_[1].lost_cost = 0;
+  outcomes_[1].lost_accelerator_seconds = 0;
+  html = Report();
+  EXPECT_EQ(html.find("<section id=\"lost-work\">"), std::string::npos);
+  EXPECT_EQ(PlotSvg(html, "lost-work"), "");
+  EXPECT_EQ(CountOf(html, "<svg"), 9u);
+  EXPECT_NE(html.find("none (no run was interrupted)"), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, WithoutATimelineSaysSo) {
+  timeline_ = Timeline();
+  const std::string html = Report();
+  EXPECT_EQ(TagBalanceError(html), "");
+  EXPECT_EQ(PlotSvg(html, "use-0"), "");
+  EXPECT_EQ(PlotSvg(html, "queue-jobs"), "");
+  EXPECT_NE(PlotSvg(html, "queueing-delay"), "");  // from the outcomes
+  EXPECT_NE(html.find("This run recorded no timeline."), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, EscapesNames) {
+  scenario_.fleet.tenants[0].name = "<lab & co>";
+  scenario_.description = "a \"quoted\" <b>description</b>";
+  const std::string html = Report();
+  EXPECT_EQ(TagBalanceError(html), "");
+  EXPECT_EQ(html.find("<lab & co>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;lab &amp; co&gt;"), std::string::npos);
+  EXPECT_NE(html.find("a &quot;quoted&quot; &lt;b&gt;description&lt;/b&gt;"), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, IsDeterministic) { EXPECT_EQ(Report(), Report()); }
+
+}  // namespace
+}  // namespace arbiter
