@@ -19,10 +19,9 @@ std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, P
   if (pool.holding) {
     const Contract& c = fleet.contracts[pool.holding->index()];
     if (c.tenant != tenant) return std::nullopt;
-    return Access{0,
-                  c.kind() == ContractKind::kReservation ? ChargeKind::kReserved
-                                                          : ChargeKind::kCommitted,
-                  false};
+    return Access{
+        0, c.kind() == ContractKind::kReservation ? ChargeKind::kReserved : ChargeKind::kCommitted,
+        false};
   }
   if (t.first_party_of == pool.provider) {
     return Access{pool.committed_price.value_or(pool.on_demand_price.value_or(0)),
@@ -33,8 +32,7 @@ std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, P
     if (c.tenant != tenant || c.provider != pool.provider) continue;
     if (const auto* od = std::get_if<OnDemandTerms>(&c.terms)) {
       if (pool.on_demand_price) {
-        return Access{Discounted(*pool.on_demand_price, od->discount), ChargeKind::kOnDemand,
-                      true};
+        return Access{Discounted(*pool.on_demand_price, od->discount), ChargeKind::kOnDemand, true};
       }
     } else if (const auto* sp = std::get_if<SpotTerms>(&c.terms)) {
       if (pool.spot_price && !spot) {
@@ -412,7 +410,8 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   // The job waits out the retry delay before it is queued again, so that a pool whose room was
   // not real is not asked again at once.
   SetState(event.job, JobState::kPending);
-  out_->push_back(SetTimer{now_ + options_.start_retry_delay, TimerTag(kRetryStart, event.job.value())});
+  out_->push_back(
+      SetTimer{now_ + options_.start_retry_delay, TimerTag(kRetryStart, event.job.value())});
 }
 
 void Broker::OnTimer(const TimerFired& event) {
@@ -434,8 +433,9 @@ void Broker::OnTimer(const TimerFired& event) {
     TryDeliver(job);
   } else if (kind == kRelease && market.phase == MarketPhase::kAwarded &&
              now_ >= market.release_at) {
-    // Accepted but not delivered in time: the deal is off, and the job asks the market again
-    // (without a first look for the holder, which has had its chance).
+    // Accepted but not delivered in time: the deal is off, and the job asks the market again,
+    // without a first look for the holder (it has had its chance) and without the provider that
+    // missed (for this one request).
     StopAwaiting(job);
     AuditRecord record;
     record.time = now_;
@@ -451,6 +451,7 @@ void Broker::OnTimer(const TimerFired& event) {
     audit_.push_back(record);
     market.phase = MarketPhase::kNone;
     market.skip_rofr = true;
+    market.missed = market.provider;
     policy_->OnPending(job, *this);
   }
 }
@@ -540,7 +541,10 @@ void Broker::OpenRequests() {
       item.terms.spot = AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
       item.terms.preference = spec.preference;
       for (PoolId pool : EligiblePools(j, *this)) {
-        if (AccessOf(tenant, pool)->market) item.providers.push_back(fleet_.pool(pool).provider);
+        const ProviderId provider = fleet_.pool(pool).provider;
+        if (AccessOf(tenant, pool)->market && provider != market.missed) {
+          item.providers.push_back(provider);
+        }
       }
       std::sort(item.providers.begin(), item.providers.end());
       item.providers.erase(std::unique(item.providers.begin(), item.providers.end()),
@@ -589,8 +593,8 @@ void Broker::Award(RequestId request, int32_t item, ProviderId provider, const O
   market.pool = offer.pool;
   market.provider = provider;
   market.price = offer.price_per_accel_hour;
-  market.spot = AccessOf(tenant, offer.pool) &&
-                AccessOf(tenant, offer.pool)->kind == ChargeKind::kSpot;
+  market.spot =
+      AccessOf(tenant, offer.pool) && AccessOf(tenant, offer.pool)->kind == ChargeKind::kSpot;
   market.promised = offer.start;
   market.release_at =
       offer.start + (rofr_holder_[tenant.index()] ? rofr_terms_[tenant.index()].grace : 0);
@@ -605,8 +609,7 @@ void Broker::Unplaced(RequestId request, int32_t item) {
   const JobId job = SettleItem(request, item);
   market_[job.index()].phase = MarketPhase::kNone;
   // No provider offered: ask again after the retry delay rather than at once.
-  out_->push_back(
-      SetTimer{now_ + options_.market.retry_delay, TimerTag(kRetryStart, job.value())});
+  out_->push_back(SetTimer{now_ + options_.market.retry_delay, TimerTag(kRetryStart, job.value())});
 }
 
 void Broker::TryDeliver(JobId job) {
@@ -634,7 +637,9 @@ void Broker::TryDeliver(JobId job) {
     record.job = job;
     audit_.push_back(record);
     market.phase = MarketPhase::kNone;
-    StartRun(job, market.pool, market.price, market.spot ? ChargeKind::kSpot : ChargeKind::kOnDemand);
+    market.missed = ProviderId();
+    StartRun(job, market.pool, market.price,
+             market.spot ? ChargeKind::kSpot : ChargeKind::kOnDemand);
     return;
   }
   if (pos != p.awaiting_jobs.end()) return;  // still waiting

@@ -122,10 +122,10 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     int64_t capacity = 0;  // accelerators
     int64_t used = 0;
     int64_t used_first_party = 0;
-    int64_t held = 0;      // tentative holds of jobs whose capacity request is open
-    int64_t awaiting = 0;  // awarded to jobs whose capacity has not arrived yet
+    int64_t held = 0;                  // tentative holds of jobs whose capacity request is open
+    int64_t awaiting = 0;              // awarded to jobs whose capacity has not arrived yet
     std::vector<JobId> awaiting_jobs;  // in award order
-    int64_t integral = 0;  // accelerator-seconds of capacity over [0, since]
+    int64_t integral = 0;              // accelerator-seconds of capacity over [0, since]
     Time since = 0;
     std::vector<JobId> running;  // unordered
   };
@@ -149,9 +149,10 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     ProviderId provider;
     Micros price = 0;
     bool spot = false;
-    Time promised = 0;    // the offer's start
-    Time release_at = 0;  // promised + grace
+    Time promised = 0;       // the offer's start
+    Time release_at = 0;     // promised + grace
     bool skip_rofr = false;  // released once: its next request goes straight to the market
+    ProviderId missed;       // the provider that last failed to deliver; not asked next time
   };
   struct ProviderState {
     int64_t external_used = 0;  // accelerators of other tenants on its pools
@@ -247,8 +248,8 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   BrokerOptions options_;
   Exchange exchange_;
   std::vector<AuditRecord> audit_;
-  std::vector<MarketState> market_;                  // per job
-  std::vector<JobId> batch_;                         // placed on market pools in this event
+  std::vector<MarketState> market_;  // per job
+  std::vector<JobId> batch_;         // placed on market pools in this event
   struct RequestJobs {
     std::vector<JobId> jobs;  // by item
     int64_t left = 0;         // items not yet settled

@@ -32,8 +32,8 @@ std::optional<Duration> Exchange::RuntimeOf(const ItemTerms& item, ProviderId pr
   return std::nullopt;
 }
 
-bool Exchange::Better(const Request& r, int32_t item, const Offer& a, ProviderId pa,
-                      const Offer& b, ProviderId pb, Time now) const {
+bool Exchange::Better(const Request& r, int32_t item, const Offer& a, ProviderId pa, const Offer& b,
+                      ProviderId pb, Time now) const {
   const ItemTerms& terms = r.spec.items[item].terms;
   const Duration ra = *RuntimeOf(terms, pa, a);
   const Duration rb = *RuntimeOf(terms, pb, b);
@@ -244,9 +244,8 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
     if (r.waiting.empty()) PhaseComplete(now, r, out);
   }
   auto still = open_.find(id);
-  if (still != open_.end() &&
-      std::all_of(still->second.settled.begin(), still->second.settled.end(),
-                  [](bool s) { return s; })) {
+  if (still != open_.end() && std::all_of(still->second.settled.begin(),
+                                          still->second.settled.end(), [](bool s) { return s; })) {
     open_.erase(still);
   }
 }
@@ -262,11 +261,11 @@ void Exchange::HolderAnswered(Time now, Request& r, const std::vector<int32_t>& 
     const int32_t i = items[k];
     if (r.phase == Phase::kMatch && r.best[i]) {
       const Offer& quote = r.best[i]->second;
-      const Int128 limit = static_cast<Int128>(quote.price_per_accel_hour) *
-                           (kPpmOne + r.spec.rofr.match_tolerance);
+      const Int128 limit =
+          static_cast<Int128>(quote.price_per_accel_hour) * (kPpmOne + r.spec.rofr.match_tolerance);
       const bool matched =
           static_cast<Int128>(offers[k]->price_per_accel_hour) * kPpmOne <= limit &&
-          offers[k]->start <= quote.start;
+          offers[k]->start <= std::max(quote.start, now);  // a quote's start can lapse
       if (!matched) continue;
     }
     taken.push_back(k);
@@ -315,16 +314,18 @@ void Exchange::OnTimer(Time now, RequestId request, ExchangeOutbox& out) {
     PhaseComplete(now, r, out);
   }
   auto still = open_.find(request);
-  if (still != open_.end() &&
-      std::all_of(still->second.settled.begin(), still->second.settled.end(),
-                  [](bool s) { return s; })) {
+  if (still != open_.end() && std::all_of(still->second.settled.begin(),
+                                          still->second.settled.end(), [](bool s) { return s; })) {
     open_.erase(still);
   }
 }
 
-void Exchange::Settle(Time now, Request& r, int32_t item, ProviderId provider, const Offer& offer,
+void Exchange::Settle(Time now, Request& r, int32_t item, ProviderId provider, const Offer& quoted,
                       bool holder, ExchangeOutbox& out) {
   r.settled[item] = true;
+  // A quote made earlier starts no earlier than the award.
+  Offer offer = quoted;
+  offer.start = std::max(offer.start, now);
   AuditRecord record = Base(now, r, AuditKind::kAward);
   record.provider = provider;
   record.item = item;
@@ -332,9 +333,9 @@ void Exchange::Settle(Time now, Request& r, int32_t item, ProviderId provider, c
   record.pool = offer.pool;
   record.price_per_accel_hour = offer.price_per_accel_hour;
   record.start = offer.start;
-  record.phase = holder ? (r.spec.rofr.mode == RofrMode::kRofo ? AskPhase::kFirstLook
-                                                               : AskPhase::kMatch)
-                        : AskPhase::kOpen;
+  record.phase =
+      holder ? (r.spec.rofr.mode == RofrMode::kRofo ? AskPhase::kFirstLook : AskPhase::kMatch)
+             : AskPhase::kOpen;
   record.job = r.spec.items[item].job;
   out.Record(record);
   out.Award(r.id, item, provider, offer, holder);

@@ -11,8 +11,9 @@
 //     answer after W, or none, is a decline. What it does not take goes to the other providers.
 //  rofr (first refusal, match): quotes for the covered items are gathered from the other
 //     providers first; the holder then has W to match the best quote of each item (price at most
-//     best x (1 + tolerance), start no later than the best quote's). Matched items go to the
-//     holder; the others to their best quote. Partial matching needs the contract's consent.
+//     best x (1 + tolerance), start no later than the best quote's, or than now if that passed).
+//     Matched items go to the holder; the others to their best quote. Partial matching needs the
+//     contract's consent.
 //  Items not covered go to every eligible provider (the holder included) at once.
 //  Quotes are gathered until every asked provider answered, or for the market's quote window.
 //
@@ -87,7 +88,7 @@ class Exchange {
     Phase phase = Phase::kOpen;
     Time deadline = kNever;  // of the current phase, if timed
     Time phase_start = 0;
-    std::map<ProviderId, std::vector<int32_t>> waiting;  // provider -> asked items
+    std::map<ProviderId, std::vector<int32_t>> waiting;             // provider -> asked items
     std::vector<std::optional<std::pair<ProviderId, Offer>>> best;  // per item
     std::vector<bool> settled;
   };
@@ -102,7 +103,7 @@ class Exchange {
   void PhaseComplete(Time now, Request& r, ExchangeOutbox& out);
   // Awards every unsettled item to its best offer (or unplaced) and closes the request.
   void Finish(Time now, Request& r, ExchangeOutbox& out);
-  void Settle(Time now, Request& r, int32_t item, ProviderId provider, const Offer& offer,
+  void Settle(Time now, Request& r, int32_t item, ProviderId provider, const Offer& quoted,
               bool holder, ExchangeOutbox& out);
   bool Better(const Request& r, int32_t item, const Offer& a, ProviderId pa, const Offer& b,
               ProviderId pb, Time now) const;

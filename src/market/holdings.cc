@@ -52,8 +52,9 @@ absl::Status ExpandHoldings(Scenario& scenario) {
     } else {
       continue;
     }
-    const std::string where = StrCat("contract ", i, " (", kind, " of ", fleet.tenant(c.tenant).name,
-                                     " with ", fleet.provider(c.provider).name, ")");
+    const std::string where =
+        StrCat("contract ", i, " (", kind, " of ", fleet.tenant(c.tenant).name, " with ",
+               fleet.provider(c.provider).name, ")");
     std::optional<PoolId> parent;
     for (size_t p = 0; p < fleet.pools.size() && !parent; ++p) {
       const Pool& pool = fleet.pools[p];
@@ -63,9 +64,9 @@ absl::Status ExpandHoldings(Scenario& scenario) {
       }
     }
     if (!parent) {
-      return absl::InvalidArgumentError(
-          StrCat(where, ": the provider has no pool of ", fleet.accelerator_types[type.index()].name,
-                 region ? StrCat(" in region ", fleet.regions[region->index()].name) : ""));
+      return absl::InvalidArgumentError(StrCat(
+          where, ": the provider has no pool of ", fleet.accelerator_types[type.index()].name,
+          region ? StrCat(" in region ", fleet.regions[region->index()].name) : ""));
     }
     const Pool parent_pool = fleet.pool(*parent);
     if (accelerators % parent_pool.accelerators_per_node != 0) {

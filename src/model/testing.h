@@ -29,6 +29,7 @@ inline PoolId AddTestPool(Fleet& fleet, RegionId region, AcceleratorTypeId type,
   return fleet.AddPool(std::move(pool));
 }
 
+// A job that runs on one node per 8 accelerators.
 inline Job TestJob(std::string name, TenantId tenant, Time submit, int32_t accelerators, Work work,
                    std::initializer_list<Throughput> throughputs, int32_t priority = 0) {
   Job job;
@@ -36,7 +37,7 @@ inline Job TestJob(std::string name, TenantId tenant, Time submit, int32_t accel
   job.tenant = tenant;
   job.submit = submit;
   job.accelerators = accelerators;
-  job.nodes = 1;
+  job.nodes = (accelerators + 7) / 8;  // nodes of 8
   job.work = work;
   job.throughputs = throughputs;
   job.priority = priority;
