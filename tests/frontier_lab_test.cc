@@ -50,9 +50,42 @@ TEST(FrontierLab, MatchesTheGoldenSummary) {
   ASSERT_FALSE(golden.empty()) << "missing golden file";
   EXPECT_EQ(Slurp(dir / "summary.json"), golden)
       << "summary.json differs from tests/golden/frontier-lab.fifo.summary.json; if the change is "
-         "intended, regenerate it with: build/release/src/cli/arbiter simulate "
-         "examples/frontier-lab.yaml --out /tmp/fl && cp /tmp/fl/summary.json "
-         "tests/golden/frontier-lab.fifo.summary.json";
+         "intended, regenerate the goldens with scripts/update-goldens.sh";
+}
+
+// FNV-1a, 64 bits: a stable fingerprint of a file too large to commit as a golden.
+uint64_t Fingerprint(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+TEST(FrontierLab, MarketAuditMatchesTheGolden) {
+  // The whole market.jsonl (about 20 MB) is fingerprinted; its first 300 lines are kept as a
+  // readable golden, so a difference shows where the market's decisions changed.
+  const fs::path dir = FreshDir("golden-market");
+  SimulateArgs args;
+  args.scenario = "examples/frontier-lab.yaml";
+  args.out = dir.string();
+  ASSERT_EQ(Simulate(args), 0);
+  const std::string audit = Slurp(dir / "market.jsonl");
+  size_t lines = 0;
+  size_t head_end = 0;
+  for (size_t i = 0; i < audit.size(); ++i) {
+    if (audit[i] != '\n') continue;
+    if (++lines == 300) head_end = i + 1;
+  }
+  EXPECT_EQ(audit.substr(0, head_end), Slurp("tests/golden/frontier-lab.fifo.market.head.jsonl"));
+  const std::string expected = Slurp("tests/golden/frontier-lab.fifo.market.fingerprint");
+  char actual[64];
+  std::snprintf(actual, sizeof(actual), "%zu lines, fnv1a64 %016llx\n", lines,
+                static_cast<unsigned long long>(Fingerprint(audit)));
+  EXPECT_EQ(std::string(actual), expected)
+      << "market.jsonl changed; if intended, regenerate tests/golden/frontier-lab.fifo.market.* "
+         "with scripts/update-goldens.sh";
 }
 
 TEST(FrontierLab, SameSeedGivesByteIdenticalOutputs) {
@@ -71,6 +104,7 @@ TEST(FrontierLab, SameSeedGivesByteIdenticalOutputs) {
     EXPECT_GT(jobs.size(), 1000u);
     EXPECT_EQ(jobs, Slurp(b / "jobs.csv")) << policy;
     EXPECT_EQ(Slurp(a / "summary.json"), Slurp(b / "summary.json")) << policy;
+    EXPECT_EQ(Slurp(a / "market.jsonl"), Slurp(b / "market.jsonl")) << policy;
   }
 }
 

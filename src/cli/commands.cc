@@ -60,7 +60,8 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   const std::string dir = args.out.empty() ? StrCat("out/", run.name) : args.out;
   std::vector<OutputFile> files = {
       {"jobs.csv", JobsCsv(run, run.jobs, broker.outcomes())},
-      {"summary.json", SummaryJson(run, summary)}};
+      {"summary.json", SummaryJson(run, summary)},
+      {"market.jsonl", MarketJsonl(run, broker.audit(), broker.ledger().charges())}};
   if (!args.report.empty()) {
     // An absolute path, so that it is not taken relative to the output directory.
     files.push_back({std::filesystem::absolute(args.report).string(),
@@ -70,7 +71,7 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   if (!written.ok()) return Fail(err, written, 1);
   if (!args.quiet) {
     std::fputs(SummaryTable(run, summary).c_str(), out);
-    std::fprintf(out, "\n  results in %s/ (jobs.csv, summary.json)\n", dir.c_str());
+    std::fprintf(out, "\n  results in %s/ (jobs.csv, summary.json, market.jsonl)\n", dir.c_str());
     if (!args.report.empty()) std::fprintf(out, "  report in %s\n", args.report.c_str());
   }
   return 0;

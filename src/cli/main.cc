@@ -3,6 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "cli/sweep.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -36,6 +37,22 @@ int main(int argc, char** argv) {
 
   CLI::App* policies = app.add_subcommand("policies", "List the scheduling policies");
 
+  arbiter::SweepArgs sweep;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "Simulate a scenario over a grid of overrides; one row per point, also as CSV");
+  sweep_cmd->add_option("scenario", sweep.scenario, "Scenario YAML file")->required();
+  sweep_cmd
+      ->add_option("--grid", sweep.grid,
+                   "An axis KEY=v1,v2,...; repeat for more axes (the grid is their product)")
+      ->take_all()
+      ->required();
+  sweep_cmd->add_option("--set", sweep.overrides, "Override applied to every point: KEY=VALUE")
+      ->take_all();
+  sweep_cmd->add_option("--policy", sweep.policy, "Scheduling policy");
+  sweep_cmd->add_option("--seed", sweep.seed, "Random seed (default 0)");
+  sweep_cmd->add_option("--out", sweep.out, "Directory for sweep.csv (default out/<name>-sweep)");
+  sweep_cmd->add_flag("--quiet", sweep.quiet, "Do not print the table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,5 +62,6 @@ int main(int argc, char** argv) {
   if (*simulate) return arbiter::RunSimulate(sim, stdout, stderr);
   if (*validate) return arbiter::RunValidate(validate_path, validate_overrides, stdout, stderr);
   if (*policies) return arbiter::RunPolicies(stdout);
+  if (*sweep_cmd) return arbiter::RunSweep(sweep, stdout, stderr);
   return 2;
 }

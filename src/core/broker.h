@@ -187,6 +187,7 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
              bool holder) override;
   void Unplaced(RequestId request, int32_t item) override;
   void Record(const AuditRecord& record) override { audit_.push_back(record); }
+  void Closed(RequestId request) override { out_->push_back(RequestClosed{request}); }
 
   // Starts a run of `job` on `pool` now, charged at `price` as `kind`.
   void StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind);

@@ -106,7 +106,12 @@ struct AskProvider {
   Ask ask;
 };
 
-using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider>;
+// Every item of `request` is settled: providers' offers for it no longer stand.
+struct RequestClosed {
+  RequestId request = 0;
+};
+
+using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider, RequestClosed>;
 
 }  // namespace arbiter
 

@@ -62,9 +62,12 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
       "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
       "accelerator_hours,state\n";
   out.reserve(out.size() + jobs.size() * 96);
+  const JobOutcome not_submitted;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Job& job = jobs[i];
-    const JobOutcome& o = outcomes[i];
+    // Jobs after the horizon were never submitted: they have no outcome.
+    const bool submitted = i < outcomes.size();
+    const JobOutcome& o = submitted ? outcomes[i] : not_submitted;
     StrAppend(&out, i, ",", CsvField(job.name), ",", CsvField(fleet.tenant(job.tenant).name), ",",
               job.submit, ",");
     if (o.first_start != kNever) StrAppend(&out, o.first_start);
@@ -80,7 +83,7 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
     }
     StrAppend(&out, ",", job.accelerators, ",", Dollars(o.cost), ",",
               Fixed(static_cast<double>(o.accelerator_seconds) / 3600.0, 4), ",",
-              JobStateName(o.state), "\n");
+              submitted ? JobStateName(o.state) : "not_submitted", "\n");
   }
   return out;
 }
@@ -144,8 +147,102 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
          {"jct", Stats(t.jct)}});
   }
   j["tenants"] = tenants;
+  nlohmann::ordered_json market_providers = nlohmann::ordered_json::array();
+  for (const ProviderMarket& m : s.market_providers) {
+    market_providers.push_back(
+        {{"provider", fleet.provider(m.provider).name},
+         {"requests_seen", m.requests_seen},
+         {"asks", m.asks},
+         {"accepted_in_full", m.accepted_full},
+         {"accepted_in_part", m.accepted_part},
+         {"declined", m.declined},
+         {"timed_out", m.timed_out},
+         {"items_won", m.items_won},
+         {"items_won_by_right", m.items_won_by_right},
+         {"delivered", m.delivered},
+         {"delivered_late", m.delivered_late},
+         {"released", m.released},
+         {"preemptions", m.preemptions},
+         {"new_capacity_accelerator_hours",
+          Number(static_cast<double>(m.new_capacity_accelerator_seconds) / 3600.0, 3)},
+         {"first_party_delayed_job_hours",
+          Number(static_cast<double>(m.first_party_delayed_job_seconds) / 3600.0, 3)},
+         {"first_party_displaced_accelerator_hours",
+          Number(static_cast<double>(m.first_party_displaced_accelerator_seconds) / 3600.0, 3)}});
+  }
+  nlohmann::ordered_json market_tenants = nlohmann::ordered_json::array();
+  for (const TenantMarket& m : s.market_tenants) {
+    nlohmann::ordered_json share = nlohmann::ordered_json::object();
+    for (size_t p = 0; p < m.new_capacity_share.size(); ++p) {
+      share[fleet.providers[p].name] = Number(m.new_capacity_share[p], 6);
+    }
+    market_tenants.push_back(
+        {{"tenant", fleet.tenant(m.tenant).name},
+         {"requests", m.requests},
+         {"items", m.items},
+         {"rofr_wait_s", m.rofr_wait},
+         {"new_capacity_accelerator_hours",
+          Number(static_cast<double>(m.new_capacity_accelerator_seconds) / 3600.0, 3)},
+         {"new_capacity_share", share}});
+  }
+  j["market"] = {{"providers", market_providers}, {"tenants", market_tenants}};
   j["load_notes"] = scenario.load_notes;
   return j.dump(2) + "\n";
+}
+
+std::string MarketJsonl(const Scenario& scenario, const std::vector<AuditRecord>& audit,
+                        const std::vector<Charge>& charges) {
+  const Fleet& fleet = scenario.fleet;
+  std::string out;
+  out.reserve((audit.size() + charges.size()) * 160);
+  const auto name_of = [&fleet](auto id, const auto& list) -> std::string {
+    return id.valid() ? list[id.index()].name : std::string();
+  };
+  const auto audit_line = [&](const AuditRecord& r) {
+    StrAppend(&out, "{\"t\":", r.time, ",\"event\":\"", AuditKindName(r.kind), "\"");
+    if (r.request > 0) StrAppend(&out, ",\"request\":", r.request);
+    if (r.item >= 0) StrAppend(&out, ",\"item\":", r.item);
+    StrAppend(&out, ",\"tenant\":\"", name_of(r.tenant, fleet.tenants), "\"");
+    if (r.provider.valid()) {
+      StrAppend(&out, ",\"provider\":\"", name_of(r.provider, fleet.providers), "\"");
+    }
+    if (r.kind == AuditKind::kAsk) StrAppend(&out, ",\"phase\":\"", AskPhaseName(r.phase), "\"");
+    if (r.accelerators > 0) StrAppend(&out, ",\"accelerators\":", r.accelerators);
+    if (r.pool.valid()) StrAppend(&out, ",\"pool\":\"", name_of(r.pool, fleet.pools), "\"");
+    if (r.kind == AuditKind::kOffer || r.kind == AuditKind::kAward ||
+        r.kind == AuditKind::kDeliver || r.kind == AuditKind::kLate ||
+        r.kind == AuditKind::kRelease ||
+        (r.kind == AuditKind::kAsk && r.phase == AskPhase::kMatch)) {
+      StrAppend(&out, ",\"price\":\"", Dollars(r.price_per_accel_hour), "\",\"start\":", r.start);
+    }
+    if (r.kind == AuditKind::kAward) {
+      const bool by_right = r.phase == AskPhase::kFirstLook || r.phase == AskPhase::kMatch;
+      StrAppend(&out, ",\"by_right\":", by_right ? "true" : "false");
+    }
+    if (r.job.valid()) StrAppend(&out, ",\"job\":", r.job.value());
+    out += "}\n";
+  };
+  const auto charge_line = [&](const Charge& c) {
+    StrAppend(&out, "{\"t\":", c.end, ",\"event\":\"charge\",\"kind\":\"", ChargeKindName(c.kind),
+              "\",\"tenant\":\"", name_of(c.tenant, fleet.tenants), "\",\"provider\":\"",
+              name_of(c.provider, fleet.providers), "\",\"pool\":\"", name_of(c.pool, fleet.pools),
+              "\",\"from\":", c.start, ",\"to\":", c.end, ",\"accelerators\":", c.accelerators,
+              ",\"price\":\"", Dollars(c.price_per_accel_hour), "\",\"amount\":\"",
+              Dollars(c.amount), "\"");
+    if (c.job.valid()) StrAppend(&out, ",\"job\":", c.job.value());
+    out += "}\n";
+  };
+  // Both streams are in time order (a charge at the end of its interval); merge them.
+  size_t a = 0;
+  size_t c = 0;
+  while (a < audit.size() || c < charges.size()) {
+    if (c == charges.size() || (a < audit.size() && audit[a].time <= charges[c].end)) {
+      audit_line(audit[a++]);
+    } else {
+      charge_line(charges[c++]);
+    }
+  }
+  return out;
 }
 
 absl::Status WriteOutputs(const std::string& dir, const std::vector<OutputFile>& files) {

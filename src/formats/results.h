@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "model/charge.h"
 #include "model/job.h"
+#include "model/market.h"
 #include "model/outcome.h"
 #include "model/scenario.h"
 #include "model/summary.h"
@@ -25,6 +27,11 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
 
 // summary.json, keys in a fixed order so that equal runs give byte-identical files.
 std::string SummaryJson(const Scenario& scenario, const RunSummary& summary);
+
+// market.jsonl: one JSON object a line, in time order: every market step (request, ask, offer,
+// decline, timeout, award, unplaced, deliver, late, release, preempt) and every charge.
+std::string MarketJsonl(const Scenario& scenario, const std::vector<AuditRecord>& audit,
+                        const std::vector<Charge>& charges);
 
 struct OutputFile {
   // A file name inside the output directory, or a path: absolute, or relative to that directory.

@@ -153,6 +153,27 @@ RunSummary TinySummary() {
   tenant.accelerator_seconds = 30'600;
   tenant.cost_by_provider = {56'274'567};
   tenant.jct = r.jct;
+  ProviderMarket& m = r.market_providers.emplace_back();
+  m.provider = ProviderId(0);
+  m.requests_seen = 3;
+  m.asks = 4;
+  m.accepted_full = 2;
+  m.accepted_part = 1;
+  m.declined = 1;
+  m.items_won = 3;
+  m.items_won_by_right = 1;
+  m.delivered = 2;
+  m.delivered_late = 1;
+  m.new_capacity_accelerator_seconds = 30'600;
+  m.first_party_delayed_job_seconds = 1'800;
+  m.first_party_displaced_accelerator_seconds = 7'200;
+  TenantMarket& t = r.market_tenants.emplace_back();
+  t.tenant = TenantId(0);
+  t.requests = 3;
+  t.items = 4;
+  t.rofr_wait = 120;
+  t.new_capacity_accelerator_seconds = 30'600;
+  t.new_capacity_share = {1.0};
   return r;
 }
 
@@ -231,6 +252,40 @@ TEST(SummaryJson, FixedKeysAndFormats) {
       }
     }
   ],
+  "market": {
+    "providers": [
+      {
+        "provider": "cloud, inc",
+        "requests_seen": 3,
+        "asks": 4,
+        "accepted_in_full": 2,
+        "accepted_in_part": 1,
+        "declined": 1,
+        "timed_out": 0,
+        "items_won": 3,
+        "items_won_by_right": 1,
+        "delivered": 2,
+        "delivered_late": 1,
+        "released": 0,
+        "preemptions": 0,
+        "new_capacity_accelerator_hours": 8.5,
+        "first_party_delayed_job_hours": 0.5,
+        "first_party_displaced_accelerator_hours": 2.0
+      }
+    ],
+    "tenants": [
+      {
+        "tenant": "lab",
+        "requests": 3,
+        "items": 4,
+        "rofr_wait_s": 120,
+        "new_capacity_accelerator_hours": 8.5,
+        "new_capacity_share": {
+          "cloud, inc": 1.0
+        }
+      }
+    ]
+  },
   "load_notes": [
     "lab: 5 jobs from 5 rows"
   ]
@@ -247,6 +302,7 @@ TEST(SummaryJson, EmptyRun) {
   const std::string json = SummaryJson(s, r);
   EXPECT_THAT(json, HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
                               "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
+                              "  \"market\": {\n    \"providers\": [],\n    \"tenants\": []\n  },\n"
                               "  \"load_notes\": []\n}\n"));
   EXPECT_THAT(json, HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": 0.0,\n"));
 }

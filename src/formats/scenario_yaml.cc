@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "formats/alibaba.h"
+#include "formats/catalog.h"
 #include "formats/gavel.h"
 #include "formats/job_csv.h"
 #include "formats/parse.h"
@@ -255,9 +256,39 @@ class Loader {
     return *id;
   }
 
+  // Prices per accelerator-hour: given by hand, or read from a SkyPilot catalog (explicit values
+  // take precedence over the catalog's).
   absl::Status Prices(const Field& f, Pool& pool) {
     if (!f.defined()) return f.Error("missing", "price: {on_demand: $, spot: $, committed: $}");
-    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"on_demand", "spot", "committed"}));
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
+        {"on_demand", "spot", "committed", "catalog", "accelerator", "region", "instance"}));
+    if (f.Child("catalog").defined()) {
+      std::string path;
+      ARBITER_ASSIGN(path, f.Child("catalog").String());
+      path = ResolvePath(file_, path);
+      auto cached = catalogs_.find(path);
+      if (cached == catalogs_.end()) {
+        absl::StatusOr<std::string> text = ReadFile(path);
+        if (!text.ok()) return f.Child("catalog").Error(std::string(text.status().message()));
+        absl::StatusOr<std::vector<CatalogRow>> rows = ParseSkyPilotCatalog(path, *text);
+        if (!rows.ok()) return rows.status();
+        cached = catalogs_.emplace(path, *std::move(rows)).first;
+      }
+      CatalogQuery query;
+      ARBITER_ASSIGN(query.accelerator, f.Child("accelerator").String());
+      ARBITER_ASSIGN(query.region, f.Child("region").String());
+      ARBITER_ASSIGN(query.instance_type, f.Child("instance").StringOr(""));
+      absl::StatusOr<CatalogPrice> price = LookUpCatalogPrice(path, cached->second, query);
+      if (!price.ok()) return f.Error(std::string(price.status().message()));
+      pool.on_demand_price = price->on_demand;
+      pool.spot_price = price->spot;
+    } else {
+      for (const char* key : {"accelerator", "region", "instance"}) {
+        if (f.Child(key).defined()) {
+          return f.Child(key).Error("only meaningful with 'catalog'", "catalog: <path to vms.csv>");
+        }
+      }
+    }
     for (auto [key, slot] :
          {std::pair{"on_demand", &pool.on_demand_price}, std::pair{"spot", &pool.spot_price},
           std::pair{"committed", &pool.committed_price}}) {
@@ -268,7 +299,7 @@ class Loader {
       *slot = m;
     }
     if (!pool.on_demand_price && !pool.spot_price && !pool.committed_price) {
-      return f.Error("no price given", "at least one of on_demand, spot, committed");
+      return f.Error("no price given", "at least one of on_demand, spot, committed, or a catalog");
     }
     return absl::OkStatus();
   }
@@ -673,6 +704,7 @@ class Loader {
   std::string_view file_;
   Scenario& s_;
   std::map<std::string, GavelThroughputs> throughputs_;
+  std::map<std::string, std::vector<CatalogRow>> catalogs_;
 };
 
 // Applies "a.b[2].c=value" to the YAML tree.

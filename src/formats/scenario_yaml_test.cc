@@ -527,7 +527,7 @@ TEST(ScenarioErrors, MissingPoolKeys) {
             "{on_demand: $, spot: $, committed: $}");
   EXPECT_EQ(ScenarioError(Replace(kMini, "{on_demand: 2.49}", "{}")),
             "s.yaml:11: providers[0].regions[0].pools[0].price: no price given; expected at least "
-            "one of on_demand, spot, committed");
+            "one of on_demand, spot, committed, or a catalog");
 }
 
 TEST(ScenarioErrors, MissingContractKind) {
@@ -834,7 +834,7 @@ TEST(FrontierLab, Loads) {
   EXPECT_EQ(accelerators, 652);
   EXPECT_EQ(f.pools[0].on_demand_price, 6'880'000);
   EXPECT_EQ(f.pools[1].on_demand_price, 3'430'881);
-  EXPECT_EQ(f.pools[1].spot_price, 1'374'888);
+  EXPECT_EQ(f.pools[1].spot_price, 1'291'725);  // from the AWS catalog
   EXPECT_EQ(f.pools[3].max_gang, 64);
   ASSERT_EQ(s->capacity_changes.size(), 1u);
   EXPECT_EQ(s->capacity_changes[0].at, 20 * 86400);
@@ -843,7 +843,7 @@ TEST(FrontierLab, Loads) {
   ASSERT_EQ(f.tenants.size(), 4u);
   EXPECT_EQ(f.tenants[3].name, "rival-models");
   EXPECT_EQ(f.tenants[3].first_party_of, ProviderId(1));
-  ASSERT_EQ(f.contracts.size(), 7u);
+  ASSERT_EQ(f.contracts.size(), 9u);
   EXPECT_EQ(std::get<OnDemandTerms>(f.contracts[0].terms).discount, 200'000);
 
   // Jobs: the seven Gavel traces have 2000 + 2000 + 2000 + 2000 (lab) + 1181 (startup) + 2000 +

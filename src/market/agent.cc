@@ -83,7 +83,7 @@ class DeliverableAgent final : public RuleAgent {
  protected:
   bool Admits(const ItemTerms& item, const AgentPool& pool, int64_t promised,
               const ProviderState&) const override {
-    return pool.capacity - pool.used - promised >= item.accelerators;
+    return pool.capacity - pool.used - pool.promised - promised >= item.accelerators;
   }
 };
 
@@ -98,8 +98,9 @@ class ReserveAgent final : public RuleAgent {
   bool Admits(const ItemTerms& item, const AgentPool& pool, int64_t promised,
               const ProviderState& state) const override {
     if (state.first_party_waiting > 0) return false;
-    if (pool.capacity - pool.used - promised < item.accelerators) return false;
-    const int64_t external = pool.used - pool.used_first_party + promised + item.accelerators;
+    if (pool.capacity - pool.used - pool.promised - promised < item.accelerators) return false;
+    const int64_t external =
+        pool.used - pool.used_first_party + pool.promised + promised + item.accelerators;
     const Int128 limit = static_cast<Int128>(pool.capacity) * (kPpmOne - config_.reserve);
     return static_cast<Int128>(external) * kPpmOne <= limit;
   }

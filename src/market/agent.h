@@ -7,7 +7,8 @@
 //
 // Agent policies are registered by name (MakeAgent) and configured per provider in the scenario
 // (`agent:`). Every agent prices by the contract: the tenant's on-demand (or, for spot items,
-// spot) price after its discount.
+// spot) price after its discount. An offer stands until its request is settled: capacity offered
+// to an open request is not offered again (AgentPool::promised).
 #ifndef ARBITER_MARKET_AGENT_H_
 #define ARBITER_MARKET_AGENT_H_
 
@@ -33,6 +34,7 @@ struct AgentPool {
   int64_t capacity = 0;
   int64_t used = 0;              // all work on the pool now
   int64_t used_first_party = 0;  // the provider's own part of `used`
+  int64_t promised = 0;          // offered in answers to requests that are still open
   // The asking tenant's prices on this pool under its contracts (nullopt: not sold to it).
   std::optional<Micros> on_demand_price;
   std::optional<Micros> spot_price;

@@ -13,9 +13,9 @@ ProviderState TwoPools() {
   state.provider = ProviderId(0);
   state.now = 500;
   state.pools.push_back(
-      {PoolId(0), AcceleratorTypeId(0), 8, 32, 32, 0, 0, 4'000'000, 1'500'000, 2'000'000});
+      {PoolId(0), AcceleratorTypeId(0), 8, 32, 32, 0, 0, 0, 4'000'000, 1'500'000, 2'000'000});
   state.pools.push_back(
-      {PoolId(1), AcceleratorTypeId(1), 8, 32, 32, 0, 0, 2'000'000, std::nullopt, 1'000'000});
+      {PoolId(1), AcceleratorTypeId(1), 8, 32, 32, 0, 0, 0, 2'000'000, std::nullopt, 1'000'000});
   return state;
 }
 
@@ -61,7 +61,14 @@ TEST(Agent, DeliverableDeclinesWhatItCannotDeliverNow) {
   state.pools[0].used = 28;
   state.pools[1].used = 30;
   EXPECT_FALSE(agent->Answer(OneItem(8), state)[0].has_value());
+  // Offers standing for open requests are not offered again.
+  state.pools[0].used = 16;
+  state.pools[0].promised = 8;
+  state.pools[1].used = 32;
+  EXPECT_TRUE(agent->Answer(OneItem(8), state)[0].has_value());
+  EXPECT_FALSE(agent->Answer(OneItem(16), state)[0].has_value());
   // Two items in one ask do not both take the same room.
+  state.pools[0].promised = 0;
   state.pools[0].used = 24;
   Ask two = OneItem(8);
   two.items.push_back(two.items[0]);

@@ -110,7 +110,10 @@ RequestId Exchange::Open(Time now, RequestSpec spec, ExchangeOutbox& out) {
   } else {
     StartOpenPhase(now, r, false, out);
   }
-  if (std::all_of(r.settled.begin(), r.settled.end(), [](bool s) { return s; })) open_.erase(id);
+  if (std::all_of(r.settled.begin(), r.settled.end(), [](bool s) { return s; })) {
+    open_.erase(id);
+    out.Closed(id);
+  }
   return id;
 }
 
@@ -243,10 +246,12 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
     }
     if (r.waiting.empty()) PhaseComplete(now, r, out);
   }
+  const RequestId still_id = id;
   auto still = open_.find(id);
   if (still != open_.end() && std::all_of(still->second.settled.begin(),
                                           still->second.settled.end(), [](bool s) { return s; })) {
     open_.erase(still);
+    out.Closed(still_id);
   }
 }
 
@@ -313,10 +318,12 @@ void Exchange::OnTimer(Time now, RequestId request, ExchangeOutbox& out) {
   } else {
     PhaseComplete(now, r, out);
   }
+  const RequestId still_id = request;
   auto still = open_.find(request);
   if (still != open_.end() && std::all_of(still->second.settled.begin(),
                                           still->second.settled.end(), [](bool s) { return s; })) {
     open_.erase(still);
+    out.Closed(still_id);
   }
 }
 

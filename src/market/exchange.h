@@ -59,6 +59,8 @@ class ExchangeOutbox {
   virtual void Award(RequestId request, int32_t item, ProviderId provider, const Offer& offer,
                      bool holder) = 0;
   virtual void Unplaced(RequestId request, int32_t item) = 0;
+  // Every item of `request` is settled: offers made for it no longer stand.
+  virtual void Closed(RequestId request) = 0;
   virtual void Record(const AuditRecord& record) = 0;
 };
 

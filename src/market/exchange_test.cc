@@ -29,6 +29,7 @@ class RecordingOutbox final : public ExchangeOutbox {
     awards.push_back({request, item, provider, offer, holder});
   }
   void Unplaced(RequestId request, int32_t item) override { unplaced.push_back({request, item}); }
+  void Closed(RequestId request) override { closed.push_back(request); }
   void Record(const AuditRecord& record) override { audit.push_back(record); }
 
   int Count(AuditKind kind) const {
@@ -41,6 +42,7 @@ class RecordingOutbox final : public ExchangeOutbox {
   std::vector<std::pair<Time, RequestId>> timers;
   std::vector<Won> awards;
   std::vector<std::pair<RequestId, int32_t>> unplaced;
+  std::vector<RequestId> closed;
   std::vector<AuditRecord> audit;
 };
 
@@ -128,6 +130,7 @@ TEST_F(ExchangeTest, RofoHolderAcceptsInFull) {
   EXPECT_EQ(out_.asks.size(), 1u);  // nobody else was asked
   EXPECT_EQ(exchange_.holder_wait(lab_), 100);
   EXPECT_EQ(exchange_.open_requests(), 0u);
+  EXPECT_EQ(out_.closed, std::vector<RequestId>{r});
   // The stale window timer does nothing.
   exchange_.OnTimer(7200, r, out_);
   EXPECT_EQ(out_.Count(AuditKind::kTimeout), 0);

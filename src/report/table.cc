@@ -56,6 +56,16 @@ std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
                   100.0 * p.utilisation, static_cast<double>(p.busy_accelerator_seconds) / 3600.0,
                   Money(p.revenue).c_str());
   }
+  if (!s.market_providers.empty()) {
+    out += Format("\n  %-20s %8s %8s %8s %8s %8s %8s %8s %8s\n", "market", "asked", "full", "part",
+                  "declined", "timeout", "won", "by right", "released");
+    for (const ProviderMarket& m : s.market_providers) {
+      out += Format("  %-20s %8lld %8lld %8lld %8lld %8lld %8lld %8lld %8lld\n",
+                    fleet.provider(m.provider).name.c_str(), LL(m.asks), LL(m.accepted_full),
+                    LL(m.accepted_part), LL(m.declined), LL(m.timed_out), LL(m.items_won),
+                    LL(m.items_won_by_right), LL(m.released));
+    }
+  }
   out += Format("\n  %-20s %7s %9s %12s %10s  %s\n", "tenant", "jobs", "finished", "mean JCT",
                 "cost", "cost by provider");
   for (const TenantSpend& t : s.tenants) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "model/strings.h"
 #include "market/holdings.h"
+#include "model/strings.h"
 #include "sched/registry.h"
 
 namespace arbiter {
@@ -41,8 +41,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
   auto sim = std::unique_ptr<Simulator>(new Simulator(std::move(scenario), std::move(options)));
   BrokerOptions broker_options;
   broker_options.market = sim->scenario_.market;
-  sim->broker_ =
-      std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy), broker_options);
+  sim->broker_ = std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy), broker_options);
   sim->broker_->ReserveJobs(sim->scenario_.jobs.size());
   sim->agents_ = std::move(agents);
   return sim;
@@ -57,6 +56,7 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
   run_generation_.assign(jobs, 0);
   run_pool_.assign(jobs, PoolId());
   killing_.assign(jobs, false);
+  promised_.assign(fleet.pools.size(), 0);
   run_start_.assign(jobs, 0);
   queue_.Reserve(std::min<size_t>(jobs, 1 << 20) + scenario_.capacity_changes.size());
   timeline_.interval = options_.sample_interval;
@@ -148,6 +148,12 @@ void Simulator::Apply(const Command& command) {
     }
     const Duration delay = scenario_.fleet.provider(ask->ask.provider).agent.response_time;
     queue_.Push(now_ + delay, EventClass::kProviderAnswer, static_cast<int64_t>(slot));
+  } else if (const auto* closed = std::get_if<RequestClosed>(&command)) {
+    auto it = offered_.find(closed->request);
+    if (it != offered_.end()) {
+      for (const auto& [pool, accelerators] : it->second) promised_[pool.index()] -= accelerators;
+      offered_.erase(it);
+    }
   }
   // RejectJob: the core has recorded the reason; nothing to carry out.
 }
@@ -167,7 +173,7 @@ absl::Status Simulator::Answer(size_t slot) {
       const auto& [on_demand, spot] = prices_[ask.tenant.index() * fleet.pools.size() + id.index()];
       state.pools.push_back({id, pool.type, pool.accelerators_per_node, pool.max_gang,
                              pools_[id.index()].capacity, pools_[id.index()].used,
-                             broker_->used_first_party(id), on_demand, spot,
+                             broker_->used_first_party(id), promised_[id.index()], on_demand, spot,
                              pool.committed_price.value_or(0)});
     }
   }
@@ -175,6 +181,12 @@ absl::Status Simulator::Answer(size_t slot) {
   answer.request = ask.request;
   answer.provider = ask.provider;
   answer.offers = agents_[ask.provider.index()]->Answer(ask, state);
+  for (size_t k = 0; k < answer.offers.size() && k < ask.items.size(); ++k) {
+    const std::optional<Offer>& offer = answer.offers[k];
+    if (!offer || !offer->pool.valid() || offer->pool.index() >= promised_.size()) continue;
+    promised_[offer->pool.index()] += ask.items[k].accelerators;
+    offered_[ask.request].push_back({offer->pool, ask.items[k].accelerators});
+  }
   return Deliver(ProviderAnswered{std::move(answer)});
 }
 

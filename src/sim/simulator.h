@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/broker.h"
 #include "market/agent.h"
@@ -89,6 +90,9 @@ class Simulator {
   std::vector<bool> preempting_;  // per provider: has preempt_spot
   bool any_preempting_ = false;
   std::vector<bool> killing_;  // per job: a provider's kill is on its way
+  // Capacity offered to open requests, per pool, and what each open request was offered.
+  std::vector<int64_t> promised_;
+  absl::flat_hash_map<RequestId, std::vector<std::pair<PoolId, int32_t>>> offered_;
   EventQueue queue_;
   std::vector<PoolTruth> pools_;
   std::vector<int32_t> run_generation_;  // per job: bumped at each start; stale finishes ignored

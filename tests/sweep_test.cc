@@ -1,0 +1,101 @@
+// arbiter sweep on a small scenario whose every point is computed by hand.
+#include "cli/sweep.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace arbiter {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One pool of N nodes x 8 H100 at $4/h; two jobs of 8 H100 for an hour, both at t=0.
+constexpr const char* kScenario = R"(name: tiny-sweep
+accelerator_types: [H100]
+providers:
+  - name: p
+    regions:
+      - name: r
+        pools:
+          - {type: H100, nodes: 1, accelerators_per_node: 8, price: {on_demand: 4}}
+tenants:
+  - {name: lab}
+contracts:
+  - {tenant: lab, provider: p, kind: on_demand, discount: 0}
+workloads:
+  - {name: jobs, tenant: lab, format: csv, path: jobs.csv}
+)";
+constexpr const char* kJobs =
+    "name,submit,accelerators,duration,types\na,0,8,3600,H100\nb,0,8,3600,H100\n";
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Sweep, EveryPointOfTheGridInOrder) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "arbiter-sweep";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << kScenario;
+  std::ofstream(dir / "jobs.csv") << kJobs;
+  SweepArgs args;
+  args.scenario = (dir / "s.yaml").string();
+  args.grid = {"providers[0].regions[0].pools[0].nodes=1,2", "contracts[0].discount=0,0.5"};
+  args.out = (dir / "out").string();
+  args.quiet = true;
+  SweepResult result;
+  ASSERT_EQ(RunSweep(args, stdout, stderr, &result), 0);
+  ASSERT_EQ(result.rows.size(), 4u);
+  // One node: the jobs run one after the other (JCT 3600 and 7200); two nodes: side by side.
+  // Each job costs 8 x 1 h x $4 = $32, or $16 at half price.
+  const double jct[] = {5400, 5400, 3600, 3600};
+  const int64_t cost[] = {64'000'000, 32'000'000, 64'000'000, 32'000'000};
+  const char* nodes[] = {"1", "1", "2", "2"};
+  const char* discount[] = {"0", "0.5", "0", "0.5"};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(result.rows[i].values, (std::vector<std::string>{nodes[i], discount[i]})) << i;
+    EXPECT_EQ(result.rows[i].finished, 2) << i;
+    EXPECT_DOUBLE_EQ(result.rows[i].mean_jct_s, jct[i]) << i;
+    EXPECT_EQ(result.rows[i].total_cost_micros, cost[i]) << i;
+  }
+  const std::string csv = Slurp(dir / "out" / "sweep.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "providers[0].regions[0].pools[0].nodes,contracts[0].discount,jobs,finished,"
+            "mean_jct_s,p99_jct_s,mean_wait_s,makespan_s,total_cost,cost:lab,mean_jct_s:lab,"
+            "utilisation:p,won:p,won_by_right:p");
+  EXPECT_NE(csv.find("\n1,0.5,2,2,5400.000,7200,1800.000,7200,32.000000,32.000000,5400.000,"),
+            std::string::npos)
+      << csv;
+}
+
+TEST(Sweep, BadGridOrPointIsAUsageError) {
+  SweepArgs args;
+  args.scenario = "examples/frontier-lab.yaml";
+  args.quiet = true;
+  args.grid = {"nodes"};
+  std::FILE* err = std::tmpfile();
+  EXPECT_EQ(RunSweep(args, stdout, err), 2);
+  args.grid = {"providers[9].name=x"};
+  EXPECT_EQ(RunSweep(args, stdout, err), 2);
+  std::rewind(err);
+  char buf[2048] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, err);
+  std::fclose(err);
+  const std::string text(buf, n);
+  EXPECT_NE(text.find("--grid 'nodes': expected KEY=v1,v2,..."), std::string::npos) << text;
+  EXPECT_NE(text.find("point providers[9].name=x: override 'providers[9].name=x': providers has "
+                      "no item [9]"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace arbiter
