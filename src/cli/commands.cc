@@ -23,7 +23,7 @@ int Fail(std::FILE* err, const absl::Status& status, int code) {
 }  // namespace
 
 int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
-  absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {args.overrides});
+  absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {args.overrides, args.seed});
   if (!scenario.ok()) return Fail(err, scenario.status(), 2);
   SimOptions options;
   options.policy = args.policy.empty() ? scenario->default_policy : args.policy;

@@ -112,7 +112,7 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
     row.values = values;
     bar.Update(static_cast<int64_t>(point), static_cast<int64_t>(points),
                StrCat("point ", point + 1, " of ", points));
-    absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {overrides});
+    absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {overrides, args.seed});
     if (!scenario.ok()) {
       bar.Finish();
       return fail(absl::InvalidArgumentError(

@@ -9,6 +9,7 @@
 #include "formats/gavel.h"
 #include "formats/job_csv.h"
 #include "formats/parse.h"
+#include "formats/profile.h"
 #include "model/strings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -180,7 +181,8 @@ class Field {
 
 class Loader {
  public:
-  Loader(std::string_view file, Scenario& scenario) : file_(file), s_(scenario) {}
+  Loader(std::string_view file, Scenario& scenario, uint64_t seed)
+      : file_(file), s_(scenario), seed_(seed) {}
 
   absl::Status Load(const YAML::Node& root_node) {
     Field root(file_, root_node, "");
@@ -618,6 +620,44 @@ class Loader {
     return absl::OkStatus();
   }
 
+  absl::Status Profile(const Field& f, GrowthProfile& profile) {
+    if (!f.defined()) return f.Error("missing", "profile: {jobs_per_hour, until, gangs, ...}");
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
+        {"jobs_per_hour", "growth", "period", "start", "until", "gangs", "runtime"}));
+    ARBITER_ASSIGN(profile.jobs_per_hour, f.Child("jobs_per_hour").Double(1e-9, 1e9));
+    if (f.Child("growth").defined()) {
+      ARBITER_ASSIGN(profile.growth, f.Child("growth").Double(-0.999999, 1e6));
+    }
+    ARBITER_ASSIGN(profile.period, f.Child("period").SecondsOr(30 * 86400));
+    if (profile.period <= 0) return f.Child("period").Error("must be > 0");
+    ARBITER_ASSIGN(profile.start, f.Child("start").SecondsOr(0));
+    ARBITER_ASSIGN(profile.until, f.Child("until").Seconds());
+    if (profile.until <= profile.start) return f.Child("until").Error("not after start");
+    Field gangs = f.Child("gangs");
+    if (!gangs.node().IsMap() || gangs.node().size() == 0) {
+      return gangs.Error("missing or not a mapping", "gang size -> weight, e.g. {1: 0.5, 8: 0.5}");
+    }
+    for (const auto& kv : gangs.node()) {
+      const std::string key = kv.first.as<std::string>();
+      std::optional<int64_t> size = ParseInt(key);
+      if (!size || *size < 1 || *size > (1 << 24)) {
+        return gangs.Child(key).Error(StrCat("'", key, "' is not a gang size"), "an integer >= 1");
+      }
+      double weight = 0;
+      ARBITER_ASSIGN(weight, gangs.Child(key).Double(0, 1e12));
+      profile.gangs.push_back({static_cast<int32_t>(*size), weight});
+    }
+    Field runtime = f.Child("runtime");
+    if (!runtime.defined()) return runtime.Error("missing", "runtime: {median: 2h, sigma: 1.0}");
+    ARBITER_RETURN_IF_ERROR(runtime.OnlyKeys({"median", "sigma"}));
+    ARBITER_ASSIGN(profile.median_runtime, runtime.Child("median").Seconds());
+    if (profile.median_runtime <= 0) return runtime.Child("median").Error("must be > 0");
+    if (runtime.Child("sigma").defined()) {
+      ARBITER_ASSIGN(profile.sigma, runtime.Child("sigma").Double(0, 10));
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Workloads(const Field& list) {
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
@@ -625,7 +665,8 @@ class Loader {
       Field w = list.Item(i);
       ARBITER_RETURN_IF_ERROR(w.OnlyKeys({"name", "tenant", "format", "path", "throughputs",
                                           "types", "offset", "time_scale", "until", "limit",
-                                          "priority", "accelerators_per_node", "checkpoint"}));
+                                          "priority", "accelerators_per_node", "checkpoint",
+                                          "profile"}));
       WorkloadOptions options;
       ARBITER_ASSIGN(options.source, w.Child("name").StringOr(StrCat("workload", i)));
       if (w.Child("tenant").defined()) ARBITER_ASSIGN(options.tenant, TenantRef(w.Child("tenant")));
@@ -650,8 +691,10 @@ class Loader {
       std::string format;
       ARBITER_ASSIGN(format, w.Child("format").String());
       std::string path;
-      ARBITER_ASSIGN(path, w.Child("path").String());
-      path = ResolvePath(file_, path);
+      if (format != "profile") {
+        ARBITER_ASSIGN(path, w.Child("path").String());
+        path = ResolvePath(file_, path);
+      }
       if (format != "csv" && !options.tenant.valid()) {
         return w.Child("tenant").Error("missing", "the tenant that submits this workload");
       }
@@ -683,9 +726,13 @@ class Loader {
         absl::StatusOr<std::string> text = ReadFile(path);
         if (!text.ok()) return text.status();
         status = CsvJobs(path, *text, s_.fleet, options, jobs, report);
+      } else if (format == "profile") {
+        GrowthProfile profile;
+        ARBITER_RETURN_IF_ERROR(Profile(w.Child("profile"), profile));
+        status = ProfileJobs(profile, seed_, options, jobs, report);
       } else {
         return w.Child("format").Error(StrCat("unknown workload format '", format, "'"),
-                                       "gavel, alibaba_pods or csv");
+                                       "gavel, alibaba_pods, csv or profile");
       }
       if (!status.ok()) {
         return absl::Status(status.code(), StrCat(w.path(), ": ", status.message()));
@@ -703,6 +750,7 @@ class Loader {
 
   std::string_view file_;
   Scenario& s_;
+  uint64_t seed_;
   std::map<std::string, GavelThroughputs> throughputs_;
   std::map<std::string, std::vector<CatalogRow>> catalogs_;
 };
@@ -791,7 +839,7 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view file, std::string_view y
   }
   Scenario scenario;
   try {
-    Loader loader(file, scenario);
+    Loader loader(file, scenario, options.seed);
     if (absl::Status s = loader.Load(root); !s.ok()) return s;
   } catch (const YAML::Exception& e) {
     return ParseError({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, {}},

@@ -18,6 +18,8 @@ struct ScenarioLoadOptions {
   // "key.path=value" overrides applied to the YAML before it is read, e.g.
   // "providers[0].regions[0].pools[0].nodes=64" or "workloads[0].limit=100".
   std::vector<std::string> overrides;
+  // Seeds the workloads that are generated (format: profile); traces do not use it.
+  uint64_t seed = 0;
 };
 
 // Loads a scenario file. Relative paths inside it are relative to the file's directory.
