@@ -673,7 +673,7 @@ TEST(ScenarioErrors, WorkloadFormatTenantAndTypes) {
                                  "workloads:\n  - {format: parquet, path: x.pq, tenant: lab,\n"
                                  "     types: {v100: H100}}\n")),
             "s.yaml:17: workloads[0].format: unknown workload format 'parquet'; expected gavel, "
-            "alibaba_pods or csv");
+            "alibaba_pods, csv or profile");
   EXPECT_EQ(ScenarioError(StrCat(
                 kMini, "workloads:\n  - {format: gavel, path: x.trace, types: {v100: H100}}\n")),
             "s.yaml:17: workloads[0].tenant: missing; expected the tenant that submits this "
