@@ -12,6 +12,7 @@ packages=(
   g++ cmake ninja-build
   libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   googletest libgtest-dev libgmock-dev
+  pkg-config coinor-libclp-dev
 )
 for arg in "$@"; do
   case "$arg" in

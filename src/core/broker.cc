@@ -43,6 +43,20 @@ std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, P
   return spot;
 }
 
+std::optional<Micros> SpotPriceFromContracts(const Fleet& fleet, TenantId tenant, PoolId pool_id) {
+  const Pool& pool = fleet.pool(pool_id);
+  if (pool.holding || !pool.spot_price || fleet.tenant(tenant).first_party_of == pool.provider) {
+    return std::nullopt;
+  }
+  for (const Contract& c : fleet.contracts) {
+    if (c.tenant != tenant || c.provider != pool.provider) continue;
+    if (const auto* sp = std::get_if<SpotTerms>(&c.terms)) {
+      return Discounted(*pool.spot_price, sp->discount);
+    }
+  }
+  return std::nullopt;
+}
+
 Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options)
     : fleet_(fleet), policy_(std::move(policy)), options_(options), exchange_(fleet) {
   providers_.resize(fleet.providers.size());
@@ -64,10 +78,13 @@ Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions
   pools_.resize(fleet.pools.size());
   for (size_t i = 0; i < fleet.pools.size(); ++i) pools_[i].capacity = fleet.pools[i].capacity();
   access_.resize(fleet.tenants.size() * fleet.pools.size());
+  spot_price_.resize(access_.size());
   for (size_t t = 0; t < fleet.tenants.size(); ++t) {
     for (size_t p = 0; p < fleet.pools.size(); ++p) {
       access_[t * fleet.pools.size() + p] =
           AccessFromContracts(fleet, TenantId::FromIndex(t), PoolId::FromIndex(p));
+      spot_price_[t * fleet.pools.size() + p] =
+          SpotPriceFromContracts(fleet, TenantId::FromIndex(t), PoolId::FromIndex(p));
     }
   }
 }
@@ -115,6 +132,21 @@ std::optional<Micros> Broker::PriceFor(TenantId tenant, PoolId pool) const {
   const std::optional<Access>& access = AccessOf(tenant, pool);
   if (!access) return std::nullopt;
   return access->price_per_accel_hour;
+}
+
+std::optional<Micros> Broker::PurchasePrice(TenantId tenant, PoolId pool, Purchase how) const {
+  switch (how) {
+    case Purchase::kDefault:
+      return PriceFor(tenant, pool);
+    case Purchase::kSpot:
+      return spot_price_[tenant.index() * fleet_.pools.size() + pool.index()];
+    case Purchase::kOnDemand: {
+      const std::optional<Access>& access = AccessOf(tenant, pool);
+      if (!access || access->kind == ChargeKind::kSpot) return std::nullopt;
+      return access->price_per_accel_hour;
+    }
+  }
+  return std::nullopt;
 }
 
 int64_t Broker::CapacityIntegral(PoolId pool, Time until) const {
@@ -190,6 +222,13 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
     for (PoolId pool : grown) DeliverAwaiting(pool);
     policy_->Schedule(*this, grown, *this);
     OpenRequests();
+  }
+  // A policy that wants a pass at a later time gets a timer (an earlier one set before still
+  // fires; its pass is harmless).
+  if (const Time wake = policy_->NextWakeup();
+      wake != kNever && wake > now_ && (wakeup_ <= now_ || wake < wakeup_)) {
+    out.push_back(SetTimer{wake, TimerTag(kWakeup, 0)});
+    wakeup_ = wake;
   }
   out_ = nullptr;
   return absl::OkStatus();
@@ -275,6 +314,7 @@ bool Broker::Place(JobId job, PoolId pool) {
     return false;
   }
   const Access& access = *AccessOf(spec.tenant, pool);
+  market.buy_spot = false;
   if (!access.market) {
     StartRun(job, pool, access.price_per_accel_hour, access.kind);
     return true;
@@ -284,6 +324,18 @@ bool Broker::Place(JobId job, PoolId pool) {
   market.phase = MarketPhase::kRequesting;
   market.held_pool = pool;
   batch_.push_back(job);
+  return true;
+}
+
+bool Broker::PlaceAs(JobId job, PoolId pool, Purchase how) {
+  if (!job.valid() || job.index() >= specs_.size() || !pool.valid() ||
+      pool.index() >= pools_.size() || !PurchasePrice(specs_[job.index()].tenant, pool, how)) {
+    return false;
+  }
+  if (how != Purchase::kSpot) return Place(job, pool);
+  // Spot is always bought through the market (SpotPriceFromContracts): the request asks for it.
+  if (!Place(job, pool)) return false;
+  market_[job.index()].buy_spot = true;
   return true;
 }
 
@@ -346,6 +398,7 @@ void Broker::EndRun(JobId job) {
   Occupy(outcome.pool, job, -1);
   grown_.push_back(outcome.pool);
   RemoveRunning(job);
+  policy_->OnReleased(job);
 }
 
 void Broker::Interrupt(JobId job) {
@@ -405,6 +458,7 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   JobOutcome& outcome = outcomes_[event.job.index()];
   Occupy(outcome.pool, event.job, -1);
   RemoveRunning(event.job);
+  policy_->OnReleased(event.job);
   --outcome.starts;
   if (outcome.starts == 0) outcome.first_start = kNever;
   // The job waits out the retry delay before it is queued again, so that a pool whose room was
@@ -417,6 +471,7 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
 void Broker::OnTimer(const TimerFired& event) {
   const auto kind = static_cast<TimerKind>(event.tag >> 56);
   const int64_t subject = static_cast<int64_t>(event.tag & ((uint64_t{1} << 56) - 1));
+  if (kind == kWakeup) return;  // the pass after every event is what the policy asked for
   if (kind == kExchange) {
     exchange_.OnTimer(now_, subject, *this);
     return;
@@ -452,6 +507,7 @@ void Broker::OnTimer(const TimerFired& event) {
     market.phase = MarketPhase::kNone;
     market.skip_rofr = true;
     market.missed = market.provider;
+    policy_->OnReleased(job);
     policy_->OnPending(job, *this);
   }
 }
@@ -538,7 +594,8 @@ void Broker::OpenRequests() {
         fastest = std::min(fastest, runtime);
       }
       if (j.deadline != kNever) item.terms.latest_start = std::max(now_, j.deadline - fastest);
-      item.terms.spot = AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
+      item.terms.spot =
+          market.buy_spot || AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
       item.terms.preference = spec.preference;
       for (PoolId pool : EligiblePools(j, *this)) {
         const ProviderId provider = fleet_.pool(pool).provider;
@@ -593,8 +650,8 @@ void Broker::Award(RequestId request, int32_t item, ProviderId provider, const O
   market.pool = offer.pool;
   market.provider = provider;
   market.price = offer.price_per_accel_hour;
-  market.spot =
-      AccessOf(tenant, offer.pool) && AccessOf(tenant, offer.pool)->kind == ChargeKind::kSpot;
+  market.spot = market.buy_spot || (AccessOf(tenant, offer.pool) &&
+                                    AccessOf(tenant, offer.pool)->kind == ChargeKind::kSpot);
   market.promised = offer.start;
   market.release_at =
       offer.start + (rofr_holder_[tenant.index()] ? rofr_terms_[tenant.index()].grace : 0);
@@ -608,6 +665,7 @@ void Broker::Award(RequestId request, int32_t item, ProviderId provider, const O
 void Broker::Unplaced(RequestId request, int32_t item) {
   const JobId job = SettleItem(request, item);
   market_[job.index()].phase = MarketPhase::kNone;
+  policy_->OnReleased(job);
   // No provider offered: ask again after the retry delay rather than at once.
   out_->push_back(SetTimer{now_ + options_.market.retry_delay, TimerTag(kRetryStart, job.value())});
 }

@@ -49,6 +49,11 @@ struct Access {
 // - failing that, a spot contract gives the spot price minus its discount, through the market.
 std::optional<Access> AccessFromContracts(const Fleet& fleet, TenantId tenant, PoolId pool);
 
+// The price of spot capacity for `tenant` on `pool` (Purchase::kSpot): a spot contract with the
+// pool's provider and a pool that sells spot, at the spot price minus the contract's discount;
+// nullopt on holding pools and on its own provider's pools (first-party work is not bought).
+std::optional<Micros> SpotPriceFromContracts(const Fleet& fleet, TenantId tenant, PoolId pool);
+
 // `price` minus `discount` parts per million, rounded to the nearest micro-dollar.
 Micros Discounted(Micros price, Ppm discount);
 
@@ -153,6 +158,7 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     Time release_at = 0;     // promised + grace
     bool skip_rofr = false;  // released once: its next request goes straight to the market
     ProviderId missed;       // the provider that last failed to deliver; not asked next time
+    bool buy_spot = false;   // placed with Purchase::kSpot
   };
   struct ProviderState {
     int64_t external_used = 0;  // accelerators of other tenants on its pools
@@ -172,6 +178,7 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   const Job& job(JobId job) const override { return specs_[job.index()]; }
   Work RemainingWork(JobId job) const override;
   std::optional<Micros> PriceFor(TenantId tenant, PoolId pool) const override;
+  std::optional<Micros> PurchasePrice(TenantId tenant, PoolId pool, Purchase how) const override;
   std::span<const JobId> RunningOn(PoolId pool) const override {
     return pools_[pool.index()].running;
   }
@@ -179,6 +186,7 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   Work WorkAtRisk(JobId job) const override;
   // Placer.
   bool Place(JobId job, PoolId pool) override;
+  bool PlaceAs(JobId job, PoolId pool, Purchase how) override;
   bool Preempt(JobId job, std::string_view reason) override;
   // ExchangeOutbox.
   void SendAsk(const Ask& ask) override;
@@ -233,7 +241,13 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   void Occupy(PoolId pool, JobId job, int sign);
 
   // Timer tags: the kind in the top byte, the subject (a job id or request id) below.
-  enum TimerKind : uint64_t { kRetryStart = 1, kExchange = 2, kDeliver = 3, kRelease = 4 };
+  enum TimerKind : uint64_t {
+    kRetryStart = 1,
+    kExchange = 2,
+    kDeliver = 3,
+    kRelease = 4,
+    kWakeup = 5,  // the policy's NextWakeup
+  };
   static uint64_t TimerTag(TimerKind kind, int64_t subject) {
     return (static_cast<uint64_t>(kind) << 56) | static_cast<uint64_t>(subject);
   }
@@ -263,7 +277,9 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   Time advanced_ = 0;
   Time now_ = 0;
   std::vector<PoolState> pools_;
-  std::vector<std::optional<Access>> access_;  // tenants x pools
+  std::vector<std::optional<Access>> access_;      // tenants x pools
+  std::vector<std::optional<Micros>> spot_price_;  // tenants x pools: Purchase::kSpot's price
+  Time wakeup_ = 0;                                // the policy's wake-up timer set last
   std::vector<Job> specs_;
   std::vector<JobOutcome> outcomes_;
   std::vector<Running> running_;

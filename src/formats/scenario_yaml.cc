@@ -459,8 +459,8 @@ class Loader {
   // A provider's agent: how it answers capacity requests (market/agent.h).
   absl::Status Agent(const Field& f, AgentConfig& agent) {
     if (!f.defined()) return absl::OkStatus();
-    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"policy", "response_time", "reserve", "decline_rate",
-                                        "preempt_spot", "match_quotes"}));
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
+        {"policy", "response_time", "reserve", "decline_rate", "preempt_spot", "match_quotes"}));
     // The name is checked against the agent registry when the simulator is built.
     ARBITER_ASSIGN(agent.policy, f.Child("policy").StringOr("deliverable"));
     ARBITER_ASSIGN(agent.response_time, f.Child("response_time").SecondsOr(0));
@@ -473,13 +473,50 @@ class Loader {
     return absl::OkStatus();
   }
 
+  // quota: {TYPE: accelerators, ...} and borrowing_limit: {TYPE: accelerators, ...}; a limit
+  // needs a quota of the same type.
+  absl::Status Quotas(const Field& quota, const Field& limit, Tenant& tenant) {
+    for (const Field* f : {&quota, &limit}) {
+      if (f->defined() && !f->node().IsMap()) {
+        return f->Error("not a mapping", "accelerator type -> accelerators");
+      }
+    }
+    if (!quota.defined()) {
+      if (limit.defined()) return limit.Error("given without a quota", "quota: {TYPE: N}");
+      return absl::OkStatus();
+    }
+    for (const auto& kv : quota.node()) {
+      const std::string name = kv.first.as<std::string>();
+      const std::optional<AcceleratorTypeId> type = s_.fleet.FindAcceleratorType(name);
+      if (!type) return quota.Child(name).Error("unknown accelerator type", "a type's name");
+      TypeQuota q;
+      q.type = *type;
+      ARBITER_ASSIGN(q.nominal, quota.Child(name).Int(0, int64_t{1} << 30));
+      tenant.quotas.push_back(q);
+    }
+    if (limit.defined()) {
+      for (const auto& kv : limit.node()) {
+        const std::string name = kv.first.as<std::string>();
+        const std::optional<AcceleratorTypeId> type = s_.fleet.FindAcceleratorType(name);
+        auto it = std::find_if(tenant.quotas.begin(), tenant.quotas.end(),
+                               [&](const TypeQuota& q) { return type && q.type == *type; });
+        if (it == tenant.quotas.end()) {
+          return limit.Child(name).Error("no quota of this type", "a type listed under quota");
+        }
+        ARBITER_ASSIGN(it->borrowing_limit, limit.Child(name).Int(0, int64_t{1} << 30));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Tenants(const Field& list) {
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
     if (n == 0) return list.Error("missing or empty", "a list of tenants");
     for (size_t i = 0; i < n; ++i) {
       Field t = list.Item(i);
-      ARBITER_RETURN_IF_ERROR(t.OnlyKeys({"name", "weight", "first_party_of"}));
+      ARBITER_RETURN_IF_ERROR(
+          t.OnlyKeys({"name", "weight", "first_party_of", "quota", "borrowing_limit"}));
       Tenant tenant;
       ARBITER_ASSIGN(tenant.name, t.Child("name").String());
       if (s_.fleet.FindTenant(tenant.name)) {
@@ -493,6 +530,7 @@ class Loader {
         ARBITER_ASSIGN(p, ProviderRef(t.Child("first_party_of")));
         tenant.first_party_of = p;
       }
+      ARBITER_RETURN_IF_ERROR(Quotas(t.Child("quota"), t.Child("borrowing_limit"), tenant));
       s_.fleet.AddTenant(std::move(tenant));
     }
     return absl::OkStatus();

@@ -148,6 +148,15 @@ absl::Status Fleet::Validate() const {
     if (t.first_party_of && !t.first_party_of->valid()) {
       return absl::InvalidArgumentError(StrCat("tenant ", t.name, ": bad first_party_of"));
     }
+    for (const TypeQuota& q : t.quotas) {
+      if (!q.type.valid() || q.type.index() >= accelerator_types.size() || q.nominal < 0 ||
+          q.borrowing_limit < -1) {
+        return absl::InvalidArgumentError(
+            StrCat("tenant ", t.name,
+                   ": a quota needs a known type, nominal >= 0 and a borrowing "
+                   "limit >= 0 (or -1: none)"));
+      }
+    }
   }
   for (size_t i = 0; i < contracts.size(); ++i) {
     const Contract& c = contracts[i];

@@ -33,7 +33,7 @@ struct AgentConfig {
   Duration response_time = 0;          // how long it takes to answer a request
   Ppm reserve = 0;                     // fraction of each pool kept for first-party work
   Ppm decline_rate = 0;                // fraction of requests it declines at random (seeded)
-  bool preempt_spot = false;  // stop external spot work when its first-party demand waits
+  bool preempt_spot = false;           // stop external spot work when its first-party demand waits
   bool match_quotes = false;  // when asked to match, lower its price to the quote's (down to the
                               // pool's committed price, its cost basis)
 };
@@ -72,11 +72,20 @@ struct Pool {
   int64_t capacity() const { return static_cast<int64_t>(nodes) * accelerators_per_node; }
 };
 
+// A tenant's quota of one accelerator type, for quota-aware policies (sched/fair_share.h).
+struct TypeQuota {
+  AcceleratorTypeId type;
+  int64_t nominal = 0;           // accelerators guaranteed; lent when idle, reclaimed by preemption
+  int64_t borrowing_limit = -1;  // accelerators it may use beyond nominal; -1: no limit
+};
+
 struct Tenant {
   std::string name;
   int32_t weight = 1;  // share weight for fair policies
   // Set when this tenant is a provider's own first-party demand (its model teams).
   std::optional<ProviderId> first_party_of;
+  // Quotas by accelerator type; a type not listed gets a share of the fleet by weight.
+  std::vector<TypeQuota> quotas;
 };
 
 // --- Contracts (tenant <-> provider); their market rules live in src/market. ---

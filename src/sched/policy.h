@@ -34,6 +34,18 @@ class Policy {
 
   // How the tenant ranks providers' offers when a placement becomes a capacity request.
   virtual OfferPreference preference() const { return OfferPreference::kFinish; }
+
+  // A job this policy placed no longer holds or uses capacity: its run ended (finished, stopped
+  // by a preemption or a kill), its start failed, or its capacity request got no offer. Called
+  // before OnPending when the job returns to the queue. Policies that keep books of use (per
+  // tenant, per pool) update them here; the others ignore it.
+  virtual void OnReleased(JobId /*job*/) {}
+
+  // The next time this policy wants a pass even if no event comes (the start of a round, the
+  // moment a deadline forces a choice), or kNever. The core asks after every pass and sets a
+  // timer; the pass at that time has no grown pools. Return kNever when there is nothing to do,
+  // or a simulation would never end.
+  virtual Time NextWakeup() const { return kNever; }
 };
 
 }  // namespace arbiter

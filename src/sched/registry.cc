@@ -4,7 +4,9 @@
 #include <functional>
 
 #include "model/strings.h"
+#include "sched/backfill.h"
 #include "sched/cost_greedy.h"
+#include "sched/fair_share.h"
 #include "sched/fifo.h"
 #include "sched/sjf.h"
 
@@ -19,8 +21,18 @@ struct Entry {
 
 // One line per policy. Kept sorted by name.
 constexpr Entry kPolicies[] = {
+    {"backfill-conservative",
+     "reservations for the first 32 blocked jobs in queue order; others only in the gaps",
+     &MakeConservativeBackfillPolicy},
+    {"backfill-easy", "EASY backfill: the head gang's start is reserved; others only in the gaps",
+     &MakeEasyBackfillPolicy},
     {"cost-greedy", "each job in turn takes the cheapest pool that can start it now",
      &MakeCostGreedyPolicy},
+    {"fair",
+     "quotas per tenant, weighted dominant share, borrowing; preempts by priority and to "
+     "reclaim quota",
+     &MakeFairSharePolicy},
+    {"fair-no-preempt", "fair without preemption", &MakeFairShareNoPreemptPolicy},
     {"fifo", "priority, then arrival order; fastest pool with room; no head-of-line blocking",
      &MakeFifoPolicy},
     {"sjf", "shortest runtime first on each pool; fastest pool with room", &MakeSjfPolicy},

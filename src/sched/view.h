@@ -3,6 +3,7 @@
 #ifndef ARBITER_SCHED_VIEW_H_
 #define ARBITER_SCHED_VIEW_H_
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -11,6 +12,14 @@
 #include "model/job.h"
 
 namespace arbiter {
+
+// How a placement buys capacity on a pool.
+enum class Purchase : uint8_t {
+  kDefault,   // what the tenant's contracts give (core/broker.h, AccessFromContracts)
+  kSpot,      // spot capacity under a spot contract with the pool's provider: cheaper, may be
+              // preempted by the provider
+  kOnDemand,  // the default purchase, but never spot (nothing where the default is spot)
+};
 
 // A read-only view of the fleet's state at the current instant.
 class ClusterView {
@@ -32,6 +41,11 @@ class ClusterView {
   virtual Time RunStart(JobId job) const = 0;
   // Work the job would lose if stopped now: its progress since the last checkpoint.
   virtual Work WorkAtRisk(JobId job) const = 0;
+  // What `tenant` pays per accelerator-hour on `pool` when it buys `how`, or nullopt if it
+  // cannot buy that way there. kDefault is PriceFor.
+  virtual std::optional<Micros> PurchasePrice(TenantId tenant, PoolId pool, Purchase how) const {
+    return how == Purchase::kDefault ? PriceFor(tenant, pool) : std::nullopt;
+  }
 };
 
 // How a policy starts and stops work. Each action is applied at once, so the view reflects it
@@ -41,6 +55,11 @@ class Placer {
  public:
   virtual ~Placer() = default;
   virtual bool Place(JobId job, PoolId pool) = 0;
+  // Places the job buying `how` (ClusterView::PurchasePrice says where that is possible); false,
+  // changing nothing, where it is not.
+  virtual bool PlaceAs(JobId job, PoolId pool, Purchase how) {
+    return how == Purchase::kDefault && Place(job, pool);
+  }
   // Stops a running job now. It keeps the work of its last checkpoint, is charged for the time it
   // ran and returns to the queue: the policy's OnPending is called for it before this returns.
   // Its accelerators are free at once; the pool is also offered to the next pass as grown.

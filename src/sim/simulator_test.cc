@@ -1,9 +1,12 @@
 #include "sim/simulator.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "model/strings.h"
 #include "model/testing.h"
+#include "sched/registry.h"
 #include "sim/metrics.h"
 
 namespace arbiter {
@@ -123,8 +126,11 @@ TEST_F(SimulatorTest, UnknownPolicyIsAClearError) {
   options.policy = "magic";
   absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(scenario_, options);
   ASSERT_FALSE(sim.ok());
+  std::vector<std::string> names;
+  for (const PolicyInfo& p : ListPolicies()) names.push_back(p.name);
   EXPECT_EQ(std::string(sim.status().message()),
-            "unknown policy 'magic'; known policies: cost-greedy, fifo, sjf");
+            StrCat("unknown policy 'magic'; known policies: ", StrJoin(names, ", ")));
+  EXPECT_EQ(names.front(), "backfill-conservative");  // in name order
 }
 
 TEST_F(SimulatorTest, ProgressIsReportedAndEndsComplete) {

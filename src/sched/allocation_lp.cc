@@ -1,0 +1,207 @@
+#include "sched/allocation_lp.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "ClpSimplex.hpp"
+#include "model/strings.h"
+
+namespace arbiter {
+namespace {
+
+// Column-major sparse matrix under construction.
+struct Columns {
+  std::vector<CoinBigIndex> start = {0};
+  std::vector<int> index;
+  std::vector<double> value;
+  std::vector<double> lower;
+  std::vector<double> upper;
+  std::vector<double> objective;
+
+  int Add(double lo, double hi, double obj) {
+    lower.push_back(lo);
+    upper.push_back(hi);
+    objective.push_back(obj);
+    return static_cast<int>(lower.size()) - 1;
+  }
+  void Entry(int row, double v) {
+    index.push_back(row);
+    value.push_back(v);
+  }
+  void Close() { start.push_back(static_cast<CoinBigIndex>(index.size())); }
+};
+
+constexpr double kInf = std::numeric_limits<double>::max();
+
+}  // namespace
+
+absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
+  const size_t n = problem.jobs.size();
+  const size_t m = problem.capacity.size();
+  if (n == 0 || m == 0) return absl::InvalidArgumentError("allocation: no jobs or no types");
+  // Runtimes (seconds at a full share) and which (job, type) pairs can be used.
+  std::vector<std::vector<double>> runtime(n, std::vector<double>(m, 0));
+  std::vector<double> best_runtime(n, kInf);
+  for (size_t j = 0; j < n; ++j) {
+    const AllocationJob& job = problem.jobs[j];
+    if (job.rates.size() != m ||
+        (problem.objective == AllocationObjective::kMinCost && job.prices.size() != m)) {
+      return absl::InvalidArgumentError(
+          StrCat("allocation: job ", j, " needs one rate (and price) per type"));
+    }
+    if (job.work <= 0 || job.gang <= 0 || job.weight <= 0) {
+      return absl::InvalidArgumentError(
+          StrCat("allocation: job ", j, " needs positive work, gang and weight"));
+    }
+    for (size_t t = 0; t < m; ++t) {
+      if (job.rates[t] <= 0 || problem.capacity[t] < job.gang) continue;
+      runtime[j][t] = static_cast<double>(job.work) / static_cast<double>(job.rates[t]);
+      best_runtime[j] = std::min(best_runtime[j], runtime[j][t]);
+    }
+    if (best_runtime[j] == kInf) {
+      return absl::InvalidArgumentError(
+          StrCat("allocation: job ", j, " fits on no type with capacity"));
+    }
+  }
+  const AllocationObjective objective = problem.objective;
+  const bool two_stage = objective != AllocationObjective::kMinCost;
+  double t0 = 0;  // kMinMakespan's scale: the longest best runtime
+  for (size_t j = 0; j < n; ++j) t0 = std::max(t0, best_runtime[j]);
+
+  // Rows: job shares [0, n), type capacities [n, n + m), then per-job rows: the fairness or
+  // makespan bound of every job, or the deadline of each job that has one.
+  const int type_row = static_cast<int>(n);
+  std::vector<double> row_lower;
+  std::vector<double> row_upper;
+  for (size_t j = 0; j < n; ++j) {
+    row_lower.push_back(-kInf);
+    row_upper.push_back(1);
+  }
+  for (size_t t = 0; t < m; ++t) {
+    row_lower.push_back(-kInf);
+    row_upper.push_back(static_cast<double>(problem.capacity[t]));
+  }
+  std::vector<int> bound_row(n, -1);
+  for (size_t j = 0; j < n; ++j) {
+    const bool has = two_stage || problem.jobs[j].deadline_in > 0;
+    if (!has) continue;
+    bound_row[j] = static_cast<int>(row_lower.size());
+    row_lower.push_back(two_stage ? 0 : 1);
+    row_upper.push_back(kInf);
+  }
+
+  Columns cols;
+  std::vector<std::vector<int>> column(n, std::vector<int>(m, -1));
+  // The second stage's objective per X column (the effective accelerators it gives).
+  std::vector<double> second;
+  for (size_t j = 0; j < n; ++j) {
+    const AllocationJob& job = problem.jobs[j];
+    double cheapest = kInf;
+    if (objective == AllocationObjective::kMinCost) {
+      for (size_t t = 0; t < m; ++t) {
+        if (runtime[j][t] > 0) {
+          cheapest = std::min(cheapest, static_cast<double>(job.prices[t]) * runtime[j][t]);
+        }
+      }
+    }
+    for (size_t t = 0; t < m; ++t) {
+      if (runtime[j][t] <= 0) continue;
+      const double speed = best_runtime[j] / runtime[j][t];  // 1 on the fastest type
+      const double gang = static_cast<double>(job.gang);
+      double obj = 0;
+      if (objective == AllocationObjective::kMinCost) {
+        const double cost = static_cast<double>(job.prices[t]) * runtime[j][t];
+        obj = cost > 0 ? gang * cheapest / cost : gang;
+      }
+      column[j][t] = cols.Add(0, 1, obj);
+      second.push_back(gang * speed);
+      cols.Entry(static_cast<int>(j), 1);
+      cols.Entry(type_row + static_cast<int>(t), gang);
+      if (bound_row[j] >= 0) {
+        double coefficient = 0;
+        switch (objective) {
+          case AllocationObjective::kMaxMinFairness:
+            coefficient = gang * speed / static_cast<double>(job.weight);
+            break;
+          case AllocationObjective::kMinMakespan:
+            coefficient = t0 / runtime[j][t];
+            break;
+          case AllocationObjective::kMinCost:
+            coefficient = static_cast<double>(job.deadline_in) / runtime[j][t];
+            break;
+        }
+        cols.Entry(bound_row[j], coefficient);
+      }
+      cols.Close();
+    }
+  }
+  const int x_columns = static_cast<int>(cols.lower.size());
+  int bound_column = -1;
+  double penalty = 0;
+  if (two_stage) {
+    bound_column = cols.Add(0, kInf, 1);
+    for (size_t j = 0; j < n; ++j) cols.Entry(bound_row[j], -1);
+    cols.Close();
+  } else {
+    // A deadline's slack costs more than any allocation can gain.
+    double total = 0;
+    for (const AllocationJob& job : problem.jobs) total += static_cast<double>(job.gang);
+    penalty = 1000 * (total + 1);
+    for (size_t j = 0; j < n; ++j) {
+      if (bound_row[j] < 0) continue;
+      cols.Add(0, kInf, -penalty);
+      cols.Entry(bound_row[j], 1);
+      cols.Close();
+    }
+  }
+
+  ClpSimplex model;
+  model.setLogLevel(0);
+  model.loadProblem(static_cast<int>(cols.lower.size()), static_cast<int>(row_lower.size()),
+                    cols.start.data(), cols.index.data(), cols.value.data(), cols.lower.data(),
+                    cols.upper.data(), cols.objective.data(), row_lower.data(), row_upper.data());
+  model.setOptimizationDirection(-1);  // maximise
+  model.primal();
+  if (!model.isProvenOptimal()) {
+    return absl::InternalError(StrCat("allocation: the solver stopped with status ", model.status(),
+                                      " after ", model.numberIterations(), " iterations"));
+  }
+  Allocation out;
+  out.iterations = model.numberIterations();
+  double bound = 0;
+  if (two_stage) {
+    // Keep (almost) the optimal bound and use the rest of the capacity where it is most
+    // effective.
+    bound = model.primalColumnSolution()[bound_column];
+    model.setColumnLower(bound_column, bound * (1 - 1e-7));
+    model.setObjectiveCoefficient(bound_column, 0);
+    for (int c = 0; c < x_columns; ++c) model.setObjectiveCoefficient(c, second[c]);
+    model.primal();
+    if (!model.isProvenOptimal()) {
+      return absl::InternalError(
+          StrCat("allocation: the second stage stopped with status ", model.status()));
+    }
+    out.iterations += model.numberIterations();
+  }
+  const double* solution = model.primalColumnSolution();
+  out.x.assign(n, std::vector<double>(m, 0));
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t t = 0; t < m; ++t) {
+      if (column[j][t] >= 0) out.x[j][t] = std::clamp(solution[column[j][t]], 0.0, 1.0);
+    }
+  }
+  out.objective = two_stage ? bound : model.objectiveValue();
+  if (objective == AllocationObjective::kMinMakespan) {
+    out.makespan = bound > 0 ? t0 / bound : static_cast<double>(kNever);
+  }
+  if (objective == AllocationObjective::kMinCost) {
+    int s = x_columns;
+    for (size_t j = 0; j < n; ++j) {
+      if (bound_row[j] < 0) continue;
+      if (solution[s++] > 1e-6) ++out.deadline_slack_jobs;
+    }
+  }
+  return out;
+}
+
+}  // namespace arbiter

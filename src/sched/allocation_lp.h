@@ -1,0 +1,72 @@
+// Heterogeneity-aware allocations as linear programs, in the manner of Gavel (Narayanan et al.,
+// OSDI'20), solved with COIN-OR CLP.
+//
+// An allocation X[j][t] in [0, 1] is the share of time job j should run on accelerator type t;
+// sum_t X[j][t] <= 1 for each job, and sum_j gang[j] X[j][t] <= capacity[t] for each type. The
+// effective throughput of job j is sum_t rate[j][t] X[j][t]. Objectives:
+//
+//  kMaxMinFairness: maximise the smallest weighted normalised throughput,
+//      min_j  gang[j] / weight[j] x sum_t X[j][t] rate[j][t] / max_t rate[j][t]
+//    (effective accelerators per unit of weight: a 1-accelerator job gets more time than an
+//    8-accelerator one, as in Gavel), plus eps times the sum of those terms so that capacity the
+//    minimum does not need is still used where it is most effective.
+//  kMinMakespan: maximise y (1 / makespan, scaled) subject to each job finishing its remaining
+//    work by the makespan at its effective throughput: sum_t X[j][t] T0 / runtime[j][t] >= y,
+//    with runtime[j][t] = work[j] / rate[j][t] and T0 the longest best runtime; plus eps times
+//    the accelerators used, as above.
+//  kMinCost: maximise the accelerators used weighted by cost efficiency,
+//      sum_jt gang[j] X[j][t] min_u cost[j][u] / cost[j][t],   cost[j][t] = price x gang x runtime
+//    (Gavel's throughput-per-dollar objective normalised per job: each type's capacity goes to the
+//    jobs whose work costs least there relative to their cheapest option), subject to every job
+//    with a deadline progressing fast enough to meet it:
+//      sum_t X[j][t] / runtime[j][t] >= 1 / (deadline[j] - now);
+//    a deadline that cannot be met gets a slack variable at a large penalty, so the program is
+//    always feasible and misses as little as it must.
+//
+// The solver runs in one thread with no time limit, so the same input gives the same allocation.
+#ifndef ARBITER_SCHED_ALLOCATION_LP_H_
+#define ARBITER_SCHED_ALLOCATION_LP_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/units.h"
+
+namespace arbiter {
+
+enum class AllocationObjective { kMaxMinFairness, kMinMakespan, kMinCost };
+
+struct AllocationJob {
+  int32_t gang = 1;
+  int64_t weight = 1;
+  Work work = 0;               // remaining
+  std::vector<Rate> rates;     // per type; 0: cannot run there
+  std::vector<Micros> prices;  // per type, per accelerator-hour (kMinCost)
+  Duration deadline_in = 0;    // seconds left to its deadline; 0: none (kMinCost)
+};
+
+struct AllocationProblem {
+  AllocationObjective objective = AllocationObjective::kMaxMinFairness;
+  std::vector<int64_t> capacity;  // per type, accelerators
+  std::vector<AllocationJob> jobs;
+};
+
+struct Allocation {
+  std::vector<std::vector<double>> x;  // [job][type]
+  double objective = 0;                // the program's objective value
+  int64_t iterations = 0;
+  // kMinMakespan: the makespan the allocation implies, in seconds (kNever if none).
+  double makespan = 0;
+  // kMinCost: jobs whose deadline the allocation cannot meet.
+  int64_t deadline_slack_jobs = 0;
+};
+
+// Solves the program. Fails on an empty or inconsistent problem (vectors of the wrong length, a
+// job that can run nowhere, non-positive work) or if the solver does not reach an optimum.
+absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem);
+
+}  // namespace arbiter
+
+#endif  // ARBITER_SCHED_ALLOCATION_LP_H_

@@ -1,0 +1,99 @@
+// The allocation programs on cases small enough to solve by hand.
+#include "sched/allocation_lp.h"
+
+#include "gtest/gtest.h"
+
+namespace arbiter {
+namespace {
+
+// Two types of one accelerator each: H100 (type 0) and A100 (type 1).
+AllocationJob Job(Work work, Rate h100, Rate a100, Duration deadline_in = 0) {
+  AllocationJob job;
+  job.work = work;
+  job.rates = {h100, a100};
+  job.prices = {4'000'000, 1'000'000};  // $4 and $1 per accelerator-hour
+  job.deadline_in = deadline_in;
+  return job;
+}
+
+TEST(AllocationLp, MaxMinGivesEachTypeToTheJobItSuitsBest) {
+  // A runs twice as fast on H100, B the same on both. Each job can have at most a full share:
+  // A on H100 and B on A100 gives both their full speed (min 1); the swap would give A half.
+  AllocationProblem p;
+  p.capacity = {1, 1};
+  p.jobs = {Job(100, 2, 1), Job(100, 1, 1)};
+  absl::StatusOr<Allocation> a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NEAR(a->objective, 1.0, 1e-6);
+  EXPECT_NEAR(a->x[0][0], 1.0, 1e-6);
+  EXPECT_NEAR(a->x[0][1], 0.0, 1e-6);
+  EXPECT_NEAR(a->x[1][0], 0.0, 1e-6);
+  EXPECT_NEAR(a->x[1][1], 1.0, 1e-6);
+}
+
+TEST(AllocationLp, MaxMinSharesTimeByWeight) {
+  // Three identical jobs on one H100; weights 2, 1, 1: shares 1/2, 1/4, 1/4 (each job's
+  // normalised throughput over its weight is 1/4).
+  AllocationProblem p;
+  p.capacity = {1, 0};
+  p.jobs = {Job(100, 1, 0), Job(100, 1, 0), Job(100, 1, 0)};
+  p.jobs[0].weight = 2;
+  absl::StatusOr<Allocation> a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NEAR(a->objective, 0.25, 1e-6);
+  EXPECT_NEAR(a->x[0][0], 0.5, 1e-6);
+  EXPECT_NEAR(a->x[1][0], 0.25, 1e-6);
+  EXPECT_NEAR(a->x[2][0], 0.25, 1e-6);
+}
+
+TEST(AllocationLp, MinMakespan) {
+  // A: 100 units at 2/s on H100, 1/s on A100; B: 100 units at 1/s on both. B can run at most at
+  // 1/s (one full share), so the makespan is 100 s; A then needs 1/s: half the H100.
+  AllocationProblem p;
+  p.objective = AllocationObjective::kMinMakespan;
+  p.capacity = {1, 1};
+  p.jobs = {Job(100, 2, 1), Job(100, 1, 1)};
+  absl::StatusOr<Allocation> a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NEAR(a->makespan, 100.0, 1e-4);
+  EXPECT_NEAR(a->x[1][0] + a->x[1][1], 1.0, 1e-6);
+  EXPECT_GE(2 * a->x[0][0] + a->x[0][1], 1.0 - 1e-6);
+}
+
+TEST(AllocationLp, MinCostMeetsDeadlinesOnTheExpensiveType) {
+  // Both jobs cost $100 of work on A100 and $200 on H100 (4 x 50 s), so each H100 share counts
+  // half. B must finish 100 units within 60 s: h/50 + a/100 >= 1/60 with h + a <= 1, so at
+  // least 2/3 of the H100. The best total is 1.5: A100 fully used at weight 1, H100 at 1/2.
+  AllocationProblem p;
+  p.objective = AllocationObjective::kMinCost;
+  p.capacity = {1, 1};
+  p.jobs = {Job(100, 2, 1), Job(100, 2, 1, 60)};
+  absl::StatusOr<Allocation> a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NEAR(a->objective, 1.5, 1e-6);
+  EXPECT_EQ(a->deadline_slack_jobs, 0);
+  EXPECT_GE(a->x[1][0] / 50 + a->x[1][1] / 100, 1.0 / 60 - 1e-9);
+  // Without the deadline, B would rather run on A100 too: only one of them can have it.
+  p.jobs[1].deadline_in = 0;
+  a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok());
+  EXPECT_NEAR(a->x[0][1] + a->x[1][1], 1.0, 1e-6);
+  // A deadline nobody can meet (100 units in 40 s at 2/s at most) is missed, not infeasible.
+  p.jobs[1].deadline_in = 40;
+  a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->deadline_slack_jobs, 1);
+  EXPECT_NEAR(a->x[1][0], 1.0, 1e-6);
+}
+
+TEST(AllocationLp, RejectsInconsistentProblems) {
+  AllocationProblem p;
+  EXPECT_FALSE(SolveAllocation(p).ok());
+  p.capacity = {1, 1};
+  p.jobs = {Job(100, 0, 0)};
+  EXPECT_EQ(SolveAllocation(p).status().message(),
+            "allocation: job 0 fits on no type with capacity");
+}
+
+}  // namespace
+}  // namespace arbiter
