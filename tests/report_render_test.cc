@@ -69,9 +69,10 @@ TEST(ReportRendering, DefaultScenarioReportDrawsEveryPlotInChromium) {
   ASSERT_EQ(RunSimulate(args, stdout, stderr), 0);
   const std::string html = Slurp(dir / "report.html");
   const std::vector<std::string> plots = PlotIds(html);
-  // Three providers' use, two queue lengths, delay, completion times, three cost plots and (the
-  // rival preempts spot work) lost work.
-  ASSERT_EQ(plots.size(), 11u);
+  // Three providers' use, two queue lengths, delay, completion times, three cost plots, six of
+  // the capacity market (the lab's primary holds a right of first refusal) and (the rival
+  // preempts spot work) lost work.
+  ASSERT_EQ(plots.size(), 17u);
   ASSERT_EQ(CountOf(html, "<svg"), plots.size());
 
   // The DOM after Chromium has loaded and parsed the page: every plot is still an <svg> element

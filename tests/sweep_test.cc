@@ -76,6 +76,34 @@ TEST(Sweep, EveryPointOfTheGridInOrder) {
       << csv;
 }
 
+TEST(Sweep, ReportIsWrittenWithTheCsvAllOrNothing) {
+  const fs::path dir = fs::absolute(fs::path(::testing::TempDir()) / "arbiter-sweep-report");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << kScenario;
+  std::ofstream(dir / "jobs.csv") << kJobs;
+  std::ofstream(dir / "file") << "not a directory";
+  SweepArgs args;
+  args.scenario = (dir / "s.yaml").string();
+  args.grid = {"contracts[0].discount=0,0.5"};
+  args.out = (dir / "out").string();
+  args.quiet = true;
+  // The report cannot be written (its directory would be inside a file): neither is sweep.csv.
+  args.report = (dir / "file" / "sweep.html").string();
+  std::FILE* err = std::tmpfile();
+  EXPECT_EQ(RunSweep(args, stdout, err), 1);
+  std::fclose(err);
+  EXPECT_FALSE(fs::exists(dir / "out" / "sweep.csv"));
+  args.report = (dir / "reports" / "sweep.html").string();
+  ASSERT_EQ(RunSweep(args, stdout, stderr), 0);
+  EXPECT_TRUE(fs::exists(dir / "out" / "sweep.csv"));
+  const std::string html = Slurp(dir / "reports" / "sweep.html");
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<title>Arbiter sweep: tiny-sweep</title>"), std::string::npos);
+  EXPECT_NE(html.find("data-plot=\"sweep-jct\""), std::string::npos);
+  EXPECT_NE(html.find("data-plot=\"sweep-cost\""), std::string::npos);
+}
+
 TEST(Sweep, BadGridOrPointIsAUsageError) {
   SweepArgs args;
   args.scenario = "examples/frontier-lab.yaml";

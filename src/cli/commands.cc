@@ -64,8 +64,9 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
       {"market.jsonl", MarketJsonl(run, broker.audit(), broker.ledger().charges())}};
   if (!args.report.empty()) {
     // An absolute path, so that it is not taken relative to the output directory.
-    files.push_back({std::filesystem::absolute(args.report).string(),
-                     HtmlReport({run, summary, (*sim)->timeline(), broker.outcomes()})});
+    files.push_back(
+        {std::filesystem::absolute(args.report).string(),
+         HtmlReport({run, summary, (*sim)->timeline(), broker.outcomes(), broker.audit()})});
   }
   absl::Status written = WriteOutputs(dir, files);
   if (!written.ok()) return Fail(err, written, 1);

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--seed", sweep.seed, "Random seed (default 0)");
   sweep_cmd->add_option("--out", sweep.out, "Directory for sweep.csv (default out/<name>-sweep)");
   sweep_cmd->add_flag("--quiet", sweep.quiet, "Do not print the table");
+  sweep_cmd->add_option("--report", sweep.report,
+                        "Also write a self-contained HTML report plotting the grid to this file");
 
   try {
     app.parse(argc, argv);

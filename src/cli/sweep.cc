@@ -1,9 +1,12 @@
 #include "cli/sweep.h"
 
+#include <filesystem>
+
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "model/strings.h"
 #include "report/progress.h"
+#include "report/sweep_report.h"
 #include "sim/metrics.h"
 #include "sim/simulator.h"
 
@@ -161,8 +164,14 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
     result.rows.push_back(std::move(row));
   }
   bar.Finish();
+  result.scenario = name;
   const std::string dir = args.out.empty() ? StrCat("out/", name, "-sweep") : args.out;
-  if (absl::Status s = WriteOutputs(dir, {{"sweep.csv", SweepCsv(result)}}); !s.ok()) {
+  std::vector<OutputFile> files = {{"sweep.csv", SweepCsv(result)}};
+  if (!args.report.empty()) {
+    // An absolute path, so that it is not taken relative to the output directory.
+    files.push_back({std::filesystem::absolute(args.report).string(), SweepHtmlReport(result)});
+  }
+  if (absl::Status s = WriteOutputs(dir, files); !s.ok()) {
     return fail(s, 1);
   }
   if (!args.quiet) {
@@ -179,6 +188,7 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
                    static_cast<double>(row.total_cost_micros) / kMicrosPerDollar);
     }
     std::fprintf(out, "\n  %zu points; table in %s/sweep.csv\n", result.rows.size(), dir.c_str());
+    if (!args.report.empty()) std::fprintf(out, "  report in %s\n", args.report.c_str());
   }
   if (result_out != nullptr) *result_out = std::move(result);
   return 0;

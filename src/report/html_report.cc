@@ -3,15 +3,28 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "model/strings.h"
+#include "report/numbers.h"
 #include "report/svg.h"
 #include "report/table.h"
 
 namespace arbiter {
 namespace {
 
+using report::Count;
+using report::Dollars;
+using report::DollarTick;
+using report::DurationUnitFor;
+using report::Percent;
+using report::Plural;
+using report::ToDollars;
+using report::Unit;
 using svg::Escape;
 
 constexpr int kHalfWidth = 570;  // two figures per row
@@ -20,42 +33,9 @@ constexpr int kWideWidth = 1160;
 constexpr size_t kMaxPoints = 1200;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct Unit {
-  double seconds = 1;
-  const char* name = "seconds";
-};
-
 // Days for runs longer than two days, else hours.
 Unit TimeUnitFor(Duration span) {
   return span > 2 * 86400 ? Unit{86400, "days"} : Unit{3600, "hours"};
-}
-
-// The unit in which durations up to `max` read best.
-Unit DurationUnitFor(double max) {
-  if (max > 2 * 86400) return {86400, "days"};
-  if (max > 2 * 3600) return {3600, "hours"};
-  if (max > 120) return {60, "minutes"};
-  return {1, "seconds"};
-}
-
-double ToDollars(Micros m) { return static_cast<double>(m) / kMicrosPerDollar; }
-
-// Three significant figures: $2.43M, $273k, $12.5, $0.10.
-std::string Dollars(double dollars) {
-  if (dollars == 0) return "$0";
-  const double a = std::fabs(dollars);
-  if (a >= 1e6) return Format("$%.3gM", dollars / 1e6);
-  if (a >= 1e3) return Format("$%.3gk", dollars / 1e3);
-  if (a >= 100) return Format("$%.0f", dollars);
-  return Format("$%.2f", dollars);
-}
-
-// A round tick value in dollars: $0, $500, $20k, $1.5M.
-std::string DollarTick(double dollars) {
-  const double a = std::fabs(dollars);
-  if (a >= 1e6) return Format("$%gM", dollars / 1e6);
-  if (a >= 1e3) return Format("$%gk", dollars / 1e3);
-  return Format("$%g", dollars);
 }
 
 // Round durations for a logarithmic time axis, with their labels.
@@ -73,24 +53,6 @@ std::string DurationTickLabel(double seconds) {
   }
   return HumanDuration(seconds);
 }
-
-std::string Count(int64_t n) {
-  // Thousands separated by thin commas for legibility: 18,370.
-  std::string digits = StrCat(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? StrCat("-", out) : out;
-}
-
-// "1 job", "2 jobs".
-std::string Plural(int64_t n, const char* noun) {
-  return StrCat(Count(n), " ", noun, n == 1 ? "" : "s");
-}
-
-std::string Percent(double fraction) { return Format("%.1f%%", 100 * fraction); }
 
 // The pool's name without its provider: "us-east-1/H100".
 std::string PoolLabel(const Fleet& fleet, const Pool& pool) {
@@ -561,6 +523,319 @@ Section LostWorkSection(const ReportInput& in, const std::vector<Lost>& lost) {
   return section;
 }
 
+// Colours of outcomes, apart from the palette that names tenants and providers: good, partly
+// good, late, neutral, bad; and of items won.
+constexpr const char* kGood = "#2e7d32";
+constexpr const char* kPartly = "#9ccc65";
+constexpr const char* kLate = "#f9a825";
+constexpr const char* kNeutral = "#bdbdbd";
+constexpr const char* kBad = "#c62828";
+constexpr const char* kWon = "#546e7a";
+
+bool HasMarketActivity(const ReportInput& in) {
+  if (!in.audit.empty()) return true;
+  for (const ProviderMarket& m : in.summary.market_providers) {
+    if (m.asks > 0 || m.items_won > 0 || m.preemptions > 0) return true;
+  }
+  for (const TenantMarket& m : in.summary.market_tenants) {
+    if (m.requests > 0) return true;
+  }
+  return false;
+}
+
+bool HolderPhase(AskPhase phase) {
+  return phase == AskPhase::kFirstLook || phase == AskPhase::kMatch;
+}
+
+// One wait on a right-of-first-refusal holder: from its first-look or match ask about a request
+// to its answer (offer or decline) or its timeout.
+struct HolderWait {
+  TenantId tenant;
+  Duration seconds = 0;
+};
+
+// The holder waits in `audit`, in the order they ended. A holder still asked when the run stopped
+// gives none.
+std::vector<HolderWait> HolderWaits(std::span<const AuditRecord> audit) {
+  // (request, provider) -> the holder's ask (the first item's record: all items are asked at once).
+  std::map<std::pair<RequestId, int32_t>, const AuditRecord*> asked;
+  std::vector<HolderWait> waits;
+  for (const AuditRecord& r : audit) {
+    const auto key = std::make_pair(r.request, r.provider.value());
+    if (r.kind == AuditKind::kAsk && HolderPhase(r.phase)) {
+      asked.emplace(key, &r);
+      continue;
+    }
+    const bool answer =
+        ((r.kind == AuditKind::kOffer || r.kind == AuditKind::kDecline) && HolderPhase(r.phase)) ||
+        r.kind == AuditKind::kTimeout;
+    if (!answer) continue;
+    const auto it = asked.find(key);
+    if (it == asked.end()) continue;  // a later item of the same answer, or not a holder's ask
+    waits.push_back({it->second->tenant, r.time - it->second->time});
+    asked.erase(it);
+  }
+  return waits;
+}
+
+// Distinct requests each provider was asked about, per provider and tenant.
+std::vector<std::vector<int64_t>> RequestsAsked(const ReportInput& in) {
+  const Fleet& fleet = in.scenario.fleet;
+  std::vector<std::vector<int64_t>> out(fleet.providers.size(),
+                                        std::vector<int64_t>(fleet.tenants.size(), 0));
+  std::set<std::pair<RequestId, int32_t>> seen;
+  for (const AuditRecord& r : in.audit) {
+    if (r.kind != AuditKind::kAsk || !r.provider.valid() || !r.tenant.valid()) continue;
+    if (r.provider.index() >= out.size() || r.tenant.index() >= fleet.tenants.size()) continue;
+    if (seen.insert({r.request, r.provider.value()}).second) {
+      ++out[r.provider.index()][r.tenant.index()];
+    }
+  }
+  return out;
+}
+
+// Nearest-rank percentile of sorted values.
+Duration Rank(const std::vector<Duration>& sorted, int percent) {
+  if (sorted.empty()) return 0;
+  const size_t rank = (static_cast<size_t>(percent) * sorted.size() + 99) / 100;
+  return sorted[std::max<size_t>(rank, 1) - 1];
+}
+
+std::string Hours(int64_t seconds) {
+  return Count(static_cast<int64_t>(std::llround(static_cast<double>(seconds) / kSecondsPerHour)));
+}
+
+Section MarketSection(const ReportInput& in) {
+  const Fleet& fleet = in.scenario.fleet;
+  const RunSummary& s = in.summary;
+  Section section;
+  section.id = "market";
+  section.title = "Capacity market";
+  section.intro =
+      "<p>Requests for new capacity (one item per job) and how they travelled: whom each "
+      "request asked, what the providers answered, who won the items and whether the capacity "
+      "arrived. A right-of-first-refusal holder sees its tenant's covered items first (first "
+      "look) or may match the best quote (match); docs/market.md has the rules.</p>";
+  std::vector<std::string> providers;
+  for (const ProviderMarket& m : s.market_providers) {
+    providers.push_back(fleet.provider(m.provider).name);
+  }
+  const auto bars = [&](const char* id, const char* y_label) {
+    svg::StackedBarChart chart;
+    chart.id = id;
+    chart.x_label = "provider";
+    chart.categories = providers;
+    chart.y.label = y_label;
+    chart.y.tick_label = [](double v) { return Count(std::llround(v)); };
+    chart.total_label = [](double v) { return Count(std::llround(v)); };
+    chart.size = {kHalfWidth, 280, 130};
+    return chart;
+  };
+  const auto column = [&](int64_t ProviderMarket::*field) {
+    std::vector<double> values;
+    for (const ProviderMarket& m : s.market_providers) {
+      values.push_back(static_cast<double>(m.*field));
+    }
+    return values;
+  };
+  const auto add = [&section](const char* title, svg::StackedBarChart& chart, std::string caption) {
+    // Counts: the axis reaches at least 5, so that its ticks are whole numbers.
+    double max = 0;
+    for (size_t i = 0; i < chart.categories.size(); ++i) {
+      double total = 0;
+      for (const svg::BarStack& stack : chart.stacks) {
+        total += i < stack.values.size() ? stack.values[i] : 0;
+      }
+      max = std::max(max, total);
+    }
+    if (chart.y.max <= chart.y.min) {
+      chart.y.min = 0;
+      chart.y.max = std::max(max, 5.0);
+    }
+    section.figures.push_back(
+        {title, svg::DrawStackedBarChart(chart), std::move(caption), false, chart.size.height});
+  };
+
+  // Requests per provider, split by the asking tenant.
+  svg::StackedBarChart requests = bars("market-requests", "requests asked about");
+  if (in.audit.empty()) {
+    requests.stacks.push_back({"requests", column(&ProviderMarket::requests_seen), "", false});
+  } else {
+    const std::vector<std::vector<int64_t>> asked = RequestsAsked(in);
+    for (size_t t = 0; t < fleet.tenants.size(); ++t) {
+      svg::BarStack stack{fleet.tenants[t].name, {}, TenantColour(t), false};
+      int64_t total = 0;
+      for (size_t p = 0; p < providers.size(); ++p) {
+        const int64_t n = p < asked.size() ? asked[p][t] : 0;
+        stack.values.push_back(static_cast<double>(n));
+        total += n;
+      }
+      if (total > 0) requests.stacks.push_back(std::move(stack));
+    }
+  }
+  add("Requests per provider", requests,
+      "The requests for new capacity each provider was asked about, by the tenant asking.");
+
+  svg::StackedBarChart asks = bars("market-asks", "asks");
+  asks.stacks = {{"accepted in full", column(&ProviderMarket::accepted_full), kGood, false},
+                 {"accepted in part", column(&ProviderMarket::accepted_part), kPartly, false},
+                 {"declined", column(&ProviderMarket::declined), kNeutral, false},
+                 {"timed out", column(&ProviderMarket::timed_out), kBad, false}};
+  add("Asks by answer", asks,
+      "Each ask is one question to a provider about some items of a request (a request can ask "
+      "a provider twice: for a quote, then to match). In part: offers for some of the items.");
+
+  std::vector<double> by_right = column(&ProviderMarket::items_won_by_right);
+  std::vector<double> on_offer = column(&ProviderMarket::items_won);
+  for (size_t p = 0; p < on_offer.size(); ++p) on_offer[p] -= by_right[p];
+  svg::StackedBarChart won = bars("market-won", "items won");
+  won.stacks = {{"by right", by_right, kWon, true}, {"best offer", on_offer, kWon, false}};
+  add("Items won", won,
+      "Items awarded to each provider: by its right of first refusal (striped), or as the "
+      "tenant's best offer.");
+
+  svg::StackedBarChart delivery = bars("market-delivery", "awards");
+  delivery.stacks = {{"on time", column(&ProviderMarket::delivered), kGood, false},
+                     {"late", column(&ProviderMarket::delivered_late), kLate, false},
+                     {"released", column(&ProviderMarket::released), kBad, false}};
+  add("Delivery of awards", delivery,
+      "Awarded capacity that arrived by the promised start, arrived late (within the grace "
+      "period), or never arrived and was released. Awards still pending when the run stopped "
+      "are not shown.");
+
+  // Each tenant's new capacity, by provider, in percent.
+  svg::StackedBarChart share;
+  share.id = "market-share";
+  share.x_label = "tenant";
+  share.y.label = "share of new capacity (%)";
+  share.y.min = 0;
+  share.y.max = 100;
+  share.y.tick_label = [](double v) { return Format("%g%%", v); };
+  share.size = {kHalfWidth, 280, 130};
+  std::vector<const TenantMarket*> buyers;
+  for (const TenantMarket& m : s.market_tenants) {
+    if (m.new_capacity_accelerator_seconds > 0) buyers.push_back(&m);
+  }
+  for (const TenantMarket* m : buyers) share.categories.push_back(fleet.tenant(m->tenant).name);
+  for (size_t p = 0; p < providers.size(); ++p) {
+    svg::BarStack stack{providers[p], {}, ProviderColour(fleet, p), false};
+    for (const TenantMarket* m : buyers) {
+      stack.values.push_back(p < m->new_capacity_share.size() ? 100 * m->new_capacity_share[p] : 0);
+    }
+    share.stacks.push_back(std::move(stack));
+  }
+  add("Share of new capacity by provider", share,
+      "Of each tenant's new capacity (accelerator-hours bought on demand or as spot), the share "
+      "each provider sold; the table below gives the hours.");
+
+  // Time waiting on a holder, per request.
+  const std::vector<HolderWait> waits = HolderWaits(in.audit);
+  std::vector<std::vector<Duration>> wait_by_tenant(fleet.tenants.size());
+  double max_wait = 0;
+  for (const HolderWait& w : waits) {
+    if (!w.tenant.valid() || w.tenant.index() >= wait_by_tenant.size()) continue;
+    wait_by_tenant[w.tenant.index()].push_back(w.seconds);
+    max_wait = std::max(max_wait, static_cast<double>(w.seconds));
+  }
+  for (std::vector<Duration>& v : wait_by_tenant) std::sort(v.begin(), v.end());
+  std::vector<std::string> windows;
+  double max_window = 0;
+  for (const Contract& c : fleet.contracts) {
+    const auto* rofr = std::get_if<RofrTerms>(&c.terms);
+    if (rofr == nullptr || c.tenant.index() >= wait_by_tenant.size() ||
+        wait_by_tenant[c.tenant.index()].empty()) {
+      continue;
+    }
+    max_window = std::max(max_window, static_cast<double>(rofr->window));
+    windows.push_back(StrCat(Escape(fleet.tenant(c.tenant).name), "'s holder ",
+                             Escape(fleet.provider(c.provider).name), " has ",
+                             Period(rofr->window)));
+  }
+  if (in.audit.empty()) {
+    section.intro +=
+        "<p>This run kept no audit records (market.jsonl), so requests are not split by tenant "
+        "and the time each request waited on a right-of-first-refusal holder is not shown.</p>";
+  } else if (waits.empty()) {
+    section.intro += "<p>No request waited on a right-of-first-refusal holder.</p>";
+  } else {
+    // The axis reaches the longest window, so that a wait reads against the time allowed.
+    const Unit unit = DurationUnitFor(std::max(max_wait, max_window));
+    svg::CdfChart chart;
+    chart.id = "market-rofr-wait";
+    chart.x.label = StrCat("wait on the holder (", unit.name, ")");
+    chart.x.min = 0;
+    chart.x.max = std::max(std::max(max_wait, max_window) / unit.seconds, 1.0);
+    chart.y_label = "requests";
+    chart.size = {kHalfWidth, 280, 130};
+    for (size_t t = 0; t < wait_by_tenant.size(); ++t) {
+      if (wait_by_tenant[t].empty()) continue;
+      std::vector<double> values;
+      for (Duration d : wait_by_tenant[t]) values.push_back(static_cast<double>(d) / unit.seconds);
+      chart.series.push_back({fleet.tenants[t].name, std::move(values), TenantColour(t)});
+    }
+    section.figures.push_back(
+        {"Time waiting on a right of first refusal", svg::DrawCdfChart(chart),
+         StrCat("The share of requests whose holder answered (or timed out) within a given "
+                "time of being asked for its first look or match",
+                windows.empty() ? "" : StrCat("; ", StrJoin(windows, ", "), " to answer"), "."),
+         false, chart.size.height});
+  }
+
+  // Tables: providers, then tenants.
+  std::string& table = section.after;
+  table =
+      "<table class=\"numbers\"><tr><th>provider</th><th class=\"n\">requests<br>asked "
+      "about</th><th class=\"n\">asks</th><th class=\"n\">items<br>won</th><th class=\"n\">won "
+      "by<br>right</th><th class=\"n\">released</th><th class=\"n\">preemptions</th>"
+      "<th class=\"n\">new capacity sold<br>(accelerator-hours)</th><th class=\"n\">first-party "
+      "delayed<br>(job-hours)</th><th class=\"n\">first-party displaced<br>(accelerator-hours)"
+      "</th></tr>";
+  for (size_t p = 0; p < s.market_providers.size(); ++p) {
+    const ProviderMarket& m = s.market_providers[p];
+    StrAppend(
+        &table, "<tr><td>", Escape(providers[p]), "</td><td class=\"n\">", Count(m.requests_seen),
+        "</td><td class=\"n\">", Count(m.asks), "</td><td class=\"n\">", Count(m.items_won),
+        "</td><td class=\"n\">", Count(m.items_won_by_right), "</td><td class=\"n\">",
+        Count(m.released), "</td><td class=\"n\">", Count(m.preemptions), "</td><td class=\"n\">",
+        Hours(m.new_capacity_accelerator_seconds), "</td><td class=\"n\">",
+        Format("%.1f", static_cast<double>(m.first_party_delayed_job_seconds) / kSecondsPerHour),
+        "</td><td class=\"n\">",
+        Format("%.1f",
+               static_cast<double>(m.first_party_displaced_accelerator_seconds) / kSecondsPerHour),
+        "</td></tr>");
+  }
+  table +=
+      "</table><table class=\"numbers\"><tr><th>tenant</th><th class=\"n\">requests</th>"
+      "<th class=\"n\">items</th><th class=\"n\">requests put<br>to the holder</th>"
+      "<th class=\"n\">total wait<br>on the holder</th><th class=\"n\">median<br>wait</th>"
+      "<th class=\"n\">longest<br>wait</th><th class=\"n\">new capacity<br>"
+      "(accelerator-hours)</th><th>by provider</th></tr>";
+  for (const TenantMarket& m : s.market_tenants) {
+    const size_t t = m.tenant.index();
+    const std::vector<Duration> none;
+    const std::vector<Duration>& w = t < wait_by_tenant.size() ? wait_by_tenant[t] : none;
+    std::vector<std::string> split;
+    for (size_t p = 0; p < m.new_capacity_share.size() && p < providers.size(); ++p) {
+      if (m.new_capacity_share[p] > 0) {
+        split.push_back(StrCat(Escape(providers[p]), " ", Percent(m.new_capacity_share[p])));
+      }
+    }
+    StrAppend(
+        &table, "<tr><td>", Escape(fleet.tenant(m.tenant).name), "</td><td class=\"n\">",
+        Count(m.requests), "</td><td class=\"n\">", Count(m.items), "</td><td class=\"n\">",
+        in.audit.empty() ? "-" : Count(static_cast<int64_t>(w.size())), "</td><td class=\"n\">",
+        HumanDuration(static_cast<double>(m.rofr_wait)), "</td><td class=\"n\">",
+        w.empty() ? "-" : HumanDuration(static_cast<double>(Rank(w, 50))), "</td><td class=\"n\">",
+        w.empty() ? "-" : HumanDuration(static_cast<double>(w.back())), "</td><td class=\"n\">",
+        Hours(m.new_capacity_accelerator_seconds), "</td><td>",
+        split.empty() ? "-" : StrJoin(split, " &middot; "), "</td></tr>");
+  }
+  table += "</table>";
+  // Rows, counting each two-line header as two.
+  section.after_rows = static_cast<int>(s.market_providers.size() + s.market_tenants.size()) + 4;
+  return section;
+}
+
 constexpr const char* kStyle = R"css(
 body{margin:0;background:#fff;color:#222;font:14px/20px "DejaVu Sans",Helvetica,Arial,sans-serif}
 .page{width:1160px;margin:0 auto;padding:24px 20px}
@@ -581,6 +856,8 @@ th,td{padding:3px 8px;line-height:20px;border-bottom:1px solid #e5e5e5;text-alig
 white-space:nowrap}
 th{background:#f4f4f4}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+th.key{white-space:normal;max-width:220px}
+code{font-size:13px}
 table.headline th{width:170px;background:none}
 footer{margin-top:28px;color:#777;font-size:12px}
 )css";
@@ -626,6 +903,7 @@ std::vector<Section> ReportSections(const ReportInput& in) {
   sections.push_back(QueueSection(in, unit));
   sections.push_back(CompletionSection(in));
   sections.push_back(CostSection(in));
+  if (HasMarketActivity(in)) sections.push_back(MarketSection(in));
   const std::vector<Lost> lost = LostByTenant(in);
   bool interrupted = false;
   for (const Lost& l : lost) interrupted = interrupted || l.interruptions > 0;
@@ -664,6 +942,28 @@ std::string HeadlineTable(const ReportInput& in) {
         StrCat(Escape(fleet.provider(p.provider).name), " ", Percent(p.utilisation)));
   }
   row("utilisation", StrJoin(utilisation, " &middot; "));
+  if (HasMarketActivity(in)) {
+    int64_t requests = 0;
+    int64_t items = 0;
+    for (const TenantMarket& m : s.market_tenants) {
+      requests += m.requests;
+      items += m.items;
+    }
+    int64_t won = 0;
+    int64_t by_right = 0;
+    int64_t released = 0;
+    int64_t preemptions = 0;
+    for (const ProviderMarket& m : s.market_providers) {
+      won += m.items_won;
+      by_right += m.items_won_by_right;
+      released += m.released;
+      preemptions += m.preemptions;
+    }
+    row("capacity market",
+        StrCat(Plural(requests, "request"), " for ", Plural(items, "item"), "; ",
+               Plural(won, "item"), " awarded (", Count(by_right), " by right of first refusal), ",
+               Count(released), " released; ", Plural(preemptions, "preemption")));
+  }
   Lost total;
   for (const Lost& l : LostByTenant(in)) {
     total.cost += l.cost;
@@ -732,7 +1032,8 @@ std::string HtmlReport(const ReportInput& in) {
   header += "</p></header>";
   header += HeadlineTable(in);
   const std::vector<Section> sections = ReportSections(in);
-  return HtmlPage(title, header, 7 + (in.scenario.description.empty() ? 0 : 2), sections);
+  const int rows = 7 + (HasMarketActivity(in) ? 1 : 0) + (in.scenario.description.empty() ? 0 : 2);
+  return HtmlPage(title, header, rows, sections);
 }
 
 }  // namespace arbiter

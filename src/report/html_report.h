@@ -9,9 +9,11 @@
 #ifndef ARBITER_REPORT_HTML_REPORT_H_
 #define ARBITER_REPORT_HTML_REPORT_H_
 
+#include <span>
 #include <string>
 #include <vector>
 
+#include "model/market.h"
 #include "model/outcome.h"
 #include "model/scenario.h"
 #include "model/summary.h"
@@ -25,6 +27,8 @@ struct ReportInput {
   const RunSummary& summary;
   const Timeline& timeline;                 // empty when the run recorded none
   const std::vector<JobOutcome>& outcomes;  // one per job of scenario.jobs, in the same order
+  // The capacity market's audit records in time order (market.jsonl); empty when there are none.
+  std::span<const AuditRecord> audit = {};
 };
 
 // One plot: an <svg> from report/svg.h, with its title and a caption (HTML).
@@ -45,8 +49,9 @@ struct Section {
   int after_rows = 0;  // table rows in `after` (for the page's height estimate)
 };
 
-// The sections of a run's report, in page order. The lost-work section is present only when some
-// job was interrupted.
+// The sections of a run's report, in page order. The market section is present only when the run
+// has market activity (asks, awards or preemptions); the lost-work section only when some job was
+// interrupted.
 std::vector<Section> ReportSections(const ReportInput& input);
 
 // The headline numbers, as an HTML table.

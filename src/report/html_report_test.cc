@@ -11,11 +11,10 @@
 namespace arbiter {
 namespace {
 
-using ::arbiter::testing::Area;
-using ::arbiter::testing::AxisRange;
+using ::arbiter::testing::Axes;
+using ::arbiter::testing::AxesOf;
 using ::arbiter::testing::BarRect;
 using ::arbiter::testing::CountOf;
-using ::arbiter::testing::PlotArea;
 using ::arbiter::testing::PlotSvg;
 using ::arbiter::testing::Point;
 using ::arbiter::testing::Range;
@@ -109,33 +108,16 @@ class HtmlReportTest : public ::testing::Test {
     timeline_.pending_accelerators = {0, 4, 0, 8, 0};
   }
 
-  std::string Report() const { return HtmlReport({scenario_, summary_, timeline_, outcomes_}); }
+  std::string Report() const {
+    return HtmlReport({scenario_, summary_, timeline_, outcomes_, audit_});
+  }
 
   Scenario scenario_;
   RunSummary summary_;
   Timeline timeline_;
   std::vector<JobOutcome> outcomes_;
+  std::vector<AuditRecord> audit_;  // none: this run did not use the market
 };
-
-// Pixel positions of data values on a plot's axes (see report/svg.h).
-struct Axes {
-  Area area;
-  Range x;
-  Range y;
-  bool log_x = false;
-  Point At(char command, double vx, double vy) const {
-    double fx = (vx - x.min) / (x.max - x.min);
-    if (log_x) fx = (std::log10(vx) - std::log10(x.min)) / (std::log10(x.max) - std::log10(x.min));
-    return {command, area.left + fx * area.width,
-            area.top + area.height - (vy - y.min) / (y.max - y.min) * area.height};
-  }
-  double Y(double v) const { return At('L', x.min, v).y; }
-};
-
-Axes AxesOf(const std::string& svg) {
-  return {PlotArea(svg), AxisRange(svg, "x"), AxisRange(svg, "y"),
-          ::arbiter::testing::Attribute(svg, "data-x-scale") == "log"};
-}
 
 void ExpectRange(const Range& r, double min, double max) {
   EXPECT_EQ(r.min, min);
@@ -350,6 +332,255 @@ TEST_F(HtmlReportTest, LostWorkSectionOnlyWhenJobsWereInterrupted) {
   EXPECT_EQ(PlotSvg(html, "lost-work"), "");
   EXPECT_EQ(CountOf(html, "<svg"), 9u);
   EXPECT_NE(html.find("none (no run was interrupted)"), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, NoMarketSectionWithoutMarketActivity) {
+  const std::string html = Report();
+  EXPECT_EQ(html.find("<section id=\"market\">"), std::string::npos);
+  EXPECT_EQ(html.find("capacity market"), std::string::npos);
+  EXPECT_EQ(PlotSvg(html, "market-asks"), "");
+}
+
+// The same run with the capacity market at work: lab holds a right of first refusal (rofr mode,
+// one-hour window) with cloud as the holder. Its three requests:
+//
+//   r1 (t 0)     one item. rival quotes at 600; cloud is asked to match at 600, matches at 2400
+//                (wait 30 min) and wins by right; delivered at 2400.
+//   r2 (t 1800)  two items. rival quotes item 0 and declines item 1 at 2400 (in part); cloud is
+//                asked to match both at 2400 and times out at 6000 (wait 60 min): item 0 goes to
+//                rival (late, 7000), item 1 is unplaced.
+//   r3 (t 7200)  one small item, not covered: both asked at once; cloud offers (7500), rival
+//                declines (7800); cloud wins and never delivers (released at 12000).
+//
+// rival also preempts one of lab's spot runs for its own demand (9000).
+class MarketReportTest : public HtmlReportTest {
+ protected:
+  MarketReportTest() {
+    const ProviderId cloud(0);
+    const ProviderId rival(1);
+    const TenantId lab(0);
+    const auto record = [&](Time t, AuditKind kind, RequestId request, ProviderId provider,
+                            int32_t item, AskPhase phase = AskPhase::kOpen) {
+      AuditRecord r;
+      r.time = t;
+      r.kind = kind;
+      r.request = request;
+      r.tenant = lab;
+      r.provider = provider;
+      r.item = item;
+      r.phase = phase;
+      audit_.push_back(r);
+    };
+    const ProviderId none;
+    using K = AuditKind;
+    using P = AskPhase;
+    record(0, K::kRequest, 1, none, 0);
+    record(0, K::kAsk, 1, rival, 0, P::kQuote);
+    record(600, K::kOffer, 1, rival, 0, P::kQuote);
+    record(600, K::kAsk, 1, cloud, 0, P::kMatch);
+    record(1800, K::kRequest, 2, none, 0);
+    record(1800, K::kRequest, 2, none, 1);
+    record(1800, K::kAsk, 2, rival, 0, P::kQuote);
+    record(1800, K::kAsk, 2, rival, 1, P::kQuote);
+    record(2400, K::kOffer, 1, cloud, 0, P::kMatch);
+    record(2400, K::kAward, 1, cloud, 0, P::kMatch);
+    record(2400, K::kDeliver, 1, cloud, 0);
+    record(2400, K::kOffer, 2, rival, 0, P::kQuote);
+    record(2400, K::kDecline, 2, rival, 1, P::kQuote);
+    record(2400, K::kAsk, 2, cloud, 0, P::kMatch);
+    record(2400, K::kAsk, 2, cloud, 1, P::kMatch);
+    record(6000, K::kTimeout, 2, cloud, 0);
+    record(6000, K::kTimeout, 2, cloud, 1);
+    record(6000, K::kAward, 2, rival, 0);
+    record(6000, K::kUnplaced, 2, none, 1);
+    record(7000, K::kLate, 2, rival, 0);
+    record(7200, K::kRequest, 3, none, 0);
+    record(7200, K::kAsk, 3, cloud, 0);
+    record(7200, K::kAsk, 3, rival, 0);
+    record(7500, K::kOffer, 3, cloud, 0);
+    record(7800, K::kDecline, 3, rival, 0);
+    record(7800, K::kAward, 3, cloud, 0);
+    record(9000, K::kPreempt, 0, rival, -1);
+    record(12000, K::kRelease, 3, cloud, 0);
+
+    RofrTerms rofr;
+    rofr.window = 3600;
+    scenario_.fleet.AddContract({lab, cloud, rofr});
+
+    // What sim/metrics makes of those records.
+    ProviderMarket c;
+    c.provider = cloud;
+    c.requests_seen = 3;
+    c.asks = 3;
+    c.accepted_full = 2;
+    c.timed_out = 1;
+    c.items_won = 2;
+    c.items_won_by_right = 1;
+    c.delivered = 1;
+    c.released = 1;
+    c.new_capacity_accelerator_seconds = 16 * 3600;
+    ProviderMarket r;
+    r.provider = rival;
+    r.requests_seen = 3;
+    r.asks = 3;
+    r.accepted_full = 1;
+    r.accepted_part = 1;
+    r.declined = 1;
+    r.items_won = 1;
+    r.delivered_late = 1;
+    r.preemptions = 1;
+    r.new_capacity_accelerator_seconds = 8 * 3600;
+    r.first_party_delayed_job_seconds = 1800;
+    r.first_party_displaced_accelerator_seconds = 4 * 1800;
+    summary_.market_providers = {c, r};
+    TenantMarket l;
+    l.tenant = lab;
+    l.requests = 3;
+    l.items = 4;
+    l.rofr_wait = 5400;
+    l.new_capacity_accelerator_seconds = 24 * 3600;
+    l.new_capacity_share = {2.0 / 3, 1.0 / 3};
+    TenantMarket m;
+    m.tenant = TenantId(1);
+    m.new_capacity_share = {0, 0};
+    summary_.market_tenants = {l, m};
+  }
+};
+
+TEST_F(MarketReportTest, SectionAndHeadlineAppearWithMarketActivity) {
+  const std::string html = Report();
+  EXPECT_EQ(TagBalanceError(html), "");
+  EXPECT_NE(html.find("<section id=\"market\">"), std::string::npos);
+  EXPECT_LT(html.find("<section id=\"cost\">"), html.find("<section id=\"market\">"));
+  EXPECT_LT(html.find("<section id=\"market\">"), html.find("<section id=\"lost-work\">"));
+  EXPECT_NE(html.find("3 requests for 4 items; 3 items awarded (1 by right of first refusal), "
+                      "1 released; 1 preemption"),
+            std::string::npos);
+  for (const char* id : {"market-requests", "market-asks", "market-won", "market-delivery",
+                         "market-share", "market-rofr-wait"}) {
+    const std::string svg = PlotSvg(html, id);
+    ASSERT_NE(svg, "") << id;
+    EXPECT_EQ(TagBalanceError(svg), "") << id;
+  }
+  EXPECT_EQ(CountOf(html, "<svg"), 16u);
+}
+
+TEST_F(MarketReportTest, RequestsPerProviderByTenantFromTheAuditRecords) {
+  // Each provider was asked about all three of lab's requests (cloud about r2 once, for both
+  // items: distinct requests count).
+  const std::string svg = PlotSvg(Report(), "market-requests");
+  EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"lab"}));
+  ExpectRange(AxesOf(svg).y, 0, 5);  // at least 0 to 5, so that ticks are whole requests
+  ExpectBar(svg, "lab", "cloud", 0, 2, 0, 3);
+  ExpectBar(svg, "lab", "rival", 1, 2, 0, 3);
+  EXPECT_NE(svg.find(">requests asked about<"), std::string::npos);
+
+  // Without the audit records, the summary's count stands alone.
+  audit_.clear();
+  summary_.market_providers[0].requests_seen = 2;
+  const std::string html = Report();
+  const std::string fallback = PlotSvg(html, "market-requests");
+  EXPECT_EQ(SeriesNames(fallback), (std::vector<std::string>{"requests"}));
+  ExpectBar(fallback, "requests", "cloud", 0, 2, 0, 2);
+  ExpectBar(fallback, "requests", "rival", 1, 2, 0, 3);
+  EXPECT_EQ(PlotSvg(html, "market-rofr-wait"), "");
+  EXPECT_NE(html.find("This run kept no audit records (market.jsonl)"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>lab</td><td class=\"n\">3</td><td class=\"n\">4</td>"
+                      "<td class=\"n\">-</td><td class=\"n\">1h30m00s</td>"),
+            std::string::npos);
+}
+
+TEST_F(MarketReportTest, NoHolderWaitPlotWhenNoRequestWentToAHolder) {
+  std::vector<AuditRecord> open;
+  for (const AuditRecord& r : audit_) {
+    if (r.phase != AskPhase::kMatch && r.request != 2) open.push_back(r);
+  }
+  audit_ = open;
+  const std::string html = Report();
+  EXPECT_EQ(PlotSvg(html, "market-rofr-wait"), "");
+  EXPECT_NE(html.find("No request waited on a right-of-first-refusal holder."), std::string::npos);
+  EXPECT_NE(PlotSvg(html, "market-requests"), "");
+}
+
+TEST_F(MarketReportTest, AsksStackedByAnswer) {
+  const std::string svg = PlotSvg(Report(), "market-asks");
+  EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"accepted in full", "accepted in part",
+                                                        "declined", "timed out"}));
+  ExpectRange(AxesOf(svg).y, 0, 5);
+  ExpectBar(svg, "accepted in full", "cloud", 0, 2, 0, 2);
+  ExpectBar(svg, "timed out", "cloud", 0, 2, 2, 3);
+  ExpectBar(svg, "accepted in full", "rival", 1, 2, 0, 1);
+  ExpectBar(svg, "accepted in part", "rival", 1, 2, 1, 2);
+  ExpectBar(svg, "declined", "rival", 1, 2, 2, 3);
+  EXPECT_FALSE(BarRect(svg, "declined", "cloud").found);
+  EXPECT_FALSE(BarRect(svg, "timed out", "rival").found);
+}
+
+TEST_F(MarketReportTest, ItemsWonByRightAndDeliveries) {
+  const std::string html = Report();
+  const std::string won = PlotSvg(html, "market-won");
+  ExpectRange(AxesOf(won).y, 0, 5);
+  ExpectBar(won, "by right", "cloud", 0, 2, 0, 1);
+  ExpectBar(won, "best offer", "cloud", 0, 2, 1, 2);
+  ExpectBar(won, "best offer", "rival", 1, 2, 0, 1);
+  EXPECT_FALSE(BarRect(won, "by right", "rival").found);
+  EXPECT_NE(won.find("fill=\"url(#market-won-hatch-0)\""), std::string::npos);
+
+  const std::string delivery = PlotSvg(html, "market-delivery");
+  ExpectRange(AxesOf(delivery).y, 0, 5);
+  ExpectBar(delivery, "on time", "cloud", 0, 2, 0, 1);
+  ExpectBar(delivery, "released", "cloud", 0, 2, 1, 2);
+  ExpectBar(delivery, "late", "rival", 1, 2, 0, 1);
+  EXPECT_FALSE(BarRect(delivery, "on time", "rival").found);
+}
+
+TEST_F(MarketReportTest, EachTenantsShareOfNewCapacity) {
+  // Only lab bought new capacity: two thirds from cloud, a third from rival.
+  const std::string svg = PlotSvg(Report(), "market-share");
+  EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"cloud", "rival"}));
+  ExpectRange(AxesOf(svg).y, 0, 100);
+  ExpectBar(svg, "cloud", "lab", 0, 1, 0, 200.0 / 3);
+  ExpectBar(svg, "rival", "lab", 0, 1, 200.0 / 3, 100);
+  EXPECT_FALSE(BarRect(svg, "cloud", "rival-models").found);
+  EXPECT_NE(svg.find(">100%<"), std::string::npos);
+}
+
+TEST_F(MarketReportTest, HolderWaitPerRequestFromAskToAnswerOrTimeout) {
+  // r1 waited 30 minutes for cloud's match, r2 60 minutes until its timeout; r3 never went to
+  // the holder. The axis reaches the one-hour window.
+  const std::string html = Report();
+  const std::string svg = PlotSvg(html, "market-rofr-wait");
+  EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"lab"}));
+  const Axes a = AxesOf(svg);
+  ExpectRange(a.x, 0, 60);
+  ExpectRange(a.y, 0, 1);
+  EXPECT_NE(svg.find(">wait on the holder (minutes)<"), std::string::npos);
+  ExpectPoints(SeriesPoints(svg, "lab"), {a.At('M', 30, 0), a.At('L', 30, 0.5), a.At('L', 60, 0.5),
+                                          a.At('L', 60, 1), a.At('L', 60, 1)});
+  EXPECT_NE(html.find("lab's holder cloud has 1 hour to answer"), std::string::npos);
+}
+
+TEST_F(MarketReportTest, TablesOfProvidersAndTenants) {
+  const std::string html = Report();
+  const size_t market = html.find("<section id=\"market\">");
+  const std::string section = html.substr(market, html.find("</section>", market) - market);
+  // rival: asked about 3 requests, 3 asks, won 1, none by right, none released, 1 preemption,
+  // 8 accelerator-hours sold, its own jobs delayed half an hour and displaced by 2
+  // accelerator-hours.
+  EXPECT_NE(section.find("<tr><td>rival</td><td class=\"n\">3</td><td class=\"n\">3</td>"
+                         "<td class=\"n\">1</td><td class=\"n\">0</td><td class=\"n\">0</td>"
+                         "<td class=\"n\">1</td><td class=\"n\">8</td><td class=\"n\">0.5</td>"
+                         "<td class=\"n\">2.0</td></tr>"),
+            std::string::npos)
+      << section;
+  // lab: 3 requests, 4 items, 2 put to the holder, 1h30m in all, median 30m, longest 1h, 24
+  // accelerator-hours of new capacity.
+  EXPECT_NE(section.find("<tr><td>lab</td><td class=\"n\">3</td><td class=\"n\">4</td>"
+                         "<td class=\"n\">2</td><td class=\"n\">1h30m00s</td>"
+                         "<td class=\"n\">30m00s</td><td class=\"n\">1h00m00s</td>"
+                         "<td class=\"n\">24</td><td>cloud 66.7% &middot; rival 33.3%</td></tr>"),
+            std::string::npos)
+      << section;
 }
 
 TEST_F(HtmlReportTest, WithoutATimelineSaysSo) {

@@ -130,6 +130,16 @@ Scale Resolve(const Axis& axis, double data_min, double data_max, int target) {
     return s;
   }
   if (max <= min) max = min + 1;
+  if (!axis.ticks.empty()) {
+    s.min = min;
+    s.max = max;
+    for (double t : axis.ticks) {
+      if (t < min - kEpsilon * (max - min) || t > max + kEpsilon * (max - min)) continue;
+      s.ticks.push_back(t);
+      s.labels.push_back(axis.tick_label ? axis.tick_label(t) : Format("%g", t));
+    }
+    return s;
+  }
   const double step = TickStep(min, max, target);
   if (axis.round_min) min = std::floor(min / step + kEpsilon) * step;
   if (axis.round_max) max = std::ceil(max / step - kEpsilon) * step;

@@ -41,6 +41,9 @@ struct Axis {
   // the range is widened to the nearest such tick on either side.
   bool log = false;
   std::vector<double> log_ticks;
+  // Ticks at exactly these values on a linear axis (e.g. categories at 0, 1, 2, ...); the range
+  // is then not widened to a tick. Empty: round ticks.
+  std::vector<double> ticks;
   // Tick label text; default: the value with as many decimals as the tick step needs.
   std::function<std::string(double)> tick_label;
 };

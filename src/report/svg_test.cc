@@ -99,6 +99,27 @@ TEST(LineChart, RoundTicksAreLabelled) {
   }
 }
 
+TEST(LineChart, ExplicitTicksLabelCategoriesWithoutWideningTheRange) {
+  LineChart chart;
+  chart.id = "t";
+  chart.x.min = -0.5;
+  chart.x.max = 2.5;
+  chart.x.ticks = {0, 1, 2, 7};  // 7 is outside the range: not drawn
+  const std::vector<std::string> names = {"fifo", "sjf", "cost"};
+  chart.x.tick_label = [&names](double v) { return names[static_cast<size_t>(v)]; };
+  chart.lines.push_back({"a", {0, 1, 2}, {1, 2, 3}, "", false, false, true});
+  const std::string svg = DrawLineChart(chart);
+  const Range x = AxisRange(svg, "x");
+  EXPECT_EQ(x.min, -0.5);
+  EXPECT_EQ(x.max, 2.5);
+  for (const char* label : {">fifo<", ">sjf<", ">cost<"}) {
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  }
+  const Area a = PlotArea(svg);
+  ExpectPoints(SeriesPoints(svg, "a"), {{'M', PixelX(a, x, 0), PixelY(a, AxisRange(svg, "y"), 1)},
+                                        {'L', PixelX(a, x, 1), PixelY(a, AxisRange(svg, "y"), 2)},
+                                        {'L', PixelX(a, x, 2), PixelY(a, AxisRange(svg, "y"), 3)}});
+}
 TEST(StackedAreaChart, StacksLayersAsStepsWithHatchedBands) {
   StackedAreaChart chart;
   chart.id = "s";

@@ -3,6 +3,7 @@
 #ifndef ARBITER_REPORT_TESTING_H_
 #define ARBITER_REPORT_TESTING_H_
 
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -73,6 +74,26 @@ struct Point {
   double y = 0;
 };
 
+// Pixel positions of data values on a plot's axes (see report/svg.h).
+struct Axes {
+  Area area;
+  Range x;
+  Range y;
+  bool log_x = false;
+  Point At(char command, double vx, double vy) const {
+    double fx = (vx - x.min) / (x.max - x.min);
+    if (log_x) fx = (std::log10(vx) - std::log10(x.min)) / (std::log10(x.max) - std::log10(x.min));
+    return {command, area.left + fx * area.width,
+            area.top + area.height - (vy - y.min) / (y.max - y.min) * area.height};
+  }
+  double Y(double v) const { return At('L', x.min, v).y; }
+};
+
+inline Axes AxesOf(std::string_view svg) {
+  return {PlotArea(svg), AxisRange(svg, "x"), AxisRange(svg, "y"),
+          Attribute(svg, "data-x-scale") == "log"};
+}
+
 // The points of a path's `d` (M, L and Z commands only, as the charts write them).
 inline std::vector<Point> PathPoints(std::string_view d) {
   std::vector<Point> out;
@@ -140,7 +161,7 @@ inline Rect BarRect(std::string_view svg, std::string_view name, std::string_vie
 // Checks that every tag is closed in order (void elements and <x/> excepted; <style> content is
 // skipped). Returns "" when it is, else what is wrong.
 inline std::string TagBalanceError(std::string_view html) {
-  static const std::vector<std::string> kVoid = {"meta", "br", "hr", "img", "input", "link"};
+  static const std::vector<std::string> kVoid = {"meta", "br", "hr", "img", "input", "link", "wbr"};
   std::vector<std::string> open;
   size_t i = 0;
   while ((i = html.find('<', i)) != std::string_view::npos) {
