@@ -28,6 +28,7 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   SimOptions options;
   options.policy = args.policy.empty() ? scenario->default_policy : args.policy;
   options.seed = args.seed;
+  options.keep_audit = args.audit;
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
@@ -55,13 +56,14 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   if (absl::Status s = (*sim)->Run(); !s.ok()) return Fail(err, s, 1);
   bar.Finish();
   const Broker& broker = (*sim)->broker();
-  const RunSummary summary = Summarize(
-      run, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
+  const RunSummary summary =
+      Summarize(run, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
   const std::string dir = args.out.empty() ? StrCat("out/", run.name) : args.out;
-  std::vector<OutputFile> files = {
-      {"jobs.csv", JobsCsv(run, run.jobs, broker.outcomes())},
-      {"summary.json", SummaryJson(run, summary)},
-      {"market.jsonl", MarketJsonl(run, broker.audit(), broker.ledger().charges())}};
+  std::vector<OutputFile> files = {{"jobs.csv", JobsCsv(run, run.jobs, broker.outcomes())},
+                                   {"summary.json", SummaryJson(run, summary)}};
+  if (args.audit) {
+    files.push_back({"market.jsonl", MarketJsonl(run, broker.audit(), broker.ledger().charges())});
+  }
   if (!args.report.empty()) {
     // An absolute path, so that it is not taken relative to the output directory.
     files.push_back(
@@ -72,7 +74,8 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   if (!written.ok()) return Fail(err, written, 1);
   if (!args.quiet) {
     std::fputs(SummaryTable(run, summary).c_str(), out);
-    std::fprintf(out, "\n  results in %s/ (jobs.csv, summary.json, market.jsonl)\n", dir.c_str());
+    std::fprintf(out, "\n  results in %s/ (jobs.csv, summary.json%s)\n", dir.c_str(),
+                 args.audit ? ", market.jsonl" : "");
     if (!args.report.empty()) std::fprintf(out, "  report in %s\n", args.report.c_str());
   }
   return 0;

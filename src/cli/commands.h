@@ -19,6 +19,7 @@ struct SimulateArgs {
   std::string horizon;  // empty: the scenario's
   bool quiet = false;   // no table on stdout
   std::string report;   // also write the HTML report to this file (empty: none)
+  bool audit = true;    // write market.jsonl (every market step and charge)
 };
 
 int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err);

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
       ->take_all();
   simulate->add_option("--horizon", sim.horizon, "Stop the simulation at this time, e.g. 30d");
   simulate->add_flag("--quiet", sim.quiet, "Do not print the summary table");
+  bool no_audit = false;
+  simulate->add_flag("--no-audit", no_audit,
+                     "Do not keep or write market.jsonl (for very large runs; counts are kept)");
   simulate->add_option("--report", sim.report,
                        "Also write a self-contained HTML report with plots to this file");
 
@@ -61,7 +64,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (*simulate) return arbiter::RunSimulate(sim, stdout, stderr);
+  if (*simulate) {
+    sim.audit = !no_audit;
+    return arbiter::RunSimulate(sim, stdout, stderr);
+  }
   if (*validate) return arbiter::RunValidate(validate_path, validate_overrides, stdout, stderr);
   if (*policies) return arbiter::RunPolicies(stdout);
   if (*sweep_cmd) return arbiter::RunSweep(sweep, stdout, stderr);

@@ -127,6 +127,7 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
     options.policy = args.policy.empty() ? scenario->default_policy : args.policy;
     options.seed = args.seed;
     options.sample_interval = 0;
+    options.keep_audit = false;  // a sweep reports counts only
     absl::StatusOr<std::unique_ptr<Simulator>> sim =
         Simulator::Create(*std::move(scenario), options);
     if (!sim.ok()) {

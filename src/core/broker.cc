@@ -77,6 +77,14 @@ Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions
   }
   pools_.resize(fleet.pools.size());
   for (size_t i = 0; i < fleet.pools.size(); ++i) pools_[i].capacity = fleet.pools[i].capacity();
+  provider_market_.resize(fleet.providers.size());
+  for (size_t p = 0; p < fleet.providers.size(); ++p) {
+    provider_market_[p].provider = ProviderId::FromIndex(p);
+  }
+  tenant_market_.resize(fleet.tenants.size());
+  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
+    tenant_market_[t].tenant = TenantId::FromIndex(t);
+  }
   access_.resize(fleet.tenants.size() * fleet.pools.size());
   spot_price_.resize(access_.size());
   for (size_t t = 0; t < fleet.tenants.size(); ++t) {
@@ -246,7 +254,7 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   std::string reason;
   if (absl::Status s = ValidateJob(spec, fleet_); !s.ok()) {
     reason = std::string(s.message());
-  } else if (EligiblePools(spec, *this).empty()) {
+  } else if (!AnyEligiblePool(spec, *this)) {
     reason = WhyNoPool(spec, *this);
   }
   if (!reason.empty()) {
@@ -441,7 +449,7 @@ void Broker::OnKilled(const JobKilled& event) {
     record.provider = fleet_.pool(record.pool).provider;
     record.accelerators = specs_[event.job.index()].accelerators;
     record.job = event.job;
-    audit_.push_back(record);
+    Record(record);
   }
   Interrupt(event.job);
 }
@@ -503,7 +511,7 @@ void Broker::OnTimer(const TimerFired& event) {
     record.price_per_accel_hour = market.price;
     record.start = market.promised;
     record.job = job;
-    audit_.push_back(record);
+    Record(record);
     market.phase = MarketPhase::kNone;
     market.skip_rofr = true;
     market.missed = market.provider;
@@ -597,15 +605,9 @@ void Broker::OpenRequests() {
       item.terms.spot =
           market.buy_spot || AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
       item.terms.preference = spec.preference;
-      for (PoolId pool : EligiblePools(j, *this)) {
-        const ProviderId provider = fleet_.pool(pool).provider;
-        if (AccessOf(tenant, pool)->market && provider != market.missed) {
-          item.providers.push_back(provider);
-        }
+      for (ProviderId provider : MarketProviders(j)) {
+        if (provider != market.missed) item.providers.push_back(provider);
       }
-      std::sort(item.providers.begin(), item.providers.end());
-      item.providers.erase(std::unique(item.providers.begin(), item.providers.end()),
-                           item.providers.end());
       item.covered = holder && !market.skip_rofr &&
                      j.accelerators >= rofr_terms_[tenant.index()].min_accelerators;
       if (item.covered) spec.holder = holder;
@@ -620,7 +622,110 @@ void Broker::OpenRequests() {
   }
 }
 
-void Broker::SendAsk(const Ask& ask) { out_->push_back(AskProvider{ask}); }
+const std::vector<ProviderId>& Broker::MarketProviders(const Job& job) {
+  // The providers depend only on the tenant, the accepted types, the gang and its per-node share.
+  uint64_t types = 0;
+  bool cacheable = true;
+  for (const Throughput& t : job.throughputs) {
+    if (t.type.index() < 64) {
+      types |= uint64_t{1} << t.type.index();
+    } else {
+      cacheable = false;
+    }
+  }
+  const auto shape =
+      std::make_tuple(job.tenant.value(), types, job.accelerators, job.AcceleratorsPerNode());
+  if (cacheable) {
+    if (auto it = providers_by_shape_.find(shape); it != providers_by_shape_.end()) {
+      return it->second;
+    }
+  }
+  std::vector<ProviderId> providers;
+  for (PoolId pool : EligiblePools(job, *this)) {
+    if (AccessOf(job.tenant, pool)->market) providers.push_back(fleet_.pool(pool).provider);
+  }
+  std::sort(providers.begin(), providers.end());
+  providers.erase(std::unique(providers.begin(), providers.end()), providers.end());
+  if (!cacheable) {
+    uncached_providers_ = std::move(providers);
+    return uncached_providers_;
+  }
+  return providers_by_shape_.emplace(shape, std::move(providers)).first->second;
+}
+
+void Broker::SendAsk(Ask ask) { out_->push_back(AskProvider{std::move(ask)}); }
+
+void Broker::Record(const AuditRecord& r) {
+  const auto key = std::make_tuple(r.request, r.provider.value(), static_cast<int>(r.phase));
+  switch (r.kind) {
+    case AuditKind::kRequest:
+      ++tenant_market_[r.tenant.index()].items;
+      if (r.item == 0) ++tenant_market_[r.tenant.index()].requests;
+      break;
+    case AuditKind::kAsk: {
+      ++ask_tallies_[key].items;
+      absl::InlinedVector<ProviderId, 8>& asked = asked_[r.request];
+      if (std::find(asked.begin(), asked.end(), r.provider) == asked.end()) {
+        asked.push_back(r.provider);
+        ++provider_market_[r.provider.index()].requests_seen;
+      }
+      break;
+    }
+    case AuditKind::kOffer:
+    case AuditKind::kDecline: {
+      auto it = ask_tallies_.find(key);
+      if (it == ask_tallies_.end()) break;
+      AskTally& t = it->second;
+      ++t.answered;
+      t.offers += r.kind == AuditKind::kOffer;
+      if (t.answered < t.items) break;  // an ask's answers are recorded one item at a time
+      ProviderMarket& m = provider_market_[r.provider.index()];
+      ++m.asks;
+      if (t.offers == t.items) {
+        ++m.accepted_full;
+      } else if (t.offers > 0) {
+        ++m.accepted_part;
+      } else {
+        ++m.declined;
+      }
+      ask_tallies_.erase(it);
+      break;
+    }
+    case AuditKind::kTimeout:
+      // One ask times out as a whole, however many items it had.
+      if (ask_tallies_.erase(key) > 0) {
+        ++provider_market_[r.provider.index()].asks;
+        ++provider_market_[r.provider.index()].timed_out;
+      }
+      break;
+    case AuditKind::kAward: {
+      ProviderMarket& m = provider_market_[r.provider.index()];
+      ++m.items_won;
+      if (r.phase == AskPhase::kFirstLook || r.phase == AskPhase::kMatch) ++m.items_won_by_right;
+      break;
+    }
+    case AuditKind::kDeliver:
+      ++provider_market_[r.provider.index()].delivered;
+      break;
+    case AuditKind::kLate:
+      ++provider_market_[r.provider.index()].delivered_late;
+      break;
+    case AuditKind::kRelease:
+      ++provider_market_[r.provider.index()].released;
+      break;
+    case AuditKind::kPreempt:
+      ++provider_market_[r.provider.index()].preemptions;
+      break;
+    case AuditKind::kUnplaced:
+      break;
+  }
+  if (options_.keep_audit) audit_.push_back(r);
+}
+
+void Broker::Closed(RequestId request) {
+  asked_.erase(request);
+  out_->push_back(RequestClosed{request});
+}
 
 void Broker::WakeAt(Time at, RequestId request) {
   out_->push_back(SetTimer{at, TimerTag(kExchange, request)});
@@ -693,7 +798,7 @@ void Broker::TryDeliver(JobId job) {
     record.price_per_accel_hour = market.price;
     record.start = market.promised;
     record.job = job;
-    audit_.push_back(record);
+    Record(record);
     market.phase = MarketPhase::kNone;
     market.missed = ProviderId();
     StartRun(job, market.pool, market.price,

@@ -19,9 +19,11 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "core/events.h"
 #include "market/exchange.h"
@@ -29,6 +31,7 @@
 #include "model/fleet.h"
 #include "model/outcome.h"
 #include "model/scenario.h"
+#include "model/summary.h"
 #include "sched/policy.h"
 
 namespace arbiter {
@@ -64,6 +67,8 @@ struct BrokerOptions {
   Duration restart_setup = 0;
   // The market's rules beyond the contracts (quote window, retry delay of unplaced jobs).
   MarketOptions market;
+  // Keep every market record (AuditRecord) for market.jsonl. Counts are kept either way.
+  bool keep_audit = true;
 };
 
 // Per provider: the market's record of what external tenants cost its own first-party demand.
@@ -110,8 +115,11 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   std::span<const JobId> running_on(PoolId pool) const { return RunningOn(pool); }
   // How the current run of a running job is charged.
   ChargeKind run_kind(JobId job) const { return running_[job.index()].kind; }
-  // Every market step so far, in order.
+  // Every market step so far, in order (empty unless BrokerOptions::keep_audit).
   const std::vector<AuditRecord>& audit() const { return audit_; }
+  // Per provider and per tenant: what the market did so far (the audit-based counts).
+  const std::vector<ProviderMarket>& provider_market() const { return provider_market_; }
+  const std::vector<TenantMarket>& tenant_market() const { return tenant_market_; }
   // Seconds the tenant's requests spent waiting on a right-of-first-refusal holder.
   Duration rofr_wait(TenantId tenant) const { return exchange_.holder_wait(tenant); }
   const std::optional<Access>& access(TenantId tenant, PoolId pool) const {
@@ -189,18 +197,20 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   bool PlaceAs(JobId job, PoolId pool, Purchase how) override;
   bool Preempt(JobId job, std::string_view reason) override;
   // ExchangeOutbox.
-  void SendAsk(const Ask& ask) override;
+  void SendAsk(Ask ask) override;
   void WakeAt(Time at, RequestId request) override;
   void Award(RequestId request, int32_t item, ProviderId provider, const Offer& offer,
              bool holder) override;
   void Unplaced(RequestId request, int32_t item) override;
-  void Record(const AuditRecord& record) override { audit_.push_back(record); }
-  void Closed(RequestId request) override { out_->push_back(RequestClosed{request}); }
+  void Record(const AuditRecord& record) override;
+  void Closed(RequestId request) override;
 
   // Starts a run of `job` on `pool` now, charged at `price` as `kind`.
   void StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind);
   // Opens one capacity request per tenant for the jobs placed on market pools in this event.
   void OpenRequests();
+  // The providers the job's tenant can buy capacity for it from (ascending).
+  const std::vector<ProviderId>& MarketProviders(const Job& job);
   // Starts an awarded job if its pool has room now; otherwise it waits for room until its
   // release time.
   void TryDeliver(JobId job);
@@ -263,6 +273,21 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   BrokerOptions options_;
   Exchange exchange_;
   std::vector<AuditRecord> audit_;
+  std::vector<ProviderMarket> provider_market_;
+  std::vector<TenantMarket> tenant_market_;
+  // Asks whose answers are still being counted: (request, provider, phase) -> tally.
+  struct AskTally {
+    int32_t items = 0;
+    int32_t answered = 0;
+    int32_t offers = 0;
+  };
+  absl::flat_hash_map<std::tuple<RequestId, int32_t, int>, AskTally> ask_tallies_;
+  // MarketProviders' cache, by (tenant, accepted types, gang, per-node share).
+  absl::flat_hash_map<std::tuple<int32_t, uint64_t, int32_t, int32_t>, std::vector<ProviderId>>
+      providers_by_shape_;
+  std::vector<ProviderId> uncached_providers_;
+  // Providers asked per open request (for requests_seen).
+  absl::flat_hash_map<RequestId, absl::InlinedVector<ProviderId, 8>> asked_;
   std::vector<MarketState> market_;  // per job
   std::vector<JobId> batch_;         // placed on market pools in this event
   struct RequestJobs {

@@ -6,6 +6,20 @@
 
 namespace arbiter {
 
+AskPhase Exchange::AuditPhase(Phase phase) {
+  switch (phase) {
+    case Phase::kFirstLook:
+      return AskPhase::kFirstLook;
+    case Phase::kQuote:
+      return AskPhase::kQuote;
+    case Phase::kMatch:
+      return AskPhase::kMatch;
+    case Phase::kOpen:
+      return AskPhase::kOpen;
+  }
+  return AskPhase::kOpen;
+}
+
 AuditRecord Exchange::Base(Time now, const Request& r, AuditKind kind) const {
   AuditRecord record;
   record.time = now;
@@ -81,7 +95,7 @@ RequestId Exchange::Open(Time now, RequestSpec spec, ExchangeOutbox& out) {
   bool holder_first = false;
   for (size_t i = 0; i < n; ++i) holder_first |= !r.settled[i] && holder_may_serve(r.spec.items[i]);
   if (holder_first && r.spec.rofr.mode == RofrMode::kRofo) {
-    std::map<ProviderId, std::vector<int32_t>> asks;
+    AskPlan asks;
     for (size_t i = 0; i < n; ++i) {
       if (!r.settled[i] && holder_may_serve(r.spec.items[i])) {
         asks[*r.spec.holder].push_back(static_cast<int32_t>(i));
@@ -91,7 +105,7 @@ RequestId Exchange::Open(Time now, RequestSpec spec, ExchangeOutbox& out) {
     SendAsks(now, r, Phase::kFirstLook, asks, out);
     out.WakeAt(r.deadline, id);
   } else if (holder_first) {
-    std::map<ProviderId, std::vector<int32_t>> asks;
+    AskPlan asks;
     for (size_t i = 0; i < n; ++i) {
       if (r.settled[i]) continue;
       const ExchangeItem& item = r.spec.items[i];
@@ -117,16 +131,12 @@ RequestId Exchange::Open(Time now, RequestSpec spec, ExchangeOutbox& out) {
   return id;
 }
 
-void Exchange::SendAsks(Time now, Request& r, Phase phase,
-                        const std::map<ProviderId, std::vector<int32_t>>& asks,
+void Exchange::SendAsks(Time now, Request& r, Phase phase, const AskPlan& asks,
                         ExchangeOutbox& out) {
   r.phase = phase;
   r.phase_start = now;
   r.waiting = asks;
-  const AskPhase audit_phase = phase == Phase::kFirstLook ? AskPhase::kFirstLook
-                               : phase == Phase::kQuote   ? AskPhase::kQuote
-                               : phase == Phase::kMatch   ? AskPhase::kMatch
-                                                          : AskPhase::kOpen;
+  const AskPhase audit_phase = AuditPhase(phase);
   for (const auto& [provider, items] : asks) {
     Ask ask;
     ask.request = r.id;
@@ -157,13 +167,13 @@ void Exchange::SendAsks(Time now, Request& r, Phase phase,
       record.job = r.spec.items[i].job;
       out.Record(record);
     }
-    out.SendAsk(ask);
+    out.SendAsk(std::move(ask));
   }
 }
 
 void Exchange::StartOpenPhase(Time now, Request& r, bool exclude_holder_for_covered,
                               ExchangeOutbox& out) {
-  std::map<ProviderId, std::vector<int32_t>> asks;
+  AskPlan asks;
   for (size_t i = 0; i < r.spec.items.size(); ++i) {
     if (r.settled[i]) continue;
     const ExchangeItem& item = r.spec.items[i];
@@ -184,7 +194,7 @@ void Exchange::StartOpenPhase(Time now, Request& r, bool exclude_holder_for_cove
 }
 
 void Exchange::StartMatchPhase(Time now, Request& r, ExchangeOutbox& out) {
-  std::map<ProviderId, std::vector<int32_t>> asks;
+  AskPlan asks;
   for (size_t i = 0; i < r.spec.items.size(); ++i) {
     const ExchangeItem& item = r.spec.items[i];
     if (r.settled[i] || !item.covered || !r.spec.holder) continue;
@@ -207,7 +217,7 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
   Request& r = it->second;
   auto asked = r.waiting.find(answer.provider);
   if (asked == r.waiting.end()) return;  // not asked in this phase (or answered after a timeout)
-  const std::vector<int32_t> items = std::move(asked->second);
+  const absl::InlinedVector<int32_t, 2> items = std::move(asked->second);
   r.waiting.erase(asked);
   std::vector<std::optional<Offer>> offers(items.size());
   for (size_t k = 0; k < items.size(); ++k) {
@@ -217,10 +227,7 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
     record.item = i;
     record.accelerators = r.spec.items[i].terms.accelerators;
     record.job = r.spec.items[i].job;
-    record.phase = r.phase == Phase::kFirstLook ? AskPhase::kFirstLook
-                   : r.phase == Phase::kQuote   ? AskPhase::kQuote
-                   : r.phase == Phase::kMatch   ? AskPhase::kMatch
-                                                : AskPhase::kOpen;
+    record.phase = AuditPhase(r.phase);
     if (answer.offers.size() == items.size() && answer.offers[k] &&
         RuntimeOf(r.spec.items[i].terms, answer.provider, *answer.offers[k])) {
       offers[k] = *answer.offers[k];
@@ -255,7 +262,7 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
   }
 }
 
-void Exchange::HolderAnswered(Time now, Request& r, const std::vector<int32_t>& items,
+void Exchange::HolderAnswered(Time now, Request& r, std::span<const int32_t> items,
                               const std::vector<std::optional<Offer>>& offers,
                               ExchangeOutbox& out) {
   holder_wait_[r.spec.tenant] += now - r.phase_start;
@@ -306,6 +313,7 @@ void Exchange::OnTimer(Time now, RequestId request, ExchangeOutbox& out) {
     for (int32_t i : items) {
       AuditRecord record = Base(now, r, AuditKind::kTimeout);
       record.provider = provider;
+      record.phase = AuditPhase(r.phase);
       record.item = i;
       record.accelerators = r.spec.items[i].terms.accelerators;
       record.job = r.spec.items[i].job;
@@ -313,7 +321,7 @@ void Exchange::OnTimer(Time now, RequestId request, ExchangeOutbox& out) {
     }
   }
   if (r.phase == Phase::kFirstLook || r.phase == Phase::kMatch) {
-    const std::vector<int32_t>& items = waiting.begin()->second;
+    const absl::InlinedVector<int32_t, 2>& items = waiting.begin()->second;
     HolderAnswered(now, r, items, std::vector<std::optional<Offer>>(items.size()), out);
   } else {
     PhaseComplete(now, r, out);

@@ -26,8 +26,11 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/container/inlined_vector.h"
 #include "model/fleet.h"
 #include "model/market.h"
 
@@ -53,7 +56,7 @@ struct RequestSpec {
 class ExchangeOutbox {
  public:
   virtual ~ExchangeOutbox() = default;
-  virtual void SendAsk(const Ask& ask) = 0;
+  virtual void SendAsk(Ask ask) = 0;
   virtual void WakeAt(Time at, RequestId request) = 0;
   // `item` of `request` goes to `provider` on `offer`. `holder`: it was won by the holder's right.
   virtual void Award(RequestId request, int32_t item, ProviderId provider, const Offer& offer,
@@ -63,6 +66,9 @@ class ExchangeOutbox {
   virtual void Closed(RequestId request) = 0;
   virtual void Record(const AuditRecord& record) = 0;
 };
+
+// Who is asked about which items of a request (item indexes, ascending providers).
+using AskPlan = absl::btree_map<ProviderId, absl::InlinedVector<int32_t, 2>>;
 
 class Exchange {
  public:
@@ -90,17 +96,16 @@ class Exchange {
     Phase phase = Phase::kOpen;
     Time deadline = kNever;  // of the current phase, if timed
     Time phase_start = 0;
-    std::map<ProviderId, std::vector<int32_t>> waiting;             // provider -> asked items
+    AskPlan waiting;                                                // provider -> asked items
     std::vector<std::optional<std::pair<ProviderId, Offer>>> best;  // per item
     std::vector<bool> settled;
   };
 
   // Asks `items` of each provider in `asks` (provider -> items) in `phase`.
-  void SendAsks(Time now, Request& r, Phase phase,
-                const std::map<ProviderId, std::vector<int32_t>>& asks, ExchangeOutbox& out);
+  void SendAsks(Time now, Request& r, Phase phase, const AskPlan& asks, ExchangeOutbox& out);
   void StartOpenPhase(Time now, Request& r, bool exclude_holder_for_covered, ExchangeOutbox& out);
   void StartMatchPhase(Time now, Request& r, ExchangeOutbox& out);
-  void HolderAnswered(Time now, Request& r, const std::vector<int32_t>& items,
+  void HolderAnswered(Time now, Request& r, std::span<const int32_t> items,
                       const std::vector<std::optional<Offer>>& offers, ExchangeOutbox& out);
   void PhaseComplete(Time now, Request& r, ExchangeOutbox& out);
   // Awards every unsettled item to its best offer (or unplaced) and closes the request.
@@ -113,6 +118,7 @@ class Exchange {
   std::optional<Duration> RuntimeOf(const ItemTerms& item, ProviderId provider,
                                     const Offer& offer) const;
   AuditRecord Base(Time now, const Request& r, AuditKind kind) const;
+  static AskPhase AuditPhase(Phase phase);
 
   const Fleet& fleet_;
   RequestId next_id_ = 1;

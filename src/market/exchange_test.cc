@@ -22,7 +22,7 @@ class RecordingOutbox final : public ExchangeOutbox {
     Offer offer;
     bool holder;
   };
-  void SendAsk(const Ask& ask) override { asks.push_back(ask); }
+  void SendAsk(Ask ask) override { asks.push_back(std::move(ask)); }
   void WakeAt(Time at, RequestId request) override { timers.push_back({at, request}); }
   void Award(RequestId request, int32_t item, ProviderId provider, const Offer& offer,
              bool holder) override {

@@ -18,6 +18,7 @@ class CostGreedyPolicy final : public ListScheduler {
   OfferPreference preference() const override { return OfferPreference::kCost; }
 
  protected:
+  KeyScope key_scope() const override { return KeyScope::kJob; }
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
   PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
                     const ClusterView& view) const override;

@@ -14,6 +14,15 @@ bool CanEverRun(const Job& job, PoolId pool_id, const ClusterView& view) {
   return view.PriceFor(job.tenant, pool_id).has_value();
 }
 
+bool AnyEligiblePool(const Job& job, const ClusterView& view) {
+  for (const Throughput& t : job.throughputs) {
+    for (PoolId id : view.fleet().PoolsOfType(t.type)) {
+      if (CanEverRun(job, id, view)) return true;
+    }
+  }
+  return false;
+}
+
 PoolList EligiblePools(const Job& job, const ClusterView& view) {
   PoolList pools;
   for (const Throughput& t : job.throughputs) {

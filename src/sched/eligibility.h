@@ -16,6 +16,9 @@ using PoolList = absl::InlinedVector<PoolId, 8>;
 // job's per-node share. Capacity is not part of this: it changes over time.
 bool CanEverRun(const Job& job, PoolId pool, const ClusterView& view);
 
+// Whether any pool can ever run the job (stops at the first).
+bool AnyEligiblePool(const Job& job, const ClusterView& view);
+
 // All pools that can ever run the job, in pool order.
 PoolList EligiblePools(const Job& job, const ClusterView& view);
 

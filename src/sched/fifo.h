@@ -16,6 +16,7 @@ class FifoPolicy final : public ListScheduler {
   std::string_view name() const override { return "fifo"; }
 
  protected:
+  KeyScope key_scope() const override { return KeyScope::kJob; }
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
   PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
                     const ClusterView& view) const override;

@@ -10,9 +10,8 @@ bool ListScheduler::After(const Entry& a, const Entry& b) {
          std::tie(b.key.primary, b.key.secondary, b.job);
 }
 
-ListScheduler::Bucket& ListScheduler::BucketFor(PoolId pool, int32_t gang) {
-  if (buckets_.size() <= pool.index()) buckets_.resize(pool.index() + 1);
-  std::vector<Bucket>& list = buckets_[pool.index()];
+ListScheduler::Bucket& ListScheduler::BucketIn(Group& group, int32_t gang) {
+  std::vector<Bucket>& list = group.buckets;
   auto it = std::lower_bound(list.begin(), list.end(), gang,
                              [](const Bucket& b, int32_t g) { return b.gang < g; });
   if (it == list.end() || it->gang != gang) {
@@ -22,6 +21,56 @@ ListScheduler::Bucket& ListScheduler::BucketFor(PoolId pool, int32_t gang) {
   return *it;
 }
 
+int32_t ListScheduler::ClassOf(const Job& spec, const ClusterView& view) {
+  // Eligibility depends only on the tenant's access, the accepted types, the gang and its
+  // per-node share, so jobs of one shape share a class and EligiblePools runs once per shape.
+  uint64_t types = 0;
+  bool cacheable = true;
+  for (const Throughput& t : spec.throughputs) {
+    if (t.type.index() < 64) {
+      types |= uint64_t{1} << t.type.index();
+    } else {
+      cacheable = false;
+    }
+  }
+  const auto shape =
+      std::make_tuple(spec.tenant.value(), types, spec.accelerators, spec.AcceleratorsPerNode());
+  if (cacheable) {
+    if (auto it = class_by_shape_.find(shape); it != class_by_shape_.end()) return it->second;
+  }
+  const PoolList pools = EligiblePools(spec, view);
+  std::vector<int32_t> ids;
+  ids.reserve(pools.size());
+  for (PoolId p : pools) ids.push_back(p.value());
+  auto [it, added] = class_by_pools_.try_emplace(ids, static_cast<int32_t>(classes_.size()));
+  if (added) {
+    Class cls;
+    cls.pools = pools;
+    const Fleet& fleet = view.fleet();
+    if (pool_groups_.size() < fleet.pools.size()) pool_groups_.resize(fleet.pools.size());
+    const KeyScope scope = key_scope();
+    for (PoolId p : pools) {
+      int32_t group = -1;
+      if (scope == KeyScope::kJob && !cls.groups.empty()) {
+        group = cls.groups.front();
+      } else if (scope == KeyScope::kType) {
+        for (int32_t g : cls.groups) {
+          if (fleet.pool(groups_[g].representative).type == fleet.pool(p).type) group = g;
+        }
+      }
+      if (group < 0) {
+        group = static_cast<int32_t>(groups_.size());
+        groups_.push_back(Group{p, {}});
+        cls.groups.push_back(group);
+      }
+      pool_groups_[p.index()].push_back(group);
+    }
+    classes_.push_back(std::move(cls));
+  }
+  if (cacheable) class_by_shape_.emplace(shape, it->second);
+  return it->second;
+}
+
 bool ListScheduler::Live(const Entry& e) const {
   const Slot& slot = slots_[e.job.index()];
   return slot.pending && slot.generation == e.generation;
@@ -29,15 +78,18 @@ bool ListScheduler::Live(const Entry& e) const {
 
 void ListScheduler::OnPending(JobId job, const ClusterView& view) {
   if (slots_.size() <= job.index()) slots_.resize(job.index() + 1);
+  if (slots_[job.index()].pending) return;
+  const Job& spec = view.job(job);
+  const int32_t cls = ClassOf(spec, view);
   Slot& slot = slots_[job.index()];
-  if (slot.pending) return;
   slot.pending = true;
+  slot.cls = cls;
   ++slot.generation;
   ++pending_count_;
-  const Job& spec = view.job(job);
-  for (PoolId pool : EligiblePools(spec, view)) {
-    Bucket& bucket = BucketFor(pool, spec.accelerators);
-    bucket.heap.push_back({KeyOn(job, pool, view), job, slot.generation});
+  for (int32_t g : classes_[cls].groups) {
+    Group& group = groups_[g];
+    Bucket& bucket = BucketIn(group, spec.accelerators);
+    bucket.heap.push_back({KeyOn(job, group.representative, view), job, slot.generation});
     std::push_heap(bucket.heap.begin(), bucket.heap.end(), After);
     ++bucket.live;
   }
@@ -53,11 +105,12 @@ void ListScheduler::OnRemoved(JobId job) {
 }
 
 void ListScheduler::Forget(JobId job, const ClusterView& view) {
-  slots_[job.index()].pending = false;
+  Slot& slot = slots_[job.index()];
+  slot.pending = false;
   --pending_count_;
   const Job& spec = view.job(job);
-  for (PoolId pool : EligiblePools(spec, view)) {
-    Bucket& bucket = BucketFor(pool, spec.accelerators);
+  for (int32_t g : classes_[slot.cls].groups) {
+    Bucket& bucket = BucketIn(groups_[g], spec.accelerators);
     --bucket.live;
     // Compact when most of a heap is stale, so memory stays proportional to pending work.
     if (bucket.heap.size() > 64 && bucket.live * 2 < static_cast<int64_t>(bucket.heap.size())) {
@@ -72,7 +125,7 @@ PoolList ListScheduler::FitsNow(JobId job, const ClusterView& view) const {
   const Job& spec = view.job(job);
   PoolList fits;
   bool holding = false;
-  for (PoolId pool : EligiblePools(spec, view)) {
+  for (PoolId pool : classes_[slots_[job.index()].cls].pools) {
     if (view.FreeAccelerators(pool) < spec.accelerators) continue;
     fits.push_back(pool);
     holding |= view.fleet().pool(pool).holding.has_value();
@@ -94,19 +147,20 @@ void ListScheduler::Start(JobId job, PoolId pool, const ClusterView& view, Place
 void ListScheduler::Schedule(const ClusterView& view, std::span<const PoolId> grown,
                              Placer& placer) {
   for (PoolId pool : grown) {
-    if (pool.index() >= buckets_.size()) continue;
-    std::vector<Bucket>& list = buckets_[pool.index()];
+    if (pool.index() >= pool_groups_.size()) continue;
     while (true) {
       const int64_t free = view.FreeAccelerators(pool);
       Entry* best = nullptr;
-      for (Bucket& bucket : list) {
-        if (bucket.gang > free) break;
-        while (!bucket.heap.empty() && !Live(bucket.heap.front())) {
-          std::pop_heap(bucket.heap.begin(), bucket.heap.end(), After);
-          bucket.heap.pop_back();
+      for (int32_t g : pool_groups_[pool.index()]) {
+        for (Bucket& bucket : groups_[g].buckets) {
+          if (bucket.gang > free) break;
+          while (!bucket.heap.empty() && !Live(bucket.heap.front())) {
+            std::pop_heap(bucket.heap.begin(), bucket.heap.end(), After);
+            bucket.heap.pop_back();
+          }
+          if (bucket.heap.empty()) continue;
+          if (best == nullptr || After(*best, bucket.heap.front())) best = &bucket.heap.front();
         }
-        if (bucket.heap.empty()) continue;
-        if (best == nullptr || After(*best, bucket.heap.front())) best = &bucket.heap.front();
       }
       if (best == nullptr) break;
       const JobId job = best->job;

@@ -15,8 +15,10 @@
 
 #include <cstdint>
 #include <span>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "sched/eligibility.h"
 #include "sched/policy.h"
 
@@ -37,8 +39,12 @@ class ListScheduler : public Policy {
     int64_t primary = 0;
     int64_t secondary = 0;
   };
-  // The job's key on `pool` (called when the job becomes pending, once per eligible pool).
+  // The job's key on `pool` (called when the job becomes pending, once per group of pools on
+  // which the key is the same: see key_scope).
   virtual Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const = 0;
+  // What KeyOn depends on besides the job: nothing, the pool's accelerator type, or the pool.
+  enum class KeyScope { kJob, kType, kPool };
+  virtual KeyScope key_scope() const { return KeyScope::kPool; }
   // Where to start the job, among `fits` (non-empty: the pools where it fits now; only its
   // tenant's holding pools if it fits in any).
   virtual PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
@@ -65,19 +71,36 @@ class ListScheduler : public Policy {
   struct Slot {
     uint32_t generation = 0;
     bool pending = false;
+    int32_t cls = -1;  // eligibility class while pending
+  };
+  // Jobs with the same eligible pools form a class; a class's pools are split into groups on
+  // which the policy's key is the same (KeyScope), and each group keeps one bucket per gang size.
+  struct Group {
+    PoolId representative;        // KeyOn is asked on this pool
+    std::vector<Bucket> buckets;  // ascending gang size
+  };
+  struct Class {
+    PoolList pools;               // eligible pools, ascending
+    std::vector<int32_t> groups;  // into groups_
   };
 
   static bool After(const Entry& a, const Entry& b);  // heap order: a starts after b
-  Bucket& BucketFor(PoolId pool, int32_t gang);
+  static Bucket& BucketIn(Group& group, int32_t gang);
+  int32_t ClassOf(const Job& spec, const ClusterView& view);
   bool Live(const Entry& e) const;
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
   void Forget(JobId job, const ClusterView& view);
   // Pools where the job can ever run and fits now.
   PoolList FitsNow(JobId job, const ClusterView& view) const;
 
-  std::vector<std::vector<Bucket>> buckets_;  // per pool, ascending gang size
-  std::vector<Slot> slots_;                   // per job
-  std::vector<JobId> fresh_;                  // made pending since the last pass
+  std::vector<Class> classes_;
+  std::vector<Group> groups_;
+  std::vector<std::vector<int32_t>> pool_groups_;  // per pool: the groups that include it
+  absl::flat_hash_map<std::vector<int32_t>, int32_t> class_by_pools_;
+  // (tenant, accepted types as a bit set, gang, accelerators per node) -> class.
+  absl::flat_hash_map<std::tuple<int32_t, uint64_t, int32_t, int32_t>, int32_t> class_by_shape_;
+  std::vector<Slot> slots_;   // per job
+  std::vector<JobId> fresh_;  // made pending since the last pass
   int64_t pending_count_ = 0;
 };
 

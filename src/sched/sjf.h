@@ -16,6 +16,7 @@ class SjfPolicy final : public ListScheduler {
   std::string_view name() const override { return "sjf"; }
 
  protected:
+  KeyScope key_scope() const override { return KeyScope::kType; }
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
   PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
                     const ClusterView& view) const override;

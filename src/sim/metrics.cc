@@ -1,9 +1,6 @@
 #include "sim/metrics.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
-#include <tuple>
 
 namespace arbiter {
 
@@ -54,84 +51,17 @@ Micros& CostOfKind(CostByKind& costs, ChargeKind kind) {
 namespace {
 
 void SummarizeMarket(const Fleet& fleet, const Broker& broker, RunSummary& s) {
-  s.market_providers.resize(fleet.providers.size());
-  s.market_tenants.resize(fleet.tenants.size());
-  for (size_t p = 0; p < fleet.providers.size(); ++p) {
-    ProviderMarket& m = s.market_providers[p];
-    m.provider = ProviderId::FromIndex(p);
+  // Counts of the market's steps come from the core; times and shares are added here.
+  s.market_providers = broker.provider_market();
+  for (ProviderMarket& m : s.market_providers) {
     const FirstPartyImpact& impact = broker.first_party_impact(m.provider);
     m.first_party_delayed_job_seconds = impact.delayed_job_seconds;
     m.first_party_displaced_accelerator_seconds = impact.displaced_accelerator_seconds;
   }
-  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
-    TenantMarket& m = s.market_tenants[t];
-    m.tenant = TenantId::FromIndex(t);
+  s.market_tenants = broker.tenant_market();
+  for (TenantMarket& m : s.market_tenants) {
     m.rofr_wait = broker.rofr_wait(m.tenant);
     m.new_capacity_share.assign(fleet.providers.size(), 0.0);
-  }
-  // One ask is the run of records (request, provider, phase) between its kAsk and its answers.
-  struct AskTally {
-    int64_t items = 0;
-    int64_t offers = 0;
-    int64_t answered = 0;
-  };
-  std::map<std::tuple<RequestId, int32_t, int>, AskTally> asks;
-  std::set<std::pair<RequestId, int32_t>> seen;
-  for (const AuditRecord& r : broker.audit()) {
-    const auto key = std::make_tuple(r.request, r.provider.value(), static_cast<int>(r.phase));
-    switch (r.kind) {
-      case AuditKind::kRequest:
-        ++s.market_tenants[r.tenant.index()].items;
-        if (r.item == 0) ++s.market_tenants[r.tenant.index()].requests;
-        break;
-      case AuditKind::kAsk:
-        ++asks[key].items;
-        seen.insert({r.request, r.provider.value()});
-        break;
-      case AuditKind::kOffer:
-        ++asks[key].offers;
-        ++asks[key].answered;
-        break;
-      case AuditKind::kDecline:
-        ++asks[key].answered;
-        break;
-      case AuditKind::kTimeout:
-        ++s.market_providers[r.provider.index()].timed_out;
-        break;
-      case AuditKind::kAward:
-        ++s.market_providers[r.provider.index()].items_won;
-        if (r.phase == AskPhase::kFirstLook || r.phase == AskPhase::kMatch) {
-          ++s.market_providers[r.provider.index()].items_won_by_right;
-        }
-        break;
-      case AuditKind::kDeliver:
-        ++s.market_providers[r.provider.index()].delivered;
-        break;
-      case AuditKind::kLate:
-        ++s.market_providers[r.provider.index()].delivered_late;
-        break;
-      case AuditKind::kRelease:
-        ++s.market_providers[r.provider.index()].released;
-        break;
-      case AuditKind::kPreempt:
-        ++s.market_providers[r.provider.index()].preemptions;
-        break;
-      case AuditKind::kUnplaced:
-        break;
-    }
-  }
-  for (const auto& [request, provider] : seen) ++s.market_providers[provider].requests_seen;
-  for (const auto& [key, tally] : asks) {
-    ProviderMarket& m = s.market_providers[std::get<1>(key)];
-    ++m.asks;
-    if (tally.answered == 0) continue;  // timed out: counted above
-    if (tally.offers == tally.items) {
-      ++m.accepted_full;
-    } else if (tally.offers > 0) {
-      ++m.accepted_part;
-    } else {
-      ++m.declined;
-    }
   }
   for (const Charge& c : broker.ledger().charges()) {
     if (c.kind != ChargeKind::kOnDemand && c.kind != ChargeKind::kSpot) continue;

@@ -41,6 +41,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
   auto sim = std::unique_ptr<Simulator>(new Simulator(std::move(scenario), std::move(options)));
   BrokerOptions broker_options;
   broker_options.market = sim->scenario_.market;
+  broker_options.keep_audit = sim->options_.keep_audit;
   sim->broker_ = std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy), broker_options);
   sim->broker_->ReserveJobs(sim->scenario_.jobs.size());
   sim->agents_ = std::move(agents);
@@ -81,6 +82,13 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
       }
     }
   }
+  provider_pools_.resize(fleet.providers.size());
+  for (size_t p = 0; p < fleet.pools.size(); ++p) {
+    // Holding pools are held for one tenant: not for sale.
+    if (!fleet.pools[p].holding) {
+      provider_pools_[fleet.pools[p].provider.index()].push_back(PoolId::FromIndex(p));
+    }
+  }
   preempting_.resize(fleet.providers.size());
   for (size_t p = 0; p < fleet.providers.size(); ++p) {
     preempting_[p] = fleet.providers[p].agent.preempt_spot;
@@ -113,11 +121,11 @@ absl::Status Simulator::Deliver(Event event) {
   if (absl::Status s = broker_->Handle(now_, std::move(event), commands_); !s.ok()) {
     return absl::InternalError(StrCat("simulator at t=", now_, ": ", s.message()));
   }
-  for (const Command& command : commands_) Apply(command);
+  for (Command& command : commands_) Apply(command);
   return absl::OkStatus();
 }
 
-void Simulator::Apply(const Command& command) {
+void Simulator::Apply(Command& command) {
   if (const auto* start = std::get_if<StartJob>(&command)) {
     PoolTruth& pool = pools_[start->pool.index()];
     const size_t job = start->job.index();
@@ -136,17 +144,17 @@ void Simulator::Apply(const Command& command) {
     ++run_generation_[job];  // the scheduled finish of that run is now stale
   } else if (const auto* timer = std::get_if<SetTimer>(&command)) {
     queue_.Push(std::max(timer->at, now_), EventClass::kTimer, static_cast<int64_t>(timer->tag));
-  } else if (const auto* ask = std::get_if<AskProvider>(&command)) {
+  } else if (auto* ask = std::get_if<AskProvider>(&command)) {
+    const Duration delay = scenario_.fleet.provider(ask->ask.provider).agent.response_time;
     size_t slot;
     if (free_asks_.empty()) {
       slot = asks_.size();
-      asks_.push_back(ask->ask);
+      asks_.push_back(std::move(ask->ask));
     } else {
       slot = free_asks_.back();
       free_asks_.pop_back();
-      asks_[slot] = ask->ask;
+      asks_[slot] = std::move(ask->ask);
     }
-    const Duration delay = scenario_.fleet.provider(ask->ask.provider).agent.response_time;
     queue_.Push(now_ + delay, EventClass::kProviderAnswer, static_cast<int64_t>(slot));
   } else if (const auto* closed = std::get_if<RequestClosed>(&command)) {
     auto it = offered_.find(closed->request);
@@ -159,23 +167,22 @@ void Simulator::Apply(const Command& command) {
 }
 
 absl::Status Simulator::Answer(size_t slot) {
-  const Ask ask = std::move(asks_[slot]);
-  free_asks_.push_back(slot);
+  // The ask stays in its slot (keeping its buffers for reuse) until the answer is delivered,
+  // which may add asks.
+  const Ask& ask = asks_[slot];
   const Fleet& fleet = scenario_.fleet;
-  ProviderState state;
+  ProviderState& state = provider_state_;  // reused: no allocation per answer
+  state.pools.clear();
   state.provider = ask.provider;
   state.now = now_;
   state.first_party_waiting = broker_->first_party_waiting(ask.provider);
-  for (RegionId region : fleet.provider(ask.provider).regions) {
-    for (PoolId id : fleet.regions[region.index()].pools) {
-      const Pool& pool = fleet.pool(id);
-      if (pool.holding) continue;  // held for one tenant; not for sale
-      const auto& [on_demand, spot] = prices_[ask.tenant.index() * fleet.pools.size() + id.index()];
-      state.pools.push_back({id, pool.type, pool.accelerators_per_node, pool.max_gang,
-                             pools_[id.index()].capacity, pools_[id.index()].used,
-                             broker_->used_first_party(id), promised_[id.index()], on_demand, spot,
-                             pool.committed_price.value_or(0)});
-    }
+  for (PoolId id : provider_pools_[ask.provider.index()]) {
+    const Pool& pool = fleet.pool(id);
+    const auto& [on_demand, spot] = prices_[ask.tenant.index() * fleet.pools.size() + id.index()];
+    state.pools.push_back({id, pool.type, pool.accelerators_per_node, pool.max_gang,
+                           pools_[id.index()].capacity, pools_[id.index()].used,
+                           broker_->used_first_party(id), promised_[id.index()], on_demand, spot,
+                           pool.committed_price.value_or(0)});
   }
   arbiter::Answer answer;
   answer.request = ask.request;
@@ -187,6 +194,7 @@ absl::Status Simulator::Answer(size_t slot) {
     promised_[offer->pool.index()] += ask.items[k].accelerators;
     offered_[ask.request].push_back({offer->pool, ask.items[k].accelerators});
   }
+  free_asks_.push_back(slot);
   return Deliver(ProviderAnswered{std::move(answer)});
 }
 

@@ -41,6 +41,8 @@ struct SimOptions {
   int64_t progress_every = 1 << 16;
   // Record a Timeline sample every this many simulated seconds (0: none).
   Duration sample_interval = 3600;
+  // Keep every market record for market.jsonl (the market's counts are kept either way).
+  bool keep_audit = true;
 };
 
 class Simulator {
@@ -71,7 +73,7 @@ class Simulator {
   // Records the samples due at or before `until` (the state before the events at `until`).
   void SampleBefore(Time until);
   void Sample(Time at);
-  void Apply(const Command& command);
+  void Apply(Command& command);  // may move from the command
 
   struct PoolTruth {
     int64_t capacity = 0;
@@ -85,7 +87,9 @@ class Simulator {
   // Each tenant's prices per pool under its contracts, as providers price their offers:
   // [tenant * pools + pool] -> (on-demand, spot).
   std::vector<std::pair<std::optional<Micros>, std::optional<Micros>>> prices_;
-  std::vector<Ask> asks_;  // asks awaiting their answer; free slots are reused
+  std::vector<Ask> asks_;         // asks awaiting their answer; free slots are reused
+  ProviderState provider_state_;  // the answering provider's view, rebuilt per answer
+  std::vector<std::vector<PoolId>> provider_pools_;  // per provider: its pools for sale
   std::vector<size_t> free_asks_;
   std::vector<bool> preempting_;  // per provider: has preempt_spot
   bool any_preempting_ = false;
