@@ -14,8 +14,8 @@ class RuleAgent : public AgentPolicy {
  public:
   RuleAgent(const AgentConfig& config, uint64_t seed) : config_(config), rng_(seed) {}
 
-  std::vector<std::optional<Offer>> Answer(const Ask& ask, const ProviderState& state) override {
-    std::vector<std::optional<Offer>> offers(ask.items.size());
+  OfferList Answer(const Ask& ask, const ProviderState& state) override {
+    OfferList offers(ask.items.size());
     if (config_.decline_rate > 0) {
       // One draw per ask, so the same asks give the same answers.
       const uint64_t draw = rng_() % static_cast<uint64_t>(kPpmOne);

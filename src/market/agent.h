@@ -53,7 +53,7 @@ class AgentPolicy {
   virtual ~AgentPolicy() = default;
   virtual std::string_view name() const = 0;
   // One entry per item of `ask`: an offer on one of `state.pools`, or nullopt to decline.
-  virtual std::vector<std::optional<Offer>> Answer(const Ask& ask, const ProviderState& state) = 0;
+  virtual OfferList Answer(const Ask& ask, const ProviderState& state) = 0;
 };
 
 struct AgentInfo {

@@ -219,7 +219,7 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
   if (asked == r.waiting.end()) return;  // not asked in this phase (or answered after a timeout)
   const absl::InlinedVector<int32_t, 2> items = std::move(asked->second);
   r.waiting.erase(asked);
-  std::vector<std::optional<Offer>> offers(items.size());
+  OfferList offers(items.size());
   for (size_t k = 0; k < items.size(); ++k) {
     const int32_t i = items[k];
     AuditRecord record = Base(now, r, AuditKind::kDecline);
@@ -263,8 +263,7 @@ void Exchange::OnAnswer(Time now, const Answer& answer, ExchangeOutbox& out) {
 }
 
 void Exchange::HolderAnswered(Time now, Request& r, std::span<const int32_t> items,
-                              const std::vector<std::optional<Offer>>& offers,
-                              ExchangeOutbox& out) {
+                              const OfferList& offers, ExchangeOutbox& out) {
   holder_wait_[r.spec.tenant] += now - r.phase_start;
   const ProviderId holder = *r.spec.holder;
   std::vector<size_t> taken;
@@ -322,7 +321,7 @@ void Exchange::OnTimer(Time now, RequestId request, ExchangeOutbox& out) {
   }
   if (r.phase == Phase::kFirstLook || r.phase == Phase::kMatch) {
     const absl::InlinedVector<int32_t, 2>& items = waiting.begin()->second;
-    HolderAnswered(now, r, items, std::vector<std::optional<Offer>>(items.size()), out);
+    HolderAnswered(now, r, items, OfferList(items.size()), out);
   } else {
     PhaseComplete(now, r, out);
   }

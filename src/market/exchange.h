@@ -105,8 +105,8 @@ class Exchange {
   void SendAsks(Time now, Request& r, Phase phase, const AskPlan& asks, ExchangeOutbox& out);
   void StartOpenPhase(Time now, Request& r, bool exclude_holder_for_covered, ExchangeOutbox& out);
   void StartMatchPhase(Time now, Request& r, ExchangeOutbox& out);
-  void HolderAnswered(Time now, Request& r, std::span<const int32_t> items,
-                      const std::vector<std::optional<Offer>>& offers, ExchangeOutbox& out);
+  void HolderAnswered(Time now, Request& r, std::span<const int32_t> items, const OfferList& offers,
+                      ExchangeOutbox& out);
   void PhaseComplete(Time now, Request& r, ExchangeOutbox& out);
   // Awards every unsettled item to its best offer (or unplaced) and closes the request.
   void Finish(Time now, Request& r, ExchangeOutbox& out);

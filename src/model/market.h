@@ -47,41 +47,47 @@ struct MatchTerms {
 };
 
 // A question to one provider about one request.
-struct Ask {
-  RequestId request = 0;
-  ProviderId provider;
-  TenantId tenant;
-  std::vector<ItemTerms> items;
-  // Empty, or one entry per item: the terms to match (nullopt: no quote to match, make an offer).
-  std::vector<std::optional<MatchTerms>> match;
-  Time answer_by = kNever;  // the end of the holder's window; answers after it count as declines
-};
-
 struct Offer {
   PoolId pool;
   Micros price_per_accel_hour = 0;
   Time start = 0;
 };
 
+// Containers sized for the common case (a request of one gang) so that asks and answers, made by
+// the million in a large run, rarely allocate.
+using ItemList = absl::InlinedVector<ItemTerms, 1>;
+using MatchList = absl::InlinedVector<std::optional<MatchTerms>, 1>;
+using OfferList = absl::InlinedVector<std::optional<Offer>, 1>;
+
+struct Ask {
+  RequestId request = 0;
+  ProviderId provider;
+  TenantId tenant;
+  ItemList items;
+  // Empty, or one entry per item: the terms to match (nullopt: no quote to match, make an offer).
+  MatchList match;
+  Time answer_by = kNever;  // the end of the holder's window; answers after it count as declines
+};
+
 // A provider's answer: one entry per item of the ask (nullopt: declined).
 struct Answer {
   RequestId request = 0;
   ProviderId provider;
-  std::vector<std::optional<Offer>> offers;
+  OfferList offers;
 };
 
 enum class AuditKind : uint8_t {
-  kRequest,    // a tenant needs new capacity: items opened
-  kAsk,        // a provider asked (first look, quote, or match)
-  kOffer,      // a provider offered for an item
-  kDecline,    // a provider declined an item
-  kTimeout,    // a holder did not answer within its window (counts as a decline)
-  kAward,      // an item went to a provider
-  kUnplaced,   // no provider offered for an item
-  kDeliver,    // awarded capacity arrived and the job started on it
-  kLate,       // it arrived after the promised start (within the grace period)
-  kRelease,    // it did not arrive by start + grace: released to the market again
-  kPreempt,    // a provider stopped external spot work for its own demand
+  kRequest,   // a tenant needs new capacity: items opened
+  kAsk,       // a provider asked (first look, quote, or match)
+  kOffer,     // a provider offered for an item
+  kDecline,   // a provider declined an item
+  kTimeout,   // a holder did not answer within its window (counts as a decline)
+  kAward,     // an item went to a provider
+  kUnplaced,  // no provider offered for an item
+  kDeliver,   // awarded capacity arrived and the job started on it
+  kLate,      // it arrived after the promised start (within the grace period)
+  kRelease,   // it did not arrive by start + grace: released to the market again
+  kPreempt,   // a provider stopped external spot work for its own demand
 };
 
 std::string_view AuditKindName(AuditKind kind);
