@@ -6,8 +6,10 @@
 #include "model/strings.h"
 #include "sched/backfill.h"
 #include "sched/cost_greedy.h"
+#include "sched/deadline_spot.h"
 #include "sched/fair_share.h"
 #include "sched/fifo.h"
+#include "sched/gavel.h"
 #include "sched/sjf.h"
 
 namespace arbiter {
@@ -35,7 +37,18 @@ constexpr Entry kPolicies[] = {
     {"fair-no-preempt", "fair without preemption", &MakeFairShareNoPreemptPolicy},
     {"fifo", "priority, then arrival order; fastest pool with room; no head-of-line blocking",
      &MakeFifoPolicy},
+    {"gavel-cost", "rounds of a min-cost-with-deadlines allocation LP over (job, type)",
+     &MakeGavelCostPolicy},
+    {"gavel-makespan", "rounds of a min-makespan allocation LP over (job, type)",
+     &MakeGavelMakespanPolicy},
+    {"gavel-maxmin", "rounds of a max-min-fairness allocation LP over (job, type) (Gavel)",
+     &MakeGavelMaxMinPolicy},
     {"sjf", "shortest runtime first on each pool; fastest pool with room", &MakeSjfPolicy},
+    {"spot-greedy",
+     "deadline jobs: spot while it has room, on-demand only when the deadline needs it now",
+     &MakeSpotGreedyPolicy},
+    {"spot-up", "deadline jobs: spot, or on-demand when behind uniform progress (Can't Be Late)",
+     &MakeSpotUniformProgressPolicy},
 };
 
 }  // namespace

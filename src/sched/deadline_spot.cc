@@ -1,0 +1,291 @@
+#include "sched/deadline_spot.h"
+
+#include <algorithm>
+#include <functional>
+#include <tuple>
+
+namespace arbiter {
+
+void DeadlineSpotPolicy::OnPending(JobId job, const ClusterView& view) {
+  if (state_.size() <= job.index()) state_.resize(job.index() + 1);
+  State& s = state_[job.index()];
+  const bool tracked = s.pending || s.placed;
+  s.pending = true;
+  s.placed = false;
+  if (HasDeadline(job, view)) {
+    if (!tracked) deadline_jobs_.push_back(job);
+  } else {
+    const Job& spec = view.job(job);
+    buckets_.Add(job, view, {-static_cast<int64_t>(spec.priority), spec.submit});
+  }
+  fresh_.push_back(job);
+}
+
+void DeadlineSpotPolicy::OnRemoved(JobId job) {
+  if (job.index() >= state_.size()) return;
+  state_[job.index()].pending = false;
+  buckets_.Remove(job);
+}
+
+void DeadlineSpotPolicy::OnReleased(JobId job) {
+  if (job.index() < state_.size()) state_[job.index()].placed = false;
+}
+
+Time DeadlineSpotPolicy::NextWakeup() const {
+  return wakes_.empty() ? kNever : wakes_.front().first;
+}
+
+void DeadlineSpotPolicy::Wake(JobId job, Time at) {
+  State& s = state_[job.index()];
+  s.wake = at;
+  if (at == kNever) return;
+  wakes_.push_back({at, job});
+  std::push_heap(wakes_.begin(), wakes_.end(), std::greater<>());
+}
+
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::Cheapest(
+    JobId job, Purchase how, const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  std::optional<Option> best;
+  const Purchase ways[] = {Purchase::kSpot, Purchase::kOnDemand};
+  for (PoolId pool : EligiblePools(spec, view)) {
+    if (view.FreeAccelerators(pool) < spec.accelerators) continue;
+    const Duration runtime = RuntimeOn(job, pool, view);
+    for (Purchase way : ways) {
+      if (how != Purchase::kDefault && how != way) continue;
+      const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, way);
+      if (!price) continue;
+      const Micros cost = ChargeFor(spec.accelerators, runtime, *price);
+      if (!best || std::tie(cost, runtime) < std::tie(best->cost, best->runtime)) {
+        best = Option{pool, way, cost, runtime};
+      }
+    }
+  }
+  return best;
+}
+
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemand(
+    JobId job, const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  std::optional<Option> best;
+  for (PoolId pool : EligiblePools(spec, view)) {
+    if (view.FreeAccelerators(pool) < spec.accelerators) continue;
+    const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, Purchase::kOnDemand);
+    if (!price) continue;
+    const Duration runtime = RuntimeOn(job, pool, view);
+    const Micros cost = ChargeFor(spec.accelerators, runtime, *price);
+    if (!best || std::tie(runtime, cost) < std::tie(best->runtime, best->cost)) {
+      best = Option{pool, Purchase::kOnDemand, cost, runtime};
+    }
+  }
+  return best;
+}
+
+Rate DeadlineSpotPolicy::OnDemandRate(JobId job, const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  Rate best = 0;
+  for (PoolId pool : EligiblePools(spec, view)) {
+    if (!view.PurchasePrice(spec.tenant, pool, Purchase::kOnDemand)) continue;
+    best = std::max(best, *spec.RateOn(view.fleet().pool(pool).type));
+  }
+  return best;
+}
+
+Duration DeadlineSpotPolicy::Changeover(JobId job, const ClusterView& view) const {
+  return kChangeover + std::max<Duration>(0, view.job(job).checkpoint_interval);
+}
+
+bool DeadlineSpotPolicy::Critical(JobId job, const ClusterView& view) const {
+  const Rate rate = OnDemandRate(job, view);
+  if (rate == 0) return false;  // spot only: nothing to fall back on
+  const Duration runtime = RuntimeFor(view.RemainingWork(job), rate);
+  return view.job(job).deadline - view.now() - runtime <= Changeover(job, view);
+}
+
+bool DeadlineSpotPolicy::Hopeless(JobId job, const ClusterView& view) const {
+  const Rate rate = OnDemandRate(job, view);
+  if (rate == 0) return false;
+  return view.job(job).deadline - view.now() < RuntimeFor(view.RemainingWork(job), rate);
+}
+
+bool DeadlineSpotPolicy::Behind(JobId job, Work done, const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  const Duration span = spec.deadline - spec.submit;
+  return static_cast<Int128>(done) * span <
+         static_cast<Int128>(spec.work) * (view.now() - spec.submit);
+}
+
+Time DeadlineSpotPolicy::NextDecision(JobId job, const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  const Time now = view.now();
+  Time at = kNever;
+  if (const Rate rate = OnDemandRate(job, view); rate > 0) {
+    const Time critical =
+        spec.deadline - RuntimeFor(view.RemainingWork(job), rate) - Changeover(job, view);
+    if (critical > now) at = critical;
+  }
+  if (rule_ == Rule::kUniformProgress && state_[job.index()].pending) {
+    // The first second at which done x (D - S) < W x (t - S).
+    const Work done = spec.work - view.RemainingWork(job);
+    const Duration span = spec.deadline - spec.submit;
+    const Time behind =
+        spec.submit + static_cast<Time>(static_cast<Int128>(done) * span / spec.work) + 1;
+    if (behind > now) at = std::min(at, behind);
+  }
+  return at;
+}
+
+void DeadlineSpotPolicy::Start(JobId job, const Option& option, const ClusterView& view,
+                               Placer& placer) {
+  State& s = state_[job.index()];
+  buckets_.Remove(job);
+  if (!placer.PlaceAs(job, option.pool, option.how)) return;
+  s.pending = false;
+  s.placed = true;
+  s.how = option.how;
+  s.wake = kNever;
+  if (HasDeadline(job, view)) decisions_.push_back({job, option.how});
+}
+
+void DeadlineSpotPolicy::Decide(JobId job, const ClusterView& view, Placer& placer) {
+  State& s = state_[job.index()];
+  if (Hopeless(job, view)) {
+    // The deadline is lost either way: only the cost counts now.
+    if (!s.pending) return;
+    if (const std::optional<Option> option = Cheapest(job, Purchase::kDefault, view)) {
+      Start(job, *option, view, placer);
+    }
+    return;
+  }
+  if (s.pending) {
+    if (Critical(job, view)) {
+      if (const std::optional<Option> od = FastestOnDemand(job, view)) {
+        Start(job, *od, view, placer);
+        state_[job.index()].committed = true;
+      } else if (const std::optional<Option> spot = Cheapest(job, Purchase::kSpot, view)) {
+        Start(job, *spot, view, placer);  // better than waiting for on-demand room
+      }
+      return;  // no room at all: the next pass that frees capacity tries again
+    }
+    if (const std::optional<Option> spot = Cheapest(job, Purchase::kSpot, view)) {
+      Start(job, *spot, view, placer);
+      return;
+    }
+    if (rule_ == Rule::kUniformProgress &&
+        Behind(job, view.job(job).work - view.RemainingWork(job), view)) {
+      if (const std::optional<Option> od = FastestOnDemand(job, view)) {
+        Start(job, *od, view, placer);
+        return;
+      }
+    }
+    Wake(job, NextDecision(job, view));
+    return;
+  }
+  if (!s.placed) return;
+  if (s.how == Purchase::kSpot) {
+    // A preemption now would cost the deadline: move to on-demand, to the end, if it has room
+    // (otherwise spot is better than nothing).
+    if (Critical(job, view) && FastestOnDemand(job, view) &&
+        placer.Preempt(job, "too close to its deadline on spot: moved to on-demand")) {
+      if (const std::optional<Option> od = FastestOnDemand(job, view)) {
+        Start(job, *od, view, placer);
+        state_[job.index()].committed = true;
+      }
+      return;
+    }
+    Wake(job, NextDecision(job, view));
+    return;
+  }
+  if (rule_ != Rule::kUniformProgress || s.how != Purchase::kOnDemand || s.committed) return;
+  // Ahead of uniform progress by a changeover's worth, counting what a stop loses, and far from
+  // critical (two changeovers of slack): back to spot.
+  const Job& spec = view.job(job);
+  const Rate rate = OnDemandRate(job, view);
+  if (rate == 0 || spec.deadline - view.now() - RuntimeFor(view.RemainingWork(job), rate) <=
+                       2 * Changeover(job, view)) {
+    return;
+  }
+  const Work done = spec.work - view.RemainingWork(job) - view.WorkAtRisk(job);
+  const Duration span = spec.deadline - spec.submit;
+  if (static_cast<Int128>(done) * span <
+      static_cast<Int128>(spec.work) * (view.now() - spec.submit + Changeover(job, view))) {
+    return;
+  }
+  if (!Cheapest(job, Purchase::kSpot, view) ||
+      !placer.Preempt(job, "ahead of uniform progress: back to spot")) {
+    return;
+  }
+  if (const std::optional<Option> spot = Cheapest(job, Purchase::kSpot, view)) {
+    Start(job, *spot, view, placer);
+  }
+}
+
+void DeadlineSpotPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer) {
+  const AcceleratorTypeId type = view.fleet().pool(pool).type;
+  while (view.FreeAccelerators(pool) > 0) {
+    const int64_t free = view.FreeAccelerators(pool);
+    const JobBuckets::Entry* best = nullptr;
+    for (int32_t b : buckets_.OfType(type)) {
+      const JobBuckets::Bucket& bucket = buckets_.bucket(b);
+      if (bucket.gang > free) break;
+      if (bucket.live == 0 || !JobBuckets::Eligible(bucket, pool, view)) continue;
+      const JobBuckets::Entry* head = buckets_.Head(b);
+      if (head == nullptr) continue;
+      if (best == nullptr || std::tie(head->key.primary, head->key.secondary, head->job) <
+                                 std::tie(best->key.primary, best->key.secondary, best->job)) {
+        best = head;
+      }
+    }
+    if (best == nullptr) return;
+    const JobId job = best->job;
+    const std::optional<Option> option = Cheapest(job, Purchase::kDefault, view);
+    if (!option) {
+      buckets_.Remove(job);  // cannot happen: it fits on `pool`
+      continue;
+    }
+    Start(job, *option, view, placer);
+  }
+}
+
+void DeadlineSpotPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grown,
+                                  Placer& placer) {
+  const Time now = view.now();
+  for (PoolId pool : grown) FillPool(pool, view, placer);
+  bool deadline_pass = !grown.empty() || (!wakes_.empty() && wakes_.front().first <= now);
+  for (JobId job : fresh_) {
+    if (!state_[job.index()].pending) continue;
+    if (HasDeadline(job, view)) {
+      deadline_pass = true;
+    } else if (const std::optional<Option> option = Cheapest(job, Purchase::kDefault, view)) {
+      Start(job, *option, view, placer);
+    }
+  }
+  fresh_.clear();
+  if (deadline_pass) {
+    std::erase_if(deadline_jobs_, [this](JobId job) {
+      const State& s = state_[job.index()];
+      return !s.pending && !s.placed;
+    });
+    // Decide may stop and requeue a job (OnPending appends nothing: it is tracked).
+    const std::vector<JobId> jobs = deadline_jobs_;
+    for (JobId job : jobs) Decide(job, view, placer);
+  }
+  // Drop wake-ups that are due or superseded.
+  while (!wakes_.empty()) {
+    const auto [at, job] = wakes_.front();
+    const State& s = state_[job.index()];
+    if (at > now && s.wake == at && (s.pending || s.placed)) break;
+    std::pop_heap(wakes_.begin(), wakes_.end(), std::greater<>());
+    wakes_.pop_back();
+  }
+}
+
+std::unique_ptr<Policy> MakeSpotGreedyPolicy(const PolicyOptions& /*options*/) {
+  return std::make_unique<DeadlineSpotPolicy>(DeadlineSpotPolicy::Rule::kGreedy);
+}
+
+std::unique_ptr<Policy> MakeSpotUniformProgressPolicy(const PolicyOptions& /*options*/) {
+  return std::make_unique<DeadlineSpotPolicy>(DeadlineSpotPolicy::Rule::kUniformProgress);
+}
+
+}  // namespace arbiter

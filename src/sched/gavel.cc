@@ -1,0 +1,387 @@
+#include "sched/gavel.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "model/strings.h"
+
+namespace arbiter {
+
+std::string_view GavelPolicy::name() const {
+  switch (objective_) {
+    case AllocationObjective::kMaxMinFairness:
+      return "gavel-maxmin";
+    case AllocationObjective::kMinMakespan:
+      return "gavel-makespan";
+    case AllocationObjective::kMinCost:
+      return "gavel-cost";
+  }
+  return "gavel";
+}
+
+double GavelPolicy::share(JobId job, AcceleratorTypeId type) const {
+  auto it = shares_.find(job);
+  return it == shares_.end() ? 0.0 : it->second[type.index()];
+}
+
+GavelPolicy::Active& GavelPolicy::StateOf(JobId job, const ClusterView& view) {
+  if (state_.size() <= job.index()) state_.resize(job.index() + 1);
+  Active& a = state_[job.index()];
+  if (a.received.empty()) {
+    a.received.assign(view.fleet().accelerator_types.size(), 0);
+    a.since = view.now();
+    a.gang = view.job(job).accelerators;
+  }
+  return a;
+}
+
+void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
+  if (active_.empty()) next_round_ = std::max(next_round_, view.now());
+  Active& a = StateOf(job, view);
+  a.pending = true;
+  a.placed = false;
+  a.stop_at = kNever;
+  active_.insert(job);
+  fresh_.push_back(job);
+}
+
+void GavelPolicy::OnRemoved(JobId job) {
+  if (job.index() >= state_.size()) return;
+  state_[job.index()].pending = false;
+  if (!state_[job.index()].placed) Forget(job);
+}
+
+void GavelPolicy::OnReleased(JobId job) {
+  if (job.index() >= state_.size() || !state_[job.index()].placed) return;
+  state_[job.index()].placed = false;
+  released_.push_back(job);
+}
+
+Time GavelPolicy::NextWakeup() const {
+  if (active_.empty()) return kNever;
+  return std::min(next_round_, next_stop_);
+}
+
+void GavelPolicy::Forget(JobId job) {
+  Active& a = state_[job.index()];
+  // A promise to a job that is gone is void.
+  if (a.promised) promised_[a.want] -= a.gang;
+  a.promised = false;
+  a.want = -1;
+  a.in_lp = false;
+  active_.erase(job);
+  shares_.erase(job);
+}
+
+void GavelPolicy::Account(const ClusterView& view) {
+  for (JobId job : released_) {
+    Active& a = state_[job.index()];
+    const size_t type = view.fleet().pool(a.pool).type.index();
+    a.received[type] += view.now() - a.started;
+    a.stop_at = kNever;
+    if (!a.pending && !a.placed) Forget(job);  // finished
+  }
+  released_.clear();
+}
+
+PoolId GavelPolicy::PoolFor(JobId job, AcceleratorTypeId type, bool wanted,
+                            const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  const Fleet& fleet = view.fleet();
+  const int64_t keep = wanted ? 0 : Promised(type.index());
+  PoolId best;
+  std::tuple<bool, Micros> best_key;
+  for (PoolId pool : fleet.PoolsOfType(type)) {
+    if (view.FreeAccelerators(pool) - keep < spec.accelerators || !CanEverRun(spec, pool, view)) {
+      continue;
+    }
+    const auto key =
+        std::make_tuple(!fleet.pool(pool).holding.has_value(), *view.PriceFor(spec.tenant, pool));
+    if (!best.valid() || key < best_key) {
+      best = pool;
+      best_key = key;
+    }
+  }
+  return best;
+}
+
+PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) const {
+  const Job& spec = view.job(job);
+  const Fleet& fleet = view.fleet();
+  PoolId best;
+  std::tuple<bool, int64_t, int64_t, Micros> best_key;
+  for (PoolId pool : EligiblePools(spec, view)) {
+    const AcceleratorTypeId type = fleet.pool(pool).type;
+    if (view.FreeAccelerators(pool) - Promised(type.index()) < spec.accelerators) continue;
+    const Duration runtime = RuntimeOn(job, pool, view);
+    const Micros price = *view.PriceFor(spec.tenant, pool);
+    const Micros cost = ChargeFor(spec.accelerators, runtime, price);
+    const bool not_holding = !fleet.pool(pool).holding.has_value();
+    const auto key = objective_ == AllocationObjective::kMinCost
+                         ? std::make_tuple(not_holding, cost, runtime, price)
+                         : std::make_tuple(not_holding, runtime, int64_t{0}, price);
+    if (!best.valid() || key < best_key) {
+      best = pool;
+      best_key = key;
+    }
+  }
+  return best;
+}
+
+void GavelPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer) {
+  Active& a = state_[job.index()];
+  if (!placer.Place(job, pool)) return;
+  const size_t type = view.fleet().pool(pool).type.index();
+  if (a.promised && a.want == static_cast<int32_t>(type)) {
+    promised_[type] -= a.gang;
+    a.promised = false;
+  }
+  a.pending = false;
+  a.placed = true;
+  a.pool = pool;
+  a.started = view.now();
+  a.stop_at = kNever;
+}
+
+void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer) {
+  const AcceleratorTypeId type = view.fleet().pool(pool).type;
+  if (type.index() >= ranked_.size()) return;
+  // Jobs wanted on this type first; then the round's other jobs outside the promises.
+  for (const bool wanted : {true, false}) {
+    for (JobId job : wanted ? wanted_[type.index()] : ranked_[type.index()]) {
+      const int64_t free = view.FreeAccelerators(pool) - (wanted ? 0 : Promised(type.index()));
+      if (free <= 0) break;
+      const Active& a = state_[job.index()];
+      if (!a.pending) continue;
+      const Job& spec = view.job(job);
+      if (spec.accelerators > free || !CanEverRun(spec, pool, view)) continue;
+      Start(job, pool, view, placer);
+    }
+  }
+}
+
+void GavelPolicy::DoRound(const ClusterView& view) {
+  ++rounds_;
+  const Fleet& fleet = view.fleet();
+  const size_t types = fleet.accelerator_types.size();
+  const Time now = view.now();
+  // The program's jobs: every placed one, then the oldest pending ones.
+  std::vector<JobId> jobs;
+  for (JobId job : active_) {
+    if (state_[job.index()].placed) jobs.push_back(job);
+  }
+  for (JobId job : active_) {
+    if (static_cast<int>(jobs.size()) >= kMaxLpJobs) break;
+    if (state_[job.index()].pending) jobs.push_back(job);
+  }
+  AllocationProblem problem;
+  problem.objective = objective_;
+  problem.capacity.assign(types, 0);
+  for (const Pool& pool : fleet.pools) problem.capacity[pool.type.index()] += pool.capacity();
+  std::vector<JobId> in_lp;
+  for (JobId job : jobs) {
+    const Job& spec = view.job(job);
+    AllocationJob j;
+    j.gang = spec.accelerators;
+    j.weight = fleet.tenant(spec.tenant).weight;
+    j.work = std::max<Work>(1, view.RemainingWork(job));
+    j.rates.assign(types, 0);
+    j.prices.assign(types, 0);
+    bool any = false;
+    for (PoolId pool : EligiblePools(spec, view)) {
+      const size_t t = fleet.pool(pool).type.index();
+      if (problem.capacity[t] < spec.accelerators) continue;
+      const Micros price = *view.PriceFor(spec.tenant, pool);
+      if (j.rates[t] == 0 || price < j.prices[t]) j.prices[t] = price;
+      j.rates[t] = *spec.RateOn(fleet.pool(pool).type);
+      any = true;
+    }
+    if (!any) continue;
+    if (spec.deadline != kNever) j.deadline_in = std::max<Duration>(1, spec.deadline - now);
+    problem.jobs.push_back(std::move(j));
+    in_lp.push_back(job);
+  }
+  for (const auto& [job, x] : shares_) state_[job.index()].in_lp = false;
+  shares_.clear();
+  for (JobId job : jobs) {
+    state_[job.index()].want = -1;
+    state_[job.index()].promised = false;
+  }
+  wanted_.assign(types, {});
+  ranked_.assign(types, {});
+  promised_.assign(types, 0);
+  if (in_lp.empty()) return;
+  absl::StatusOr<Allocation> allocation = SolveAllocation(problem);
+  if (!allocation.ok()) return;  // no allocation this round: placements stay work-conserving
+  struct Pair {
+    double priority;
+    double x;
+    JobId job;
+    size_t type;
+  };
+  std::vector<Pair> pairs;
+  for (size_t k = 0; k < in_lp.size(); ++k) {
+    const JobId job = in_lp[k];
+    shares_[job] = allocation->x[k];
+    Active& a = state_[job.index()];
+    a.in_lp = true;
+    const double queued = static_cast<double>(std::max<Duration>(1, now - a.since));
+    for (size_t t = 0; t < types; ++t) {
+      const double x = allocation->x[k][t];
+      if (x <= 1e-6) continue;
+      const double received = static_cast<double>(a.received[t]) / queued;
+      pairs.push_back({received > 0 ? x / received : 1e30 * x, x, job, t});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+    return std::tie(b.priority, b.x, a.job, a.type) < std::tie(a.priority, a.x, b.job, b.type);
+  });
+  // The round's wanted placements: by priority, one type per job, within each type's capacity.
+  std::vector<int64_t> left = problem.capacity;
+  for (const Pair& p : pairs) {
+    Active& a = state_[p.job.index()];
+    if (a.want >= 0) continue;
+    const int32_t gang = view.job(p.job).accelerators;
+    if (gang > left[p.type]) continue;
+    left[p.type] -= gang;
+    a.want = static_cast<int32_t>(p.type);
+    wanted_[p.type].push_back(p.job);
+  }
+  for (const Pair& p : pairs) {
+    if (state_[p.job.index()].pending) ranked_[p.type].push_back(p.job);
+  }
+  // Which running jobs stop (at their next checkpoint). Only jobs that checkpoint and have run
+  // for a round may stop. A job wanted on another type moves only if that type will have room
+  // once the other movers have left (so swaps happen, and nobody stops to wait); the movers into
+  // an over-subscribed type are dropped lowest priority first until every type has room. A job
+  // wanted nowhere stops only for pending jobs wanted on its type that would not fit otherwise.
+  const auto type_of = [&fleet](const Active& a) { return fleet.pool(a.pool).type.index(); };
+  std::vector<int64_t> free(types, 0);
+  for (size_t p = 0; p < fleet.pools.size(); ++p) {
+    free[fleet.pools[p].type.index()] +=
+        std::max<int64_t>(0, view.FreeAccelerators(PoolId::FromIndex(p)));
+  }
+  const auto movable = [&](JobId job) {
+    const Active& a = state_[job.index()];
+    return a.placed && view.job(job).checkpoint_interval > 0 && now - a.started >= kRound;
+  };
+  std::vector<JobId> movers;  // in the round's priority order
+  for (const Pair& p : pairs) {
+    const Active& a = state_[p.job.index()];
+    if (movable(p.job) && a.want == static_cast<int32_t>(p.type) &&
+        static_cast<size_t>(a.want) != type_of(a)) {
+      movers.push_back(p.job);
+    }
+  }
+  while (true) {
+    std::vector<int64_t> room = free;
+    for (JobId job : movers) room[type_of(state_[job.index()])] += state_[job.index()].gang;
+    for (JobId job : movers) room[state_[job.index()].want] -= state_[job.index()].gang;
+    size_t over = types;
+    for (size_t t = 0; t < types && over == types; ++t) {
+      if (room[t] < 0) over = t;
+    }
+    if (over == types) break;
+    for (size_t k = movers.size(); k-- > 0;) {
+      if (static_cast<size_t>(state_[movers[k].index()].want) == over) {
+        movers.erase(movers.begin() + static_cast<std::ptrdiff_t>(k));
+        break;
+      }
+    }
+  }
+  std::vector<JobId> stopping = movers;
+  std::vector<int64_t> leaving(types, 0);
+  for (JobId job : movers) leaving[type_of(state_[job.index()])] += state_[job.index()].gang;
+  std::vector<int64_t> demand(types, 0);
+  for (size_t t = 0; t < types; ++t) {
+    for (JobId job : wanted_[t]) {
+      if (state_[job.index()].pending) demand[t] += state_[job.index()].gang;
+    }
+  }
+  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {  // newest first
+    const Active& a = state_[it->index()];
+    if (a.want >= 0 || !movable(*it)) continue;
+    const size_t here = type_of(a);
+    if (demand[here] <= free[here] + leaving[here]) continue;
+    leaving[here] += a.gang;
+    stopping.push_back(*it);
+  }
+  for (JobId job : jobs) state_[job.index()].stop_at = kNever;
+  for (JobId job : stopping) {
+    Active& a = state_[job.index()];
+    const Duration interval = view.job(job).checkpoint_interval;
+    const Time run_start = view.RunStart(job);
+    const Duration ran = std::max<Duration>(0, now - run_start);
+    a.stop_at = run_start + (ran + interval - 1) / interval * interval;
+    next_stop_ = std::min(next_stop_, a.stop_at);
+    // A job moving to another type is promised room there, so that a swap cannot be undone by
+    // others taking what the first stop frees.
+    if (a.want >= 0) {
+      promised_[a.want] += a.gang;
+      a.promised = true;
+    }
+  }
+}
+
+void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grown, Placer& placer) {
+  Account(view);
+  const Time now = view.now();
+  const Fleet& fleet = view.fleet();
+  if (!active_.empty() && now >= next_round_) {
+    DoRound(view);
+    next_round_ = now + kRound;
+    for (size_t p = 0; p < fleet.pools.size(); ++p) FillPool(PoolId::FromIndex(p), view, placer);
+  }
+  if (now >= next_stop_) {
+    // Deferred stops that are due; the capacity they free goes to the jobs wanted there.
+    next_stop_ = kNever;
+    std::vector<JobId> due;
+    for (JobId job : active_) {
+      const Active& a = state_[job.index()];
+      if (!a.placed || a.stop_at == kNever) continue;
+      if (a.stop_at <= now) {
+        due.push_back(job);
+      } else {
+        next_stop_ = std::min(next_stop_, a.stop_at);
+      }
+    }
+    std::vector<PoolId> freed;
+    for (JobId job : due) {
+      Active& a = state_[job.index()];
+      a.stop_at = kNever;
+      const PoolId pool = a.pool;
+      if (!placer.Preempt(job,
+                          "stopped at a checkpoint: the round's allocation wants it elsewhere")) {
+        continue;
+      }
+      freed.push_back(pool);
+    }
+    Account(view);
+    for (PoolId pool : freed) FillPool(pool, view, placer);
+  }
+  for (PoolId pool : grown) FillPool(pool, view, placer);
+  for (JobId job : fresh_) {
+    if (job.index() >= state_.size()) continue;
+    const Active& a = state_[job.index()];
+    if (!a.pending) continue;
+    PoolId pool;
+    if (a.want >= 0) pool = PoolFor(job, AcceleratorTypeId::FromIndex(a.want), true, view);
+    if (!pool.valid()) pool = AnyPool(job, view);
+    if (pool.valid()) Start(job, pool, view, placer);
+  }
+  fresh_.clear();
+}
+
+std::unique_ptr<Policy> MakeGavelMaxMinPolicy(const PolicyOptions& /*options*/) {
+  return std::make_unique<GavelPolicy>(AllocationObjective::kMaxMinFairness);
+}
+
+std::unique_ptr<Policy> MakeGavelMakespanPolicy(const PolicyOptions& /*options*/) {
+  return std::make_unique<GavelPolicy>(AllocationObjective::kMinMakespan);
+}
+
+std::unique_ptr<Policy> MakeGavelCostPolicy(const PolicyOptions& /*options*/) {
+  return std::make_unique<GavelPolicy>(AllocationObjective::kMinCost);
+}
+
+}  // namespace arbiter
