@@ -22,6 +22,7 @@ class CostGreedyPolicy final : public ListScheduler {
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
   PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
                     const ClusterView& view) const override;
+  Chooser chooser() const override { return Chooser::kCheapest; }
 };
 
 std::unique_ptr<Policy> MakeCostGreedyPolicy(const PolicyOptions& options);

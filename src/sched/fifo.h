@@ -20,6 +20,7 @@ class FifoPolicy final : public ListScheduler {
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
   PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
                     const ClusterView& view) const override;
+  Chooser chooser() const override { return Chooser::kFastest; }
 };
 
 std::unique_ptr<Policy> MakeFifoPolicy(const PolicyOptions& options);
