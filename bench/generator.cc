@@ -14,9 +14,9 @@
 namespace arbiter::bench {
 namespace {
 
-constexpr int32_t kNodeSize = 8;          // accelerators per node in every pool
-constexpr int32_t kMinPoolNodes = 8;      // 64 accelerators: the largest Philly gang
-constexpr int32_t kLlmMinGang = 256;      // "hundreds to thousands"
+constexpr int32_t kNodeSize = 8;      // accelerators per node in every pool
+constexpr int32_t kMinPoolNodes = 8;  // 64 accelerators: the largest Philly gang
+constexpr int32_t kLlmMinGang = 256;  // "hundreds to thousands"
 constexpr int32_t kLlmClusterMinGpus = 256;
 constexpr double kPoolSizeSigma = 0.6;
 constexpr char kLlmModel[] = "LM (batch size 80)";
@@ -33,10 +33,8 @@ class Rng {
   Rng(uint64_t seed, Stream stream) : engine_(Mix(seed, stream)) {}
 
   double Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }  // [0, 1)
-  size_t Index(size_t n) {  // [0, n), Lemire's multiply-shift (bias < n / 2^64)
-    return static_cast<size_t>((static_cast<unsigned __int128>(engine_()) * n) >> 64);
-  }
-  double Normal() {  // Box-Muller, one value per call
+  size_t Index(size_t n) { return static_cast<size_t>(engine_() % n); }          // bias < n / 2^64
+  double Normal() {                     // Box-Muller, one value per call
     const double u1 = 1.0 - Uniform();  // (0, 1]
     const double u2 = Uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
@@ -126,8 +124,8 @@ absl::StatusOr<TraceModel> TraceModel::Load(const std::string& data_dir) {
       auto [it, added] =
           model_index.emplace(row.job_type, static_cast<int32_t>(model.models_.size()));
       if (added) model.models_.push_back(row.job_type);
-      model.rows_.push_back({it->second, row.scale_factor, static_cast<int32_t>(t),
-                             row.total_steps});
+      model.rows_.push_back(
+          {it->second, row.scale_factor, static_cast<int32_t>(t), row.total_steps});
       arrivals.push_back(row.arrival);
     }
     std::sort(arrivals.begin(), arrivals.end());
@@ -146,8 +144,8 @@ absl::StatusOr<TraceModel> TraceModel::Load(const std::string& data_dir) {
   std::vector<std::string> fields;
   absl::StatusOr<bool> more = reader.Next(fields);
   if (!more.ok()) return more.status();
-  const std::vector<std::string_view> required = {
-      "id", "med_run_time_gpu", "avg_run_time_gpu", "max_run_time_gpu", "max_gpu"};
+  const std::vector<std::string_view> required = {"id", "med_run_time_gpu", "avg_run_time_gpu",
+                                                  "max_run_time_gpu", "max_gpu"};
   absl::StatusOr<CsvHeader> header = CsvHeader::Make(fields, required, acme);
   if (!header.ok()) return header.status();
   while (true) {
@@ -197,20 +195,17 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
   Rng fleet_rng(options.seed, kFleetStream);
   const AcceleratorTypeId h100 = fleet.AddAcceleratorType("H100");
   const AcceleratorTypeId a100 = fleet.AddAcceleratorType("A100");
-  const int64_t pool_count =
-      static_cast<int64_t>(options.providers) * options.pools_per_provider;
-  const int64_t target =
-      options.accelerators > 0
-          ? options.accelerators
-          : std::max(options.jobs / 20, pool_count * kMinPoolNodes * kNodeSize);
+  const int64_t pool_count = static_cast<int64_t>(options.providers) * options.pools_per_provider;
+  const int64_t target = options.accelerators > 0
+                             ? options.accelerators
+                             : std::max(options.jobs / 20, pool_count * kMinPoolNodes * kNodeSize);
   const double mean_pool = static_cast<double>(target) / static_cast<double>(pool_count);
   const bool llm = options.llm_share > 0;
   int32_t acme_max_gang = 0;
   for (const auto& c : model.llm_clusters()) acme_max_gang = std::max(acme_max_gang, c.max_gpus);
-  rep.llm_max_gang =
-      llm ? std::max(kNodeSize, std::min(FloorPow2(acme_max_gang),
-                                         FloorPow2(std::llround(4 * mean_pool))))
-          : 0;
+  rep.llm_max_gang = llm ? std::max(kNodeSize, std::min(FloorPow2(acme_max_gang),
+                                                        FloorPow2(std::llround(4 * mean_pool))))
+                         : 0;
   std::vector<double> weights(pool_count);
   double weight_sum = 0;
   for (double& w : weights) weight_sum += (w = std::exp(kPoolSizeSigma * fleet_rng.Normal()));
@@ -305,7 +300,8 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
   std::vector<Duration> h100_runtimes;
   h100_runtimes.reserve(options.jobs);
   scenario.jobs.reserve(options.jobs);
-  double offered = 0;
+  std::vector<std::pair<double, double>> demand;  // per job: accelerators, expected runtime
+  demand.reserve(options.jobs);
   for (int64_t i = 0; i < options.jobs; ++i) {
     Job job;
     Rates rates;
@@ -318,8 +314,8 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
       const int32_t gang = 1 << k;
       // Log-normal with the cluster's median and mean: sigma^2 = 2 ln(mean / median).
       const double sigma = std::sqrt(2.0 * std::log(c.mean_run / c.median_run));
-      const double runtime = std::clamp(
-          std::round(c.median_run * std::exp(sigma * job_rng.Normal())), 1.0, c.max_run);
+      const double runtime =
+          std::clamp(std::round(c.median_run * std::exp(sigma * job_rng.Normal())), 1.0, c.max_run);
       const Rate gang_nodes = gang / kLlmMeasuredGang;
       rates = {llm_rate_per_node.h100 * gang_nodes, llm_rate_per_node.a100 * gang_nodes};
       job.name = StrCat("llm-", i);
@@ -340,22 +336,22 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
     job.nodes = (job.accelerators + kNodeSize - 1) / kNodeSize;
     if (rates.h100 > 0) job.throughputs.push_back({h100, rates.h100});
     if (rates.a100 > 0) job.throughputs.push_back({a100, rates.a100});
-    // Offered load: the runtime on the pools that can hold the gang, weighted by their capacity.
+    // Offered load: the runtime on the fastest type among the pools that can hold the gang.
     const auto& [cap_h, cap_a] = capacity_for(job.accelerators);
-    const int64_t cap_h_ok = rates.h100 > 0 ? cap_h : 0;
-    const int64_t cap_a_ok = rates.a100 > 0 ? cap_a : 0;
-    if (cap_h_ok + cap_a_ok > 0) {
-      double runtime = 0;
-      if (cap_h_ok > 0) runtime += cap_h_ok * static_cast<double>(RuntimeFor(job.work, rates.h100));
-      if (cap_a_ok > 0) runtime += cap_a_ok * static_cast<double>(RuntimeFor(job.work, rates.a100));
-      offered += job.accelerators * runtime / static_cast<double>(cap_h_ok + cap_a_ok);
+    double runtime = 0;
+    if (rates.h100 > 0 && cap_h > 0) {
+      runtime = static_cast<double>(RuntimeFor(job.work, rates.h100));
     }
+    if (rates.a100 > 0 && cap_a > 0) {
+      const double on_a100 = static_cast<double>(RuntimeFor(job.work, rates.a100));
+      runtime = runtime > 0 ? std::min(runtime, on_a100) : on_a100;
+    }
+    demand.push_back({static_cast<double>(job.accelerators), runtime});
     h100_runtimes.push_back(rates.h100 > 0 ? RuntimeFor(job.work, rates.h100)
                                            : RuntimeFor(job.work, rates.a100));
     ++rep.gang_histogram[job.accelerators];
     scenario.jobs.push_back(std::move(job));
   }
-  rep.offered_accelerator_seconds = offered;
   if (!h100_runtimes.empty()) {
     double sum = 0;
     for (Duration d : h100_runtimes) sum += static_cast<double>(d);
@@ -371,8 +367,30 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
   for (size_t i = 1; i < cumulative.size(); ++i) {
     cumulative[i] = cumulative[i - 1] + model.gaps()[arrival_rng.Index(model.gaps().size())];
   }
-  const double span = offered / (options.load * static_cast<double>(rep.accelerators));
-  rep.time_scale = cumulative.back() > 0 ? span / cumulative.back() : 0;
+  // The span S solves  sum_i a_i x min(r_i, S - t_i) = load x capacity x S,  with t_i = u_i x S
+  // (u_i: the job's place in the unscaled arrival sequence): only the part of a job's work that
+  // falls inside the arrival span counts, so the heavy tail of long jobs (some run for months)
+  // does not leave the span idle. The left side over S falls as S grows: bisect on log S.
+  const double total_gaps = cumulative.back();
+  const auto load_at = [&](double span) {
+    double work = 0;
+    for (size_t i = 0; i < demand.size(); ++i) {
+      const double u = total_gaps > 0 ? cumulative[i] / total_gaps : 0;
+      work += demand[i].first * std::min(demand[i].second, span * (1 - u));
+    }
+    return work / (static_cast<double>(rep.accelerators) * span);
+  };
+  double lo = 1;
+  double hi = 1;
+  while (load_at(hi) > options.load && hi < 1e12) hi *= 2;
+  for (int i = 0; i < 60 && hi / lo > 1 + 1e-9; ++i) {
+    const double mid = std::sqrt(lo * hi);
+    (load_at(mid) > options.load ? lo : hi) = mid;
+  }
+  const double span = hi;
+  for (const auto& [a, r] : demand) rep.offered_accelerator_seconds += a * r;
+  rep.offered_load_in_span = load_at(span);
+  rep.time_scale = total_gaps > 0 ? span / total_gaps : 0;
   for (size_t i = 0; i < cumulative.size(); ++i) {
     scenario.jobs[i].submit = std::llround(cumulative[i] * rep.time_scale);
   }

@@ -16,9 +16,11 @@
 //     to the gang (so the H100:A100 speed ratio is the measured one).
 //   - Arrivals: inter-arrival gaps drawn from the empirical gaps between consecutive arrivals
 //     within each Gavel trace (bursty: median 19 s, mean ~4,900 s), then all scaled by one factor
-//     so that the offered load (accelerator-seconds of all jobs, each at the capacity-weighted
-//     mean of its runtimes on the pools that can host it) is `load` x the fleet's capacity over
-//     the arrival span.
+//     so that the offered load over the arrival span is `load` x the fleet's capacity. A job's
+//     load is its gang x its runtime on the fastest type among the pools that can hold it (what
+//     it needs when it gets the pool it prefers; placements on slower pools add to the realised
+//     load), counted only up to the end of the span: Philly runtimes are heavy-tailed (median
+//     ~2.5 h, mean ~35 h, max ~130 days), so most long jobs' work lies after it.
 //   - Fleet: `providers` providers with `pools_per_provider` pools each, alternating H100 and A100
 //     over regions of two pools. Pool sizes are log-normal around the mean (sigma 0.6, whole nodes
 //     of 8, at least 8 nodes); each provider's first pool is an H100 "superpod" big enough for two
@@ -106,12 +108,13 @@ struct GeneratorReport {
   int64_t gavel_jobs = 0;
   int64_t llm_jobs = 0;
   int32_t llm_max_gang = 0;
-  double offered_accelerator_seconds = 0;
-  Time arrival_span = 0;  // last submit
-  double time_scale = 0;  // factor applied to the trace's gaps
+  double offered_accelerator_seconds = 0;  // all jobs' work (fastest eligible type)
+  double offered_load_in_span = 0;         // the part inside the arrival span / its capacity
+  Time arrival_span = 0;                   // last submit
+  double time_scale = 0;                   // factor applied to the trace's gaps
   int64_t capacity_changes = 0;
   std::map<int32_t, int64_t> gang_histogram;  // accelerators -> jobs
-  Duration median_runtime_h100 = 0;  // over all jobs, on H100
+  Duration median_runtime_h100 = 0;           // over all jobs, on H100
   double mean_runtime_h100 = 0;
 };
 
