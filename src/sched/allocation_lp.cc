@@ -35,7 +35,65 @@ constexpr double kInf = std::numeric_limits<double>::max();
 
 }  // namespace
 
+namespace {
+absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem);
+}  // namespace
+
 absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
+  const int64_t n = static_cast<int64_t>(problem.jobs.size());
+  const int64_t limit = problem.max_jobs_per_program;
+  if (limit <= 0 || n <= limit) return SolveOne(problem);
+  const int64_t k = (n + limit - 1) / limit;
+  Allocation out;
+  out.x.resize(problem.jobs.size());
+  out.partitions = k;
+  for (int64_t part = 0; part < k; ++part) {
+    AllocationProblem sub;
+    sub.objective = problem.objective;
+    for (int64_t j = part; j < n; j += k) sub.jobs.push_back(problem.jobs[j]);
+    sub.capacity.resize(problem.capacity.size());
+    for (size_t t = 0; t < problem.capacity.size(); ++t) {
+      int64_t share = problem.capacity[t] / k + (part < problem.capacity[t] % k ? 1 : 0);
+      for (const AllocationJob& job : sub.jobs) {
+        if (job.rates.size() == problem.capacity.size() && job.rates[t] > 0 &&
+            job.gang <= problem.capacity[t]) {
+          share = std::max<int64_t>(share, job.gang);
+        }
+      }
+      sub.capacity[t] = share;
+    }
+    absl::StatusOr<Allocation> one = SolveOne(sub);
+    if (!one.ok()) {
+      // Name the job as the caller knows it.
+      return absl::Status(one.status().code(),
+                          StrCat(one.status().message(), " (partition ", part, " of ", k, ")"));
+    }
+    for (size_t i = 0; i < one->x.size(); ++i) {
+      out.x[part + static_cast<int64_t>(i) * k] = std::move(one->x[i]);
+    }
+    out.iterations += one->iterations;
+    out.deadline_slack_jobs += one->deadline_slack_jobs;
+    switch (problem.objective) {
+      case AllocationObjective::kMaxMinFairness:
+        out.objective = part == 0 ? one->objective : std::min(out.objective, one->objective);
+        break;
+      case AllocationObjective::kMinMakespan:  // the partition that ends last
+        if (part == 0 || one->makespan > out.makespan) {
+          out.objective = one->objective;
+          out.makespan = one->makespan;
+        }
+        break;
+      case AllocationObjective::kMinCost:
+        out.objective += one->objective;
+        break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
   const size_t n = problem.jobs.size();
   const size_t m = problem.capacity.size();
   if (n == 0 || m == 0) return absl::InvalidArgumentError("allocation: no jobs or no types");
@@ -206,5 +264,7 @@ absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace arbiter

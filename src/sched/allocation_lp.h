@@ -23,6 +23,14 @@
 //    a deadline that cannot be met gets a slack variable at a large penalty, so the program is
 //    always feasible and misses as little as it must.
 //
+// Large programs are partitioned, as in POP (Narayanan et al., SOSP'21): with more than
+// `max_jobs_per_program` jobs, job i goes to partition i mod k (k = the fewest partitions within
+// the limit), each partition gets 1/k of every type's capacity (at least its largest gang there,
+// so no job loses a type it could use: the partitions may then promise a little more than the
+// type has, which the enforcing policy absorbs by taking allocations in priority order), and the
+// partitions are solved apart. For many small jobs the result is close to the whole program's;
+// the cost grows linearly in the jobs instead of super-linearly.
+//
 // The solver runs in one thread with no time limit, so the same input gives the same allocation.
 #ifndef ARBITER_SCHED_ALLOCATION_LP_H_
 #define ARBITER_SCHED_ALLOCATION_LP_H_
@@ -51,6 +59,7 @@ struct AllocationProblem {
   AllocationObjective objective = AllocationObjective::kMaxMinFairness;
   std::vector<int64_t> capacity;  // per type, accelerators
   std::vector<AllocationJob> jobs;
+  int64_t max_jobs_per_program = 0;  // 0: one program, however large
 };
 
 struct Allocation {
@@ -61,6 +70,7 @@ struct Allocation {
   double makespan = 0;
   // kMinCost: jobs whose deadline the allocation cannot meet.
   int64_t deadline_slack_jobs = 0;
+  int64_t partitions = 1;  // programs solved (see max_jobs_per_program)
 };
 
 // Solves the program. Fails on an empty or inconsistent problem (vectors of the wrong length, a

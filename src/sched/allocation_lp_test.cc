@@ -86,6 +86,39 @@ TEST(AllocationLp, MinCostMeetsDeadlinesOnTheExpensiveType) {
   EXPECT_NEAR(a->x[1][0], 1.0, 1e-6);
 }
 
+TEST(AllocationLp, PartitionsLargeProgramsAsPop) {
+  // Six identical jobs on two H100 with weights 2, 1, 1, 2, 1, 1: the whole program gives each
+  // job a share proportional to its weight, x = 1/2, 1/4, 1/4, 1/2, 1/4, 1/4 (normalised
+  // throughput over weight 1/4 each). With at most 3 jobs per program, jobs
+  // {0, 2, 4} and {1, 3, 5} are solved apart on one H100 each: weights 2, 1, 1 and 1, 2, 1, so the
+  // same shares, job by job.
+  AllocationProblem p;
+  p.capacity = {2, 0};
+  for (int i = 0; i < 6; ++i) p.jobs.push_back(Job(100, 1, 0));
+  p.jobs[0].weight = 2;
+  p.jobs[3].weight = 2;
+  p.max_jobs_per_program = 3;
+  absl::StatusOr<Allocation> a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->partitions, 2);
+  EXPECT_NEAR(a->objective, 0.25, 1e-6);
+  const double want[] = {0.5, 0.25, 0.25, 0.5, 0.25, 0.25};
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(a->x[i][0], want[i], 1e-6) << "job " << i;
+
+  // A gang larger than a partition's share of a type keeps the type: each partition gets at
+  // least its largest gang. Job 1 (gang 2) would fit nowhere on a share of 1; partition {1, 3, 5}
+  // gets 2 H100. Max-min there (weights 1, 2, 1): 2 x1 = z, x3 / 2 = z, x5 = z and
+  // 2 x1 + x3 + x5 = 4z <= 2, so z = 1/2: x = 1/4, 1, 1/2.
+  p.jobs[1].gang = 2;
+  a = SolveAllocation(p);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NEAR(a->x[1][0], 0.25, 1e-6);
+  EXPECT_NEAR(a->x[3][0], 1.0, 1e-6);
+  EXPECT_NEAR(a->x[5][0], 0.5, 1e-6);
+  p.max_jobs_per_program = 0;  // the whole program has no such limit
+  EXPECT_EQ(SolveAllocation(p)->partitions, 1);
+}
+
 TEST(AllocationLp, RejectsInconsistentProblems) {
   AllocationProblem p;
   EXPECT_FALSE(SolveAllocation(p).ok());

@@ -211,6 +211,7 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   ranked_.assign(types, {});
   promised_.assign(types, 0);
   if (in_lp.empty()) return;
+  problem.max_jobs_per_program = kMaxLpJobs;
   absl::StatusOr<Allocation> allocation = SolveAllocation(problem);
   if (!allocation.ok()) return;  // no allocation this round: placements stay work-conserving
   struct Pair {

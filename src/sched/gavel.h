@@ -5,7 +5,8 @@
 // Every round (kRound seconds, while any job is active) the policy solves the program of
 // sched/allocation_lp.h ("gavel-maxmin": max-min fairness, "gavel-makespan": minimum makespan,
 // "gavel-cost": minimum cost subject to deadlines) over the running jobs it placed and the oldest
-// pending ones, up to kMaxLpJobs. Capacity per type is the fleet's (all its pools of that type);
+// pending ones, up to kMaxLpJobs in all unless more than that run; a program of more than
+// kMaxLpJobs jobs is solved in partitions of at most kMaxLpJobs (POP, see allocation_lp.h). Capacity per type is the fleet's (all its pools of that type);
 // a job can be given a type only if it can ever run on a pool of it; its rate there is its own,
 // its price the cheapest its tenant pays on such a pool; its weight its tenant's.
 //
