@@ -1,6 +1,7 @@
 #include "sched/fair_share.h"
 
 #include <algorithm>
+#include <cassert>
 #include <tuple>
 
 #include "model/strings.h"
@@ -117,7 +118,57 @@ void FairSharePolicy::OnPending(JobId job, const ClusterView& view) {
 void FairSharePolicy::OnRemoved(JobId job) { buckets_.Remove(job); }
 
 void FairSharePolicy::OnReleased(JobId job) {
-  if (job.index() < admitted_.size() && admitted_[job.index()].admitted) Release(job);
+  if (job.index() < admitted_.size() && admitted_[job.index()].admitted) {
+    ranked_.Grew(admitted_[job.index()].pool);  // also mid-pass, when this policy preempts
+    Release(job);
+  }
+}
+
+PoolId FairSharePolicy::Pick(JobId job, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  const std::span<RankedPools::List> lists = ranked_.lists(ranked_.SetOf(spec, view));
+  const Work remaining = view.RemainingWork(job);
+  // [0]: the tenant's holding pools, [1]: the others. Types in the job's order, so that a tie
+  // goes to the earlier type, as in Choose over FitsNow.
+  PoolId best[2];
+  Duration best_runtime[2] = {0, 0};
+  Micros best_price[2] = {0, 0};
+  for (const Throughput& t : spec.throughputs) {
+    PoolId first[2];
+    Micros price[2] = {0, 0};
+    for (RankedPools::List& list : lists) {
+      if (list.type != t.type) continue;
+      const size_t i = RankedPools::FirstFit(list, spec.accelerators, view);
+      if (i == list.pools.size()) continue;
+      const int h = list.holding ? 0 : 1;
+      price[h] = list.pools[i].first;
+      first[h] = list.pools[i].second;
+    }
+    if (!first[0].valid() && !first[1].valid()) continue;
+    if (!Admissible(spec.tenant, t.type, spec.accelerators)) {
+      queues_[spec.tenant.index()].blocked[t.type.index()] = 1;
+      continue;
+    }
+    const Duration runtime = RuntimeFor(remaining, t.rate);
+    for (int h = 0; h < 2; ++h) {
+      if (!first[h].valid()) continue;
+      if (!best[h].valid() ||
+          std::tie(runtime, price[h]) < std::tie(best_runtime[h], best_price[h])) {
+        best[h] = first[h];
+        best_runtime[h] = runtime;
+        best_price[h] = price[h];
+      }
+    }
+  }
+  const PoolId chosen = best[0].valid() ? best[0] : best[1];
+#ifndef NDEBUG
+  // Debug builds (the test suite) check the shortcut against the plain choice.
+  std::vector<uint8_t> blocked = queues_[spec.tenant.index()].blocked;
+  const PoolList fits = FitsNow(job, view);
+  assert(blocked == queues_[spec.tenant.index()].blocked);
+  assert(chosen == (fits.empty() ? PoolId() : Choose(job, fits, view)));
+#endif
+  return chosen;
 }
 
 void FairSharePolicy::Admit(JobId job, PoolId pool, const ClusterView& view) {
@@ -249,8 +300,8 @@ void FairSharePolicy::FillPool(PoolId pool, const ClusterView& view, Placer& pla
       if (!best.job.valid() || better(c, best)) best = c;
     }
     if (!best.job.valid()) break;
-    const PoolList fits = FitsNow(best.job, view);
-    Start(best.job, fits.empty() ? pool : Choose(best.job, fits, view), view, placer);
+    const PoolId chosen = Pick(best.job, view);
+    Start(best.job, chosen.valid() ? chosen : pool, view, placer);
     shares[best.tenant.index()] = ShareOf(best.tenant);
   }
   NoteIdle(pool, view);
@@ -393,6 +444,7 @@ void FairSharePolicy::Schedule(const ClusterView& view, std::span<const PoolId> 
     fresh_.clear();
     return;
   }
+  for (PoolId pool : grown) ranked_.Grew(pool);
   for (PoolId pool : grown) FillPool(pool, view, placer);
   for (size_t t = 0; t < quota_freed_.size(); ++t) {
     if (!quota_freed_[t]) continue;
@@ -406,9 +458,8 @@ void FairSharePolicy::Schedule(const ClusterView& view, std::span<const PoolId> 
   for (size_t i = 0; i < fresh_.size(); ++i) {
     const JobId job = fresh_[i];
     if (!buckets_.Contains(job)) continue;
-    const PoolList fits = FitsNow(job, view);
-    if (!fits.empty()) {
-      Start(job, Choose(job, fits, view), view, placer);
+    if (const PoolId chosen = Pick(job, view); chosen.valid()) {
+      Start(job, chosen, view, placer);
     } else if (preempt_) {
       TryPreempt(job, view, placer);
     }

@@ -50,6 +50,7 @@
 #include "sched/eligibility.h"
 #include "sched/job_buckets.h"
 #include "sched/policy.h"
+#include "sched/ranked_pools.h"
 #include "sched/registry.h"
 
 namespace arbiter {
@@ -115,6 +116,9 @@ class FairSharePolicy final : public Policy {
   // Pools where the job can start now (within its quota); its tenant's holdings only, if any.
   PoolList FitsNow(JobId job, const ClusterView& view);
   PoolId Choose(JobId job, std::span<const PoolId> fits, const ClusterView& view) const;
+  // Choose(FitsNow(job)), with FitsNow's effect on blocked flags, from ranked_ (no scan of every
+  // eligible pool); invalid if the job can start nowhere now.
+  PoolId Pick(JobId job, const ClusterView& view);
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
   void Admit(JobId job, PoolId pool, const ClusterView& view);
   void Release(JobId job);
@@ -127,6 +131,7 @@ class FairSharePolicy final : public Policy {
   bool preempt_;
   bool init_ = false;
   JobBuckets buckets_;
+  RankedPools ranked_;
   std::vector<Admission> admitted_;        // per job
   std::vector<Queue> queues_;              // per tenant
   std::vector<int64_t> capacity_;          // per type, the fleet's

@@ -85,6 +85,7 @@ void ListScheduler::OnPending(JobId job, const ClusterView& view) {
   Slot& slot = slots_[job.index()];
   slot.pending = true;
   slot.cls = cls;
+  if (slot.ranked < 0 && chooser() != Chooser::kCustom) slot.ranked = ranked_.SetOf(spec, view);
   ++slot.generation;
   ++pending_count_;
   for (int32_t g : classes_[cls].groups) {
@@ -147,13 +148,7 @@ void ListScheduler::Start(JobId job, PoolId pool, const ClusterView& view, Place
 
 void ListScheduler::Schedule(const ClusterView& view, std::span<const PoolId> grown,
                              Placer& placer) {
-  for (PoolId pool : grown) {
-    if (pool.index() >= pool_ranked_.size()) continue;
-    for (const RankedAt& at : pool_ranked_[pool.index()]) {
-      size_t& full = ranked_[at.set][at.list].full;
-      full = std::min(full, static_cast<size_t>(at.position));
-    }
-  }
+  for (PoolId pool : grown) ranked_.Grew(pool);
   for (PoolId pool : grown) {
     if (pool.index() >= pool_groups_.size()) continue;
     while (true) {
@@ -182,95 +177,20 @@ void ListScheduler::Schedule(const ClusterView& view, std::span<const PoolId> gr
   fresh_.clear();
 }
 
-std::vector<ListScheduler::Ranked>& ListScheduler::RankedFor(int32_t cls, TenantId tenant,
-                                                             const ClusterView& view) {
-  auto [it, added] = ranked_index_.try_emplace(std::make_pair(cls, tenant.value()),
-                                               static_cast<int32_t>(ranked_.size()));
-  if (!added) return ranked_[it->second];
-  std::vector<Ranked> lists;
-  for (PoolId pool : classes_[cls].pools) {
-    const Pool& p = view.fleet().pool(pool);
-    const bool holding = p.holding.has_value();
-    auto list = std::find_if(lists.begin(), lists.end(), [&](const Ranked& r) {
-      return r.type == p.type && r.holding == holding;
-    });
-    if (list == lists.end()) list = lists.insert(lists.end(), Ranked{p.type, holding, {}});
-    list->pools.emplace_back(*view.PriceFor(tenant, pool), pool);
-  }
-  const int32_t set = static_cast<int32_t>(ranked_.size());
-  if (pool_ranked_.size() < view.fleet().pools.size()) {
-    pool_ranked_.resize(view.fleet().pools.size());
-  }
-  for (size_t l = 0; l < lists.size(); ++l) {
-    std::vector<std::pair<Micros, PoolId>>& pools = lists[l].pools;
-    std::sort(pools.begin(), pools.end());
-    for (size_t i = 0; i < pools.size(); ++i) {
-      pool_ranked_[pools[i].second.index()].push_back(
-          {set, static_cast<int32_t>(l), static_cast<int32_t>(i)});
-    }
-  }
-  ranked_.push_back(std::move(lists));
-  return ranked_.back();
-}
-
 PoolId ListScheduler::Pick(JobId job, const ClusterView& view) {
   const Chooser how = chooser();
   if (how == Chooser::kCustom) {
     const PoolList fits = FitsNow(job, view);
     return fits.empty() ? PoolId() : ChoosePool(job, fits, view);
   }
-  // The same choice as FastestPool / CheapestPool over FitsNow, type by type: on one type the
-  // runtime is the same on every pool, so the fastest choice there is the first pool with room
-  // in (price, id) order, and the cheapest is among the first pools with room whose cost equals
-  // the first's (cost does not fall as the price rises), the lowest id of them.
-  const Job& spec = view.job(job);
-  std::vector<Ranked>& lists = RankedFor(slots_[job.index()].cls, spec.tenant, view);
-  const Work remaining = view.RemainingWork(job);
-  for (const bool holding : {true, false}) {
-    PoolId best;
-    Duration best_runtime = 0;
-    Micros best_rank = 0;  // fastest: the price; cheapest: the cost
-    for (Ranked& r : lists) {
-      if (r.holding != holding) continue;
-      const Duration runtime = RuntimeFor(remaining, *spec.RateOn(r.type));
-      PoolId chosen;
-      Micros rank = 0;
-      while (r.full < r.pools.size() && view.FreeAccelerators(r.pools[r.full].second) <= 0) {
-        ++r.full;
-      }
-      for (size_t i = r.full; i < r.pools.size(); ++i) {
-        const auto& [price, pool] = r.pools[i];
-        if (how == Chooser::kCheapest && chosen.valid()) {
-          if (ChargeFor(spec.accelerators, runtime, price) != rank) break;
-          if (pool < chosen && view.FreeAccelerators(pool) >= spec.accelerators) chosen = pool;
-          continue;
-        }
-        if (view.FreeAccelerators(pool) < spec.accelerators) continue;
-        chosen = pool;
-        rank = how == Chooser::kCheapest ? ChargeFor(spec.accelerators, runtime, price) : price;
-        if (how == Chooser::kFastest) break;
-      }
-      if (!chosen.valid()) continue;
-      const bool better =
-          !best.valid() ||
-          (how == Chooser::kFastest
-               ? std::tie(runtime, rank, chosen) < std::tie(best_runtime, best_rank, best)
-               : std::tie(rank, runtime, chosen) < std::tie(best_rank, best_runtime, best));
-      if (better) {
-        best = chosen;
-        best_runtime = runtime;
-        best_rank = rank;
-      }
-    }
-    if (best.valid()) {
-      // Debug builds (the test suite) check the shortcut against the plain choice.
-      assert(best == (how == Chooser::kFastest ? FastestPool(job, FitsNow(job, view), view)
-                                               : CheapestPool(job, FitsNow(job, view), view)));
-      return best;
-    }
-  }
-  assert(FitsNow(job, view).empty());
-  return PoolId();
+  const PoolId pool = ranked_.Choose(
+      job, slots_[job.index()].ranked,
+      how == Chooser::kFastest ? RankedPools::Rule::kFastest : RankedPools::Rule::kCheapest, view);
+  // Debug builds (the test suite) check the shortcut against the plain choice.
+  assert(pool == (FitsNow(job, view).empty() ? PoolId()
+                  : how == Chooser::kFastest ? FastestPool(job, FitsNow(job, view), view)
+                                             : CheapestPool(job, FitsNow(job, view), view)));
+  return pool;
 }
 
 PoolId ListScheduler::FastestPool(JobId job, std::span<const PoolId> fits,

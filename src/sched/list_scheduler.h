@@ -8,10 +8,9 @@
 // This keeps an invariant after every pass: no pending job fits on any pool now. Hence an event
 // can only unblock jobs that wait on the pools it freed, and a pass costs O(gang sizes x log n)
 // per start instead of a scan of the queue. Choosing the pool of a start is the other cost: for
-// the built-in choosers (fastest, cheapest) the policy keeps, per class and tenant, each
-// accelerator type's pools sorted by price, so a choice looks at the first pools of each type
-// with room instead of computing the runtime and price of every eligible pool. Jobs that do not fit
-// never block those behind them (no head-of-line blocking), so wide gangs can wait long under a
+// the built-in choosers (fastest, cheapest) the choice comes from sched/ranked_pools.h, which
+// looks at the first pools of each type with room instead of every eligible pool. Jobs that do not
+// fit never block those behind them (no head-of-line blocking), so wide gangs can wait long under a
 // stream of small jobs; the reservation and backfill policies address that.
 #ifndef ARBITER_SCHED_LIST_SCHEDULER_H_
 #define ARBITER_SCHED_LIST_SCHEDULER_H_
@@ -24,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "sched/eligibility.h"
 #include "sched/policy.h"
+#include "sched/ranked_pools.h"
 
 namespace arbiter {
 
@@ -79,7 +79,8 @@ class ListScheduler : public Policy {
   struct Slot {
     uint32_t generation = 0;
     bool pending = false;
-    int32_t cls = -1;  // eligibility class while pending
+    int32_t cls = -1;     // eligibility class while pending
+    int32_t ranked = -1;  // its set in ranked_ (built-in choosers)
   };
   // Jobs with the same eligible pools form a class; a class's pools are split into groups on
   // which the policy's key is the same (KeyScope), and each group keeps one bucket per gang size.
@@ -91,22 +92,6 @@ class ListScheduler : public Policy {
     PoolList pools;               // eligible pools, ascending
     std::vector<int32_t> groups;  // into groups_
   };
-  // One accelerator type's pools of a class, as one tenant pays for them: by price, then id.
-  // Prices come from contracts, so they do not change during a run.
-  struct Ranked {
-    AcceleratorTypeId type;
-    bool holding = false;  // the tenant's holding pools, apart (they are used first)
-    std::vector<std::pair<Micros, PoolId>> pools;
-    // Pools before this index had no free accelerators when last looked at, and have not grown
-    // since (Schedule moves it back for grown pools): a choice starts looking here.
-    size_t full = 0;
-  };
-  struct RankedAt {
-    int32_t set = 0;   // into ranked_
-    int32_t list = 0;  // into ranked_[set]
-    int32_t position = 0;
-  };
-
   static bool After(const Entry& a, const Entry& b);  // heap order: a starts after b
   static Bucket& BucketIn(Group& group, int32_t gang);
   int32_t ClassOf(const Job& spec, const ClusterView& view);
@@ -118,7 +103,6 @@ class ListScheduler : public Policy {
   // The pool the policy's chooser picks for a pending job among those where it fits now, or an
   // invalid id if it fits nowhere.
   PoolId Pick(JobId job, const ClusterView& view);
-  std::vector<Ranked>& RankedFor(int32_t cls, TenantId tenant, const ClusterView& view);
 
   std::vector<Class> classes_;
   std::vector<Group> groups_;
@@ -126,12 +110,9 @@ class ListScheduler : public Policy {
   absl::flat_hash_map<std::vector<int32_t>, int32_t> class_by_pools_;
   // (tenant, accepted types as a bit set, gang, accelerators per node) -> class.
   absl::flat_hash_map<std::tuple<int32_t, uint64_t, int32_t, int32_t>, int32_t> class_by_shape_;
-  // (class, tenant) -> index into ranked_.
-  absl::flat_hash_map<std::pair<int32_t, int32_t>, int32_t> ranked_index_;
-  std::vector<std::vector<Ranked>> ranked_;
-  std::vector<std::vector<RankedAt>> pool_ranked_;  // per pool: where it is in ranked_
-  std::vector<Slot> slots_;                         // per job
-  std::vector<JobId> fresh_;                        // made pending since the last pass
+  RankedPools ranked_;
+  std::vector<Slot> slots_;   // per job
+  std::vector<JobId> fresh_;  // made pending since the last pass
   int64_t pending_count_ = 0;
 };
 

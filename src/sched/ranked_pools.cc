@@ -1,0 +1,100 @@
+#include "sched/ranked_pools.h"
+
+#include <algorithm>
+
+#include "sched/eligibility.h"
+
+namespace arbiter {
+
+int32_t RankedPools::SetOf(const Job& spec, const ClusterView& view) {
+  Shape shape{spec.tenant.value(), spec.accelerators, spec.AcceleratorsPerNode(), {}};
+  for (const Throughput& t : spec.throughputs) std::get<3>(shape).push_back(t.type.value());
+  std::sort(std::get<3>(shape).begin(), std::get<3>(shape).end());
+  auto [it, added] =
+      set_by_shape_.try_emplace(std::move(shape), static_cast<int32_t>(sets_.size()));
+  if (!added) return it->second;
+  const int32_t set = it->second;
+  std::vector<List> lists;
+  for (PoolId pool : EligiblePools(spec, view)) {
+    const Pool& p = view.fleet().pool(pool);
+    const bool holding = p.holding.has_value();
+    auto list = std::find_if(lists.begin(), lists.end(), [&](const List& l) {
+      return l.type == p.type && l.holding == holding;
+    });
+    if (list == lists.end()) list = lists.insert(lists.end(), List{p.type, holding, {}, 0});
+    list->pools.emplace_back(*view.PriceFor(spec.tenant, pool), pool);
+  }
+  if (where_.size() < view.fleet().pools.size()) where_.resize(view.fleet().pools.size());
+  for (size_t l = 0; l < lists.size(); ++l) {
+    std::vector<std::pair<Micros, PoolId>>& pools = lists[l].pools;
+    std::sort(pools.begin(), pools.end());
+    for (size_t i = 0; i < pools.size(); ++i) {
+      where_[pools[i].second.index()].push_back(
+          {set, static_cast<int32_t>(l), static_cast<int32_t>(i)});
+    }
+  }
+  sets_.push_back(std::move(lists));
+  return set;
+}
+
+void RankedPools::Grew(PoolId pool) {
+  if (pool.index() >= where_.size()) return;
+  for (const Where& at : where_[pool.index()]) {
+    size_t& full = sets_[at.set][at.list].full;
+    full = std::min(full, static_cast<size_t>(at.position));
+  }
+}
+
+size_t RankedPools::FirstFit(List& list, int64_t gang, const ClusterView& view) {
+  while (list.full < list.pools.size() &&
+         view.FreeAccelerators(list.pools[list.full].second) <= 0) {
+    ++list.full;
+  }
+  for (size_t i = list.full; i < list.pools.size(); ++i) {
+    if (view.FreeAccelerators(list.pools[i].second) >= gang) return i;
+  }
+  return list.pools.size();
+}
+
+PoolId RankedPools::Choose(JobId job, int32_t set, Rule rule, const ClusterView& view) {
+  // On one type the runtime is the same on every pool, so the fastest choice there is the first
+  // pool with room in (price, id) order, and the cheapest is the lowest id among the first pools
+  // with room whose cost equals the first's (cost does not fall as the price rises).
+  const Job& spec = view.job(job);
+  const Work remaining = view.RemainingWork(job);
+  for (const bool holding : {true, false}) {
+    PoolId best;
+    Duration best_runtime = 0;
+    Micros best_rank = 0;  // fastest: the price; cheapest: the cost
+    for (List& list : sets_[set]) {
+      if (list.holding != holding) continue;
+      const size_t first = FirstFit(list, spec.accelerators, view);
+      if (first == list.pools.size()) continue;
+      const Duration runtime = RuntimeFor(remaining, *spec.RateOn(list.type));
+      PoolId chosen = list.pools[first].second;
+      Micros rank = list.pools[first].first;
+      if (rule == Rule::kCheapest) {
+        rank = ChargeFor(spec.accelerators, runtime, rank);
+        for (size_t i = first + 1; i < list.pools.size(); ++i) {
+          const auto& [price, pool] = list.pools[i];
+          if (ChargeFor(spec.accelerators, runtime, price) != rank) break;
+          if (pool < chosen && view.FreeAccelerators(pool) >= spec.accelerators) chosen = pool;
+        }
+      }
+      const bool better =
+          !best.valid() ||
+          (rule == Rule::kFastest
+               ? std::tie(runtime, rank, chosen) < std::tie(best_runtime, best_rank, best)
+               : std::tie(rank, runtime, chosen) < std::tie(best_rank, best_runtime, best));
+      if (better) {
+        best = chosen;
+        best_runtime = runtime;
+        best_rank = rank;
+      }
+    }
+    if (best.valid()) return best;
+  }
+  return PoolId();
+}
+
+}  // namespace arbiter
