@@ -151,7 +151,7 @@ PoolList BackfillPolicy::StartableNow(JobId job, const ClusterView& view) {
   const Fleet& fleet = view.fleet();
   PoolList fits;
   bool holding = false;
-  for (PoolId pool : EligiblePools(spec, view)) {
+  for (PoolId pool : eligible_.Pools(spec, view)) {
     if (view.FreeAccelerators(pool) < spec.accelerators) continue;
     if (!Admits(pool, spec.accelerators, RuntimeOn(job, pool, view), view)) continue;
     fits.push_back(pool);
@@ -212,7 +212,7 @@ void BackfillPolicy::Walk(const ClusterView& view, Placer& placer) {
     }
     const Job& spec = view.job(current.job);
     Reservation best;
-    for (PoolId pool : EligiblePools(spec, view)) {
+    for (PoolId pool : eligible_.Pools(spec, view)) {
       if (view.fleet().pool(pool).capacity() < spec.accelerators) continue;
       const Duration runtime = RuntimeOn(current.job, pool, view);
       const Time start = EarliestStart(pool, spec.accelerators, runtime, view);

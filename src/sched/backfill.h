@@ -107,6 +107,7 @@ class BackfillPolicy final : public Policy {
   void FillPool(PoolId pool, const ClusterView& view, Placer& placer);
   void Touch(PoolId pool);
 
+  mutable EligibleCache eligible_;  // eligible pools per job shape
   int depth_;
   JobBuckets buckets_{/*by_runtime=*/true};
   absl::btree_set<Order> order_;

@@ -48,7 +48,7 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::Cheapest(
   const Job& spec = view.job(job);
   std::optional<Option> best;
   const Purchase ways[] = {Purchase::kSpot, Purchase::kOnDemand};
-  for (PoolId pool : EligiblePools(spec, view)) {
+  for (PoolId pool : eligible_.Pools(spec, view)) {
     if (view.FreeAccelerators(pool) < spec.accelerators) continue;
     const Duration runtime = RuntimeOn(job, pool, view);
     for (Purchase way : ways) {
@@ -68,7 +68,7 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemand(
     JobId job, const ClusterView& view) const {
   const Job& spec = view.job(job);
   std::optional<Option> best;
-  for (PoolId pool : EligiblePools(spec, view)) {
+  for (PoolId pool : eligible_.Pools(spec, view)) {
     if (view.FreeAccelerators(pool) < spec.accelerators) continue;
     const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, Purchase::kOnDemand);
     if (!price) continue;
@@ -84,7 +84,7 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemand(
 Rate DeadlineSpotPolicy::OnDemandRate(JobId job, const ClusterView& view) const {
   const Job& spec = view.job(job);
   Rate best = 0;
-  for (PoolId pool : EligiblePools(spec, view)) {
+  for (PoolId pool : eligible_.Pools(spec, view)) {
     if (!view.PurchasePrice(spec.tenant, pool, Purchase::kOnDemand)) continue;
     best = std::max(best, *spec.RateOn(view.fleet().pool(pool).type));
   }

@@ -105,6 +105,7 @@ class DeadlineSpotPolicy final : public Policy {
   void Wake(JobId job, Time at);
 
   Rule rule_;
+  mutable EligibleCache eligible_;    // eligible pools per job shape
   JobBuckets buckets_;                // pending jobs without a deadline
   std::vector<JobId> deadline_jobs_;  // pending or placed jobs with a deadline
   std::vector<State> state_;          // per job

@@ -70,6 +70,19 @@ std::string WhyNoPool(const Job& job, const ClusterView& view) {
                 " accelerators on one node; largest node has ", largest_node);
 }
 
+JobShape ShapeOf(const Job& job) {
+  JobShape shape{job.tenant.value(), job.accelerators, job.AcceleratorsPerNode(), {}};
+  for (const Throughput& t : job.throughputs) std::get<3>(shape).push_back(t.type.value());
+  std::sort(std::get<3>(shape).begin(), std::get<3>(shape).end());
+  return shape;
+}
+
+std::span<const PoolId> EligibleCache::Pools(const Job& job, const ClusterView& view) {
+  auto [it, added] = pools_.try_emplace(ShapeOf(job));
+  if (added) it->second = EligiblePools(job, view);
+  return it->second;
+}
+
 Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view) {
   const Job& job = view.job(id);
   return RuntimeFor(view.RemainingWork(id), *job.RateOn(view.fleet().pool(pool).type));

@@ -2,8 +2,12 @@
 #ifndef ARBITER_SCHED_ELIGIBILITY_H_
 #define ARBITER_SCHED_ELIGIBILITY_H_
 
+#include <span>
 #include <string>
+#include <tuple>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "sched/view.h"
 
@@ -25,6 +29,21 @@ PoolList EligiblePools(const Job& job, const ClusterView& view);
 // A sentence that says why no pool can run the job, e.g.
 // "no pool with 2048 H100 in one interconnect domain; largest is 1024 in primary/us-east/H100".
 std::string WhyNoPool(const Job& job, const ClusterView& view);
+
+// What eligibility depends on: tenant, gang, per-node share and the accepted types (sorted).
+// Access comes from the contracts and is fixed for a run, so jobs of one shape have the same
+// eligible pools.
+using JobShape = std::tuple<int32_t, int32_t, int32_t, absl::InlinedVector<int32_t, 4>>;
+JobShape ShapeOf(const Job& job);
+
+// EligiblePools remembered per job shape, for policies that ask for a job's pools often.
+class EligibleCache {
+ public:
+  std::span<const PoolId> Pools(const Job& job, const ClusterView& view);
+
+ private:
+  absl::flat_hash_map<JobShape, PoolList> pools_;
+};
 
 // Seconds the job needs on `pool` from its remaining work (requires CanEverRun).
 Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view);

@@ -110,7 +110,7 @@ PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) const {
   const Fleet& fleet = view.fleet();
   PoolId best;
   std::tuple<bool, int64_t, int64_t, Micros> best_key;
-  for (PoolId pool : EligiblePools(spec, view)) {
+  for (PoolId pool : eligible_.Pools(spec, view)) {
     const AcceleratorTypeId type = fleet.pool(pool).type;
     if (view.FreeAccelerators(pool) - Promised(type.index()) < spec.accelerators) continue;
     const Duration runtime = RuntimeOn(job, pool, view);
@@ -188,7 +188,7 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     j.rates.assign(types, 0);
     j.prices.assign(types, 0);
     bool any = false;
-    for (PoolId pool : EligiblePools(spec, view)) {
+    for (PoolId pool : eligible_.Pools(spec, view)) {
       const size_t t = fleet.pool(pool).type.index();
       if (problem.capacity[t] < spec.accelerators) continue;
       const Micros price = *view.PriceFor(spec.tenant, pool);

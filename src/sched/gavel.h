@@ -6,9 +6,10 @@
 // sched/allocation_lp.h ("gavel-maxmin": max-min fairness, "gavel-makespan": minimum makespan,
 // "gavel-cost": minimum cost subject to deadlines) over the running jobs it placed and the oldest
 // pending ones, up to kMaxLpJobs in all unless more than that run; a program of more than
-// kMaxLpJobs jobs is solved in partitions of at most kMaxLpJobs (POP, see allocation_lp.h). Capacity per type is the fleet's (all its pools of that type);
-// a job can be given a type only if it can ever run on a pool of it; its rate there is its own,
-// its price the cheapest its tenant pays on such a pool; its weight its tenant's.
+// kMaxLpJobs jobs is solved in partitions of at most kMaxLpJobs (POP, see allocation_lp.h).
+// Capacity per type is the fleet's (all its pools of that type); a job can be given a type only if
+// it can ever run on a pool of it; its rate there is its own, its price the cheapest its tenant
+// pays on such a pool; its weight its tenant's.
 //
 // Enforcement, as Gavel's round-robin mechanism: a job's priority on type t is
 // X[j][t] / (the fraction of its time in the queue it has run on t), so jobs behind their share
@@ -98,10 +99,11 @@ class GavelPolicy final : public Policy {
   Active& StateOf(JobId job, const ClusterView& view);
 
   AllocationObjective objective_;
-  absl::btree_set<JobId> active_;  // pending or placed, in id (= submission) order
-  std::vector<Active> state_;      // per job
-  std::vector<JobId> released_;    // to account at the next pass
-  std::vector<JobId> fresh_;       // became pending since the last pass
+  mutable EligibleCache eligible_;  // eligible pools per job shape
+  absl::btree_set<JobId> active_;   // pending or placed, in id (= submission) order
+  std::vector<Active> state_;       // per job
+  std::vector<JobId> released_;     // to account at the next pass
+  std::vector<JobId> fresh_;        // became pending since the last pass
   absl::flat_hash_map<JobId, std::vector<double>> shares_;  // last round's X per LP job
   std::vector<std::vector<JobId>> wanted_;  // per type: jobs the round wants there, by priority
   std::vector<std::vector<JobId>> ranked_;  // per type: the round's pending jobs by priority

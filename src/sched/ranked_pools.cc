@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
-#include "sched/eligibility.h"
-
 namespace arbiter {
 
 int32_t RankedPools::SetOf(const Job& spec, const ClusterView& view) {
-  Shape shape{spec.tenant.value(), spec.accelerators, spec.AcceleratorsPerNode(), {}};
-  for (const Throughput& t : spec.throughputs) std::get<3>(shape).push_back(t.type.value());
-  std::sort(std::get<3>(shape).begin(), std::get<3>(shape).end());
-  auto [it, added] =
-      set_by_shape_.try_emplace(std::move(shape), static_cast<int32_t>(sets_.size()));
+  auto [it, added] = set_by_shape_.try_emplace(ShapeOf(spec), static_cast<int32_t>(sets_.size()));
   if (!added) return it->second;
   const int32_t set = it->second;
   std::vector<List> lists;

@@ -20,6 +20,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "sched/eligibility.h"
 #include "sched/view.h"
 
 namespace arbiter {
@@ -54,9 +55,7 @@ class RankedPools {
     int32_t list = 0;
     int32_t position = 0;
   };
-  using Shape = std::tuple<int32_t, int32_t, int32_t, absl::InlinedVector<int32_t, 4>>;
-
-  absl::flat_hash_map<Shape, int32_t> set_by_shape_;
+  absl::flat_hash_map<JobShape, int32_t> set_by_shape_;
   std::vector<std::vector<List>> sets_;
   std::vector<std::vector<Where>> where_;  // per pool
 };
