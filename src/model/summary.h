@@ -4,6 +4,7 @@
 #define ARBITER_MODEL_SUMMARY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,18 @@ struct TenantMarket {
   std::vector<double> new_capacity_share;  // per provider, of its market-bought use
 };
 
+// Lower bounds on the run's results that no policy can beat on its scenario (sim/bounds.h), and
+// each result's ratio to its bound (>= 1), set only when every counted job finished.
+struct RunBounds {
+  int64_t jobs = 0;       // jobs counted: those some pool can ever run
+  Duration makespan = 0;  // seconds
+  double mean_jct = 0;    // seconds
+  Micros cost = 0;
+  std::optional<double> makespan_ratio;
+  std::optional<double> mean_jct_ratio;
+  std::optional<double> cost_ratio;
+};
+
 struct RunSummary {
   std::string scenario;
   std::string policy;
@@ -113,6 +126,7 @@ struct RunSummary {
   std::vector<TenantSpend> tenants;
   std::vector<ProviderMarket> market_providers;
   std::vector<TenantMarket> market_tenants;
+  RunBounds bounds;
 };
 
 }  // namespace arbiter

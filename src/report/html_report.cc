@@ -38,22 +38,6 @@ Unit TimeUnitFor(Duration span) {
   return span > 2 * 86400 ? Unit{86400, "days"} : Unit{3600, "hours"};
 }
 
-// Round durations for a logarithmic time axis, with their labels.
-const std::vector<std::pair<double, const char*>>& DurationTicks() {
-  static const auto* ticks = new std::vector<std::pair<double, const char*>>{
-      {1, "1s"},           {10, "10s"},         {60, "1m"},           {600, "10m"},
-      {3600, "1h"},        {6 * 3600, "6h"},    {86400, "1d"},        {7 * 86400, "1w"},
-      {30 * 86400, "30d"}, {365 * 86400, "1y"}, {3650 * 86400, "10y"}};
-  return *ticks;
-}
-
-std::string DurationTickLabel(double seconds) {
-  for (const auto& [value, label] : DurationTicks()) {
-    if (value == seconds) return label;
-  }
-  return HumanDuration(seconds);
-}
-
 // The pool's name without its provider: "us-east-1/H100".
 std::string PoolLabel(const Fleet& fleet, const Pool& pool) {
   const std::string& provider = fleet.provider(pool.provider).name;
@@ -310,8 +294,10 @@ Section CompletionSection(const ReportInput& in) {
   chart.id = "jct-cdf";
   chart.x.label = "job completion time (end \u2212 submit, log scale)";
   chart.x.log = true;
-  for (const auto& [value, label] : DurationTicks()) chart.x.log_ticks.push_back(value);
-  chart.x.tick_label = DurationTickLabel;
+  for (const auto& [value, label] : report::DurationTicks()) {
+    chart.x.log_ticks.push_back(value);
+  }
+  chart.x.tick_label = report::DurationTickLabel;
   chart.y_label = "finished jobs";
   chart.size = {kWideWidth, 300};
   for (size_t t = 0; t < jct.size(); ++t) {
