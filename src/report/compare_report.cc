@@ -26,6 +26,7 @@ using svg::Escape;
 
 constexpr int kHalfWidth = 570;
 constexpr int kWideWidth = 1160;
+constexpr size_t kPoliciesPerHalfWidth = 4;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr const char* kBoundColour = "#7f7f7f";
 
@@ -37,14 +38,14 @@ std::vector<std::string> Policies(const CompareResult& r) {
 
 // Bars of one figure per policy, then the scenario's lower bound as a hatched bar of its own.
 svg::StackedBarChart BoundedBars(const CompareResult& r, const char* id, std::string y_label,
-                                 const std::vector<double>& values, double bound) {
+                                 const std::vector<double>& values, double bound, int width) {
   svg::StackedBarChart chart;
   chart.id = id;
   chart.x_label = "policy";
   chart.categories = Policies(r);
   chart.categories.push_back("lower bound");
   chart.y.label = std::move(y_label);
-  chart.size = {kHalfWidth, 320};
+  chart.size = {width, 320, 130};
   svg::BarStack runs{"policy", {}, svg::PaletteColour(0), false};
   svg::BarStack floor{"lower bound", {}, kBoundColour, true};
   for (double v : values) {
@@ -115,6 +116,9 @@ Section PlotSection(const CompareResult& r) {
     max_jct = std::max(max_jct, row.mean_jct_s);
     max_makespan = std::max(max_makespan, static_cast<double>(row.makespan_s));
   }
+  // With many policies, each plot takes the page's width (its labels take two rows if need be).
+  const bool wide = r.rows.size() > kPoliciesPerHalfWidth;
+  const int width = wide ? kWideWidth : kHalfWidth;
   const Unit jct_unit = DurationUnitFor(max_jct);
   const Unit makespan_unit = DurationUnitFor(max_makespan);
   std::vector<double> mean_values;
@@ -127,33 +131,33 @@ Section PlotSection(const CompareResult& r) {
   }
   svg::StackedBarChart mean =
       BoundedBars(r, "compare-mean-jct", StrCat("mean completion time (", jct_unit.name, ")"),
-                  mean_values, r.bounds.mean_jct / jct_unit.seconds);
+                  mean_values, r.bounds.mean_jct / jct_unit.seconds, width);
   mean.total_label = [](double v) { return Format("%.3g", v); };
-  svg::StackedBarChart makespan =
-      BoundedBars(r, "compare-makespan", StrCat("makespan (", makespan_unit.name, ")"),
-                  makespan_values, static_cast<double>(r.bounds.makespan) / makespan_unit.seconds);
+  svg::StackedBarChart makespan = BoundedBars(
+      r, "compare-makespan", StrCat("makespan (", makespan_unit.name, ")"), makespan_values,
+      static_cast<double>(r.bounds.makespan) / makespan_unit.seconds, width);
   makespan.total_label = [](double v) { return Format("%.3g", v); };
-  svg::StackedBarChart cost =
-      BoundedBars(r, "compare-cost", "total cost (US$)", cost_values, ToDollars(r.bounds.cost));
+  svg::StackedBarChart cost = BoundedBars(r, "compare-cost", "total cost (US$)", cost_values,
+                                          ToDollars(r.bounds.cost), width);
   cost.y.tick_label = DollarTick;
   cost.total_label = Dollars;
   section.figures.push_back({"Mean completion time", svg::DrawStackedBarChart(mean),
-                             "Over finished jobs; the hatched bar is the lower bound.", false,
+                             "Over finished jobs; the hatched bar is the lower bound.", wide,
                              mean.size.height});
   section.figures.push_back({"Makespan", svg::DrawStackedBarChart(makespan),
                              "Last finish &minus; first submit; the hatched bar is the lower "
                              "bound.",
-                             false, makespan.size.height});
+                             wide, makespan.size.height});
   section.figures.push_back({"Total cost", svg::DrawStackedBarChart(cost),
                              "Everything charged to the ledger, in US dollars; the hatched bar "
                              "is the lower bound.",
-                             false, cost.size.height});
+                             wide, cost.size.height});
 
   svg::LineChart ratios;
   ratios.id = "compare-ratios";
   ratios.x = PolicyAxis(r);
   ratios.y.label = "result / lower bound";
-  ratios.size = {kHalfWidth, 320, 130};
+  ratios.size = {width, 320, 130};
   const auto line = [&r](std::string name, std::optional<double> CompareRow::*field,
                          size_t colour) {
     svg::Line l;
@@ -181,7 +185,7 @@ Section PlotSection(const CompareResult& r) {
                              "Each policy's mean completion time, makespan and cost over their "
                              "lower bounds (1 would meet the bound); a missing point: not every "
                              "job finished.",
-                             false, ratios.size.height});
+                             wide, ratios.size.height});
   return section;
 }
 
@@ -205,28 +209,33 @@ Section TableSection(const CompareResult& r) {
   t = "<table class=\"numbers\"><tr><th>policy</th><th class=\"n\">jobs</th>"
       "<th class=\"n\">finished</th><th class=\"n\">mean JCT</th><th class=\"n\">p99 JCT</th>"
       "<th class=\"n\">makespan</th><th class=\"n\">total cost</th>"
-      "<th class=\"n\">utilisation</th><th class=\"n\">deadline misses</th>"
-      "<th class=\"n\">worst FTF</th><th class=\"n\">mean JCT / bound</th>"
-      "<th class=\"n\">makespan / bound</th><th class=\"n\">cost / bound</th></tr>";
+      "<th class=\"n\">utilisation</th></tr>";
   for (const CompareRow& row : r.rows) {
     const bool any = row.finished > 0;
     StrAppend(&t, "<tr><td>", Escape(row.policy), "</td>", cell(Count(row.jobs)),
               cell(Count(row.finished)), cell(any ? HumanDuration(row.mean_jct_s) : "-"),
               cell(any ? HumanDuration(static_cast<double>(row.p99_jct_s)) : "-"),
               cell(any ? HumanDuration(static_cast<double>(row.makespan_s)) : "-"),
-              cell(Dollars(ToDollars(row.total_cost))), cell(Percent(row.utilisation)),
-              cell(row.deadline_jobs > 0
-                       ? StrCat(Count(row.deadline_misses), " of ", Count(row.deadline_jobs))
-                       : "-"),
-              cell(any ? Format("%.2f", row.worst_ftf) : "-"), cell(RatioText(row.mean_jct_ratio)),
-              cell(RatioText(row.makespan_ratio)), cell(RatioText(row.cost_ratio)), "</tr>");
+              cell(Dollars(ToDollars(row.total_cost))), cell(Percent(row.utilisation)), "</tr>");
   }
   StrAppend(&t, "<tr><td>lower bound</td>", cell(Count(r.bounds.jobs)), cell(""),
             cell(HumanDuration(r.bounds.mean_jct)), cell(""),
             cell(HumanDuration(static_cast<double>(r.bounds.makespan))),
-            cell(Dollars(ToDollars(r.bounds.cost))), cell(""), cell(""), cell(""), cell(""),
-            cell(""), cell(""), "</tr></table>");
-  section.after_rows = static_cast<int>(r.rows.size()) + 3;
+            cell(Dollars(ToDollars(r.bounds.cost))), cell(""), "</tr></table>");
+  t += "<table class=\"numbers\"><tr><th>policy</th><th class=\"n\">deadline misses</th>"
+       "<th class=\"n\">worst FTF</th><th class=\"n\">mean JCT / bound</th>"
+       "<th class=\"n\">makespan / bound</th><th class=\"n\">cost / bound</th></tr>";
+  for (const CompareRow& row : r.rows) {
+    StrAppend(&t, "<tr><td>", Escape(row.policy), "</td>",
+              cell(row.deadline_jobs > 0
+                       ? StrCat(Count(row.deadline_misses), " of ", Count(row.deadline_jobs))
+                       : "-"),
+              cell(row.finished > 0 ? Format("%.2f", row.worst_ftf) : "-"),
+              cell(RatioText(row.mean_jct_ratio)), cell(RatioText(row.makespan_ratio)),
+              cell(RatioText(row.cost_ratio)), "</tr>");
+  }
+  t += "</table>";
+  section.after_rows = 2 * static_cast<int>(r.rows.size()) + 5;
   return section;
 }
 

@@ -173,21 +173,49 @@ TEST(CompareReport, RatiosPerPolicyWithALineAtOne) {
   ExpectPoints(SeriesPoints(svg, "bound (1)"), {a.At('M', -0.5, 1), a.At('L', 2.5, 1)});
 }
 
-TEST(CompareReport, TableHasEveryPolicyAndTheBounds) {
+TEST(CompareReport, TablesHaveEveryPolicyAndTheBounds) {
   const std::string html = CompareHtmlReport(ThreePolicies());
   EXPECT_NE(html.find("<tr><td>fifo</td><td class=\"n\">2</td><td class=\"n\">2</td>"
                       "<td class=\"n\">1h30m00s</td><td class=\"n\">2h00m00s</td>"
                       "<td class=\"n\">2h00m00s</td><td class=\"n\">$64.00</td>"
-                      "<td class=\"n\">50.0%</td><td class=\"n\">-</td>"
-                      "<td class=\"n\">0.00</td><td class=\"n\">3.00</td>"
-                      "<td class=\"n\">2.00</td><td class=\"n\">2.00</td></tr>"),
+                      "<td class=\"n\">50.0%</td></tr>"),
             std::string::npos);
   EXPECT_NE(html.find("<tr><td>gavel</td><td class=\"n\">2</td><td class=\"n\">0</td>"
-                      "<td class=\"n\">-</td><td class=\"n\">-</td><td class=\"n\">-</td>"),
+                      "<td class=\"n\">-</td><td class=\"n\">-</td><td class=\"n\">-</td>"
+                      "<td class=\"n\">$0</td>"),
             std::string::npos);
   EXPECT_NE(html.find("<tr><td>lower bound</td><td class=\"n\">2</td><td class=\"n\"></td>"
                       "<td class=\"n\">30m00s</td><td class=\"n\"></td>"
                       "<td class=\"n\">1h00m00s</td><td class=\"n\">$32.00</td>"),
+            std::string::npos);
+  // The second table: no deadlines; fifo's ratios (mean JCT, makespan, cost); none for gavel.
+  EXPECT_NE(html.find("<tr><td>fifo</td><td class=\"n\">-</td><td class=\"n\">0.00</td>"
+                      "<td class=\"n\">3.00</td><td class=\"n\">2.00</td>"
+                      "<td class=\"n\">2.00</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td>gavel</td><td class=\"n\">-</td><td class=\"n\">-</td>"
+                      "<td class=\"n\">-</td><td class=\"n\">-</td><td class=\"n\">-</td></tr>"),
+            std::string::npos);
+}
+
+TEST(CompareReport, ManyPoliciesTakeThePageWidthWithLabelsOnTwoRows) {
+  CompareResult r = ThreePolicies();
+  for (const char* name :
+       {"backfill-conservative", "backfill-easy", "cost-greedy", "fair", "fair-no-preempt",
+        "gavel-cost", "gavel-makespan", "gavel-maxmin", "spot-greedy"}) {
+    r.rows.push_back(Row(name, {3600, 7200}, 7200, 64 * kDollar, 2.0, 3.0, 2.0));
+  }
+  const std::string svg = PlotSvg(CompareHtmlReport(r), "compare-cost");
+  EXPECT_NE(svg.find("width=\"1160\""), std::string::npos);
+  // Thirteen bars on about 950 pixels, 73 each: "backfill-conservative" (21 characters, about 147
+  // pixels) does not fit beside its neighbours, so every other label goes on a second row, 14
+  // pixels lower.
+  const Axes a = AxesOf(svg);
+  const double row1 = a.area.top + a.area.height + 16;
+  EXPECT_NE(svg.find(StrCat("y=\"", Format("%.2f", row1), "\" text-anchor=\"middle\">fifo<")),
+            std::string::npos)
+      << svg;
+  EXPECT_NE(svg.find(StrCat("y=\"", Format("%.2f", row1 + 14), "\" text-anchor=\"middle\">sjf<")),
             std::string::npos);
 }
 
