@@ -174,7 +174,7 @@ int RunCompare(const CompareArgs& args, std::FILE* out, std::FILE* err, CompareR
         bar.Update(
             i * p.total_jobs + p.finished, count * p.total_jobs,
             Format("%s (%lld of %lld): %lld/%lld jobs done", policy.c_str(),
-                   static_cast<long long>(i + 1), static_cast<long long>(count),
+                   static_cast<long long>(i) + 1, static_cast<long long>(count),
                    static_cast<long long>(p.finished), static_cast<long long>(p.total_jobs)));
       };
     }
