@@ -1,7 +1,7 @@
 // Properties every policy must keep, checked on seeded random workloads run through the
 // simulator: no pool is ever over-full, a gang runs whole on one pool at a time and does at least
-// its work, every job finishes when every job fits (nobody starves), and backfill never starts a
-// reserved job later than its reservation.
+// its work, every job finishes when every job fits (nobody starves), backfill never starts a
+// reserved job later than its reservation, and no run beats the scenario's lower bounds.
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "model/strings.h"
+#include "model/testing.h"
 #include "sched/backfill.h"
 #include "sched/registry.h"
 #include "sched_case.h"
 #include "sim/bounds.h"
+#include "sim/metrics.h"
 
 namespace arbiter {
 namespace {
@@ -175,6 +178,77 @@ TEST(SchedProperties, BackfillNeverStartsAReservedJobLaterThanItsReservation) {
       }
       // The workloads queue: some job had to wait for a reservation.
       EXPECT_GT(reserved, 0) << policy << " seed " << seed;
+    }
+  }
+}
+
+// Two tenants that buy capacity through the market: the lab on demand (10% off) from both
+// providers and under a commitment of 8 H100 on p0 for [0, 20000) at $2.50/h; the startup spot at
+// half price on p0 and on demand on p1, whose agent matches quotes down to its cost basis. p0 has
+// 2 x 8 H100 ($4/h on demand, $2/h spot, $3/h committed); p1 has 1 x 8 A100 ($2/h) and 1 x 8 H100
+// ($5/h). Jobs as in Workload().
+Scenario MarketWorkload(uint64_t seed) {
+  Scenario s;
+  s.name = "market";
+  Fleet& f = s.fleet;
+  const AcceleratorTypeId h100 = f.AddAcceleratorType("H100");
+  const AcceleratorTypeId a100 = f.AddAcceleratorType("A100");
+  const ProviderId p0 = f.AddProvider("p0");
+  AgentConfig matching;
+  matching.match_quotes = true;
+  const ProviderId p1 = f.AddProvider("p1", matching);
+  const RegionId r0 = f.AddRegion(p0, "r");
+  const RegionId r1 = f.AddRegion(p1, "r");
+  const PoolId h100_p0 = testing::AddTestPool(f, r0, h100, 2, 8, 4'000'000, 8, 2'000'000);
+  f.pools[h100_p0.index()].committed_price = 3'000'000;
+  testing::AddTestPool(f, r1, a100, 1, 8, 2'000'000);
+  testing::AddTestPool(f, r1, h100, 1, 8, 5'000'000);
+  const TenantId lab = f.AddTenant({"lab"});
+  const TenantId startup = f.AddTenant({"startup"});
+  f.AddContract({lab, p0, OnDemandTerms{100'000}});
+  f.AddContract({lab, p1, OnDemandTerms{100'000}});
+  f.AddContract({lab, p0, CommitmentTerms{h100, std::nullopt, 8, 0, 20000, 2'500'000}});
+  f.AddContract({startup, p0, SpotTerms{500'000}});
+  f.AddContract({startup, p1, OnDemandTerms{0}});
+  std::mt19937_64 random(seed);
+  const auto draw = [&random](uint64_t n) { return static_cast<int64_t>(random() % n); };
+  Time submit = 0;
+  for (int i = 0; i < kJobs; ++i) {
+    submit += draw(601);
+    const int32_t gang = 1 << draw(4);
+    const Duration seconds = 60 + draw(3541);
+    const TenantId tenant = draw(2) == 0 ? lab : startup;
+    Job job = draw(2) == 0
+                  ? testing::TestJob(StrCat("j", i), tenant, submit, gang, seconds, {{h100, 1}})
+                  : testing::TestJob(StrCat("j", i), tenant, submit, gang, 2 * seconds,
+                                     {{h100, 2}, {a100, 1}});
+    job.checkpoint_interval = draw(2) == 0 ? 0 : 600;
+    s.jobs.push_back(std::move(job));
+  }
+  return s;
+}
+
+// The lower bounds hold for every policy on workloads that buy through the market (on demand,
+// spot, matched quotes, a commitment): every job finishes, and each result is at least its bound.
+TEST(SchedProperties, NoPolicyBeatsTheLowerBounds) {
+  for (uint64_t seed : kSeeds) {
+    const Scenario scenario = MarketWorkload(seed);
+    for (const std::string& policy : AllPolicies()) {
+      SimOptions options;
+      options.policy = policy;
+      options.sample_interval = 0;
+      absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(scenario, options);
+      ASSERT_TRUE(sim.ok()) << sim.status().message();
+      ASSERT_TRUE((*sim)->Run().ok()) << policy;
+      const RunSummary s = Summarize((*sim)->scenario(), (*sim)->broker(),
+                                     {policy, 0, (*sim)->end_time(), (*sim)->events()});
+      ASSERT_EQ(s.finished, kJobs) << policy << " seed " << seed;
+      ASSERT_EQ(s.bounds.jobs, kJobs);
+      EXPECT_GE(s.makespan, s.bounds.makespan) << policy << " seed " << seed;
+      EXPECT_GE(s.jct.mean, s.bounds.mean_jct) << policy << " seed " << seed;
+      EXPECT_GE(s.total_cost, s.bounds.cost) << policy << " seed " << seed;
+      ASSERT_TRUE(s.bounds.cost_ratio.has_value()) << policy;
+      EXPECT_GE(*s.bounds.cost_ratio, 1.0) << policy << " seed " << seed;
     }
   }
 }

@@ -102,13 +102,11 @@ TEST_F(BoundsTest, FloorsAndBoundsByHand) {
 }
 
 TEST_F(BoundsTest, AreaBoundCountsOnlyWorkSubmittedLater) {
-  // A short job at 0, then three gangs of 8 x 1000 s at 900 that only the H100 pool can run; the
-  // A100 pool counts in the fleet's capacity (16) all the same.
+  // A short job at 0, then four gangs of 8 x 1000 s at 900 that only the H100 pool can run; the
+  // A100 pool counts in the fleet's capacity (16) all the same. Each alone ends by 1900; the area
+  // from 0 gives (800 + 32000) / 16 = 2050; from 900, 900 + 32000 / 16 = 2900.
   AddJob(0, 8, 100, {{h100_, 1}});
-  for (int i = 0; i < 3; ++i) AddJob(900, 8, 1000, {{h100_, 1}});
-  // Add a fourth gang at 900: from 900, 900 + 32000 / 16 = 2900 > 1900 (each alone) and > (800 +
-  // 32000) / 16 = 2050 (from 0).
-  AddJob(900, 8, 1000, {{h100_, 1}});
+  for (int i = 0; i < 4; ++i) AddJob(900, 8, 1000, {{h100_, 1}});
   const RunBounds b = ComputeBounds(scenario_, JobFloors(scenario_));
   EXPECT_EQ(b.makespan, 2900);
 }
