@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -928,6 +929,17 @@ std::string HeadlineTable(const ReportInput& in) {
         StrCat(Escape(fleet.provider(p.provider).name), " ", Percent(p.utilisation)));
   }
   row("utilisation", StrJoin(utilisation, " &middot; "));
+  if (s.bounds.jobs > 0) {
+    // What no policy can beat on this scenario (docs/outputs.md), with the run's ratios to it.
+    const auto ratio = [](const std::optional<double>& r) {
+      return r ? Format(" (&times;%.2f)", *r) : std::string();
+    };
+    row("lower bounds",
+        StrCat("makespan ", HumanDuration(static_cast<double>(s.bounds.makespan)),
+               ratio(s.bounds.makespan_ratio), " &middot; mean completion time ",
+               HumanDuration(s.bounds.mean_jct), ratio(s.bounds.mean_jct_ratio), " &middot; cost ",
+               Dollars(ToDollars(s.bounds.cost)), ratio(s.bounds.cost_ratio)));
+  }
   if (HasMarketActivity(in)) {
     int64_t requests = 0;
     int64_t items = 0;
@@ -1018,7 +1030,8 @@ std::string HtmlReport(const ReportInput& in) {
   header += "</p></header>";
   header += HeadlineTable(in);
   const std::vector<Section> sections = ReportSections(in);
-  const int rows = 7 + (HasMarketActivity(in) ? 1 : 0) + (in.scenario.description.empty() ? 0 : 2);
+  const int rows = 7 + (s.bounds.jobs > 0 ? 1 : 0) + (HasMarketActivity(in) ? 1 : 0) +
+                   (in.scenario.description.empty() ? 0 : 2);
   return HtmlPage(title, header, rows, sections);
 }
 
