@@ -3,6 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "cli/compare.h"
 #include "cli/sweep.h"
 
 int main(int argc, char** argv) {
@@ -58,6 +59,21 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--report", sweep.report,
                         "Also write a self-contained HTML report plotting the grid to this file");
 
+  arbiter::CompareArgs compare;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Run several policies on one scenario; one row per policy, with lower bounds");
+  compare_cmd->add_option("scenario", compare.scenario, "Scenario YAML file")->required();
+  compare_cmd->add_option("--policies", compare.policies,
+                          "Policies to run, NAME,NAME,... (default: every registered policy)");
+  compare_cmd->add_option("--set", compare.overrides, "Override a scenario field: KEY=VALUE")
+      ->take_all();
+  compare_cmd->add_option("--seed", compare.seed, "Random seed (default 0)");
+  compare_cmd->add_option("--out", compare.out,
+                          "Directory for compare.csv (default out/<name>-compare)");
+  compare_cmd->add_flag("--quiet", compare.quiet, "Do not print the table");
+  compare_cmd->add_option("--report", compare.report,
+                          "Also write a self-contained HTML report comparing the policies");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,5 +87,6 @@ int main(int argc, char** argv) {
   if (*validate) return arbiter::RunValidate(validate_path, validate_overrides, stdout, stderr);
   if (*policies) return arbiter::RunPolicies(stdout);
   if (*sweep_cmd) return arbiter::RunSweep(sweep, stdout, stderr);
+  if (*compare_cmd) return arbiter::RunCompare(compare, stdout, stderr);
   return 2;
 }

@@ -186,6 +186,15 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
          {"new_capacity_share", share}});
   }
   j["market"] = {{"providers", market_providers}, {"tenants", market_tenants}};
+  const RunBounds& b = s.bounds;
+  const auto ratio = [](const std::optional<double>& r) -> nlohmann::ordered_json {
+    return r ? Number(*r, 6) : nlohmann::ordered_json(nullptr);
+  };
+  j["bounds"] = {
+      {"jobs", b.jobs},
+      {"makespan", {{"bound_s", b.makespan}, {"ratio", ratio(b.makespan_ratio)}}},
+      {"mean_jct", {{"bound_s", Number(b.mean_jct, 3)}, {"ratio", ratio(b.mean_jct_ratio)}}},
+      {"cost", {{"bound", Dollars(b.cost)}, {"ratio", ratio(b.cost_ratio)}}}};
   j["load_notes"] = scenario.load_notes;
   return j.dump(2) + "\n";
 }

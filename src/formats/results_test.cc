@@ -125,6 +125,13 @@ RunSummary TinySummary() {
   r.rejected = 1;
   r.jct = Stats(1, 3610.0, 3610, 3610, 3610);
   r.queueing_delay = Stats(2, 105.5, 10, 200, 200);
+  // Bounds as sim/bounds.h would set them; a ratio only where one is set (mean JCT: none).
+  r.bounds.jobs = 3;
+  r.bounds.makespan = 3000;
+  r.bounds.mean_jct = 1805.25;
+  r.bounds.cost = 12'500'000;
+  r.bounds.makespan_ratio = 3610.0 / 3000;  // 1.2033333...
+  r.bounds.cost_ratio = 56.274567 / 12.5;   // 4.50196536
   r.first_submit = 0;
   r.last_finish = 3610;
   r.makespan = 3610;
@@ -286,6 +293,21 @@ TEST(SummaryJson, FixedKeysAndFormats) {
       }
     ]
   },
+  "bounds": {
+    "jobs": 3,
+    "makespan": {
+      "bound_s": 3000,
+      "ratio": 1.203333
+    },
+    "mean_jct": {
+      "bound_s": 1805.25,
+      "ratio": null
+    },
+    "cost": {
+      "bound": "12.500000",
+      "ratio": 4.501965
+    }
+  },
   "load_notes": [
     "lab: 5 jobs from 5 rows"
   ]
@@ -300,10 +322,16 @@ TEST(SummaryJson, EmptyRun) {
   r.scenario = "tiny";
   r.policy = "sjf";
   const std::string json = SummaryJson(s, r);
-  EXPECT_THAT(json, HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
-                              "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
-                              "  \"market\": {\n    \"providers\": [],\n    \"tenants\": []\n  },\n"
-                              "  \"load_notes\": []\n}\n"));
+  EXPECT_THAT(json,
+              HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
+                        "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
+                        "  \"market\": {\n    \"providers\": [],\n    \"tenants\": []\n  },\n"
+                        "  \"bounds\": {\n    \"jobs\": 0,\n    \"makespan\": {\n"
+                        "      \"bound_s\": 0,\n      \"ratio\": null\n    },\n"
+                        "    \"mean_jct\": {\n      \"bound_s\": 0.0,\n      \"ratio\": null\n"
+                        "    },\n    \"cost\": {\n      \"bound\": \"0.000000\",\n"
+                        "      \"ratio\": null\n    }\n  },\n"
+                        "  \"load_notes\": []\n}\n"));
   EXPECT_THAT(json, HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": 0.0,\n"));
 }
 

@@ -4,6 +4,7 @@
 #define ARBITER_MODEL_SUMMARY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,18 +63,18 @@ struct TenantSpend {
 // What the capacity market did, per provider.
 struct ProviderMarket {
   ProviderId provider;
-  int64_t requests_seen = 0;   // distinct requests it was asked about
-  int64_t asks = 0;            // questions put to it (a request can ask twice: quote, then match)
-  int64_t accepted_full = 0;   // asks answered with an offer for every item
-  int64_t accepted_part = 0;   // asks answered with offers for some items
-  int64_t declined = 0;        // asks answered with no offer
-  int64_t timed_out = 0;       // asks not answered in time (a decline)
-  int64_t items_won = 0;       // items awarded to it
+  int64_t requests_seen = 0;  // distinct requests it was asked about
+  int64_t asks = 0;           // questions put to it (a request can ask twice: quote, then match)
+  int64_t accepted_full = 0;  // asks answered with an offer for every item
+  int64_t accepted_part = 0;  // asks answered with offers for some items
+  int64_t declined = 0;       // asks answered with no offer
+  int64_t timed_out = 0;      // asks not answered in time (a decline)
+  int64_t items_won = 0;      // items awarded to it
   int64_t items_won_by_right = 0;  // of those, won by its right of first refusal
-  int64_t delivered = 0;       // awards that started on time
-  int64_t delivered_late = 0;  // awards that started after the promised start, within grace
-  int64_t released = 0;        // awards not delivered by start + grace
-  int64_t preemptions = 0;     // external spot runs it stopped for its own demand
+  int64_t delivered = 0;           // awards that started on time
+  int64_t delivered_late = 0;      // awards that started after the promised start, within grace
+  int64_t released = 0;            // awards not delivered by start + grace
+  int64_t preemptions = 0;         // external spot runs it stopped for its own demand
   int64_t new_capacity_accelerator_seconds = 0;  // market-bought use (on-demand and spot)
   // Its own first-party work held up while external tenants used its pools.
   int64_t first_party_delayed_job_seconds = 0;
@@ -88,6 +89,18 @@ struct TenantMarket {
   Duration rofr_wait = 0;  // seconds its requests spent waiting on a right-of-first-refusal holder
   int64_t new_capacity_accelerator_seconds = 0;
   std::vector<double> new_capacity_share;  // per provider, of its market-bought use
+};
+
+// Lower bounds on the run's results that no policy can beat on its scenario (sim/bounds.h), and
+// each result's ratio to its bound (>= 1), set only when every counted job finished.
+struct RunBounds {
+  int64_t jobs = 0;       // jobs counted: those some pool can ever run
+  Duration makespan = 0;  // seconds
+  double mean_jct = 0;    // seconds
+  Micros cost = 0;
+  std::optional<double> makespan_ratio;
+  std::optional<double> mean_jct_ratio;
+  std::optional<double> cost_ratio;
 };
 
 struct RunSummary {
@@ -113,6 +126,7 @@ struct RunSummary {
   std::vector<TenantSpend> tenants;
   std::vector<ProviderMarket> market_providers;
   std::vector<TenantMarket> market_tenants;
+  RunBounds bounds;
 };
 
 }  // namespace arbiter

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -36,22 +37,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Days for runs longer than two days, else hours.
 Unit TimeUnitFor(Duration span) {
   return span > 2 * 86400 ? Unit{86400, "days"} : Unit{3600, "hours"};
-}
-
-// Round durations for a logarithmic time axis, with their labels.
-const std::vector<std::pair<double, const char*>>& DurationTicks() {
-  static const auto* ticks = new std::vector<std::pair<double, const char*>>{
-      {1, "1s"},           {10, "10s"},         {60, "1m"},           {600, "10m"},
-      {3600, "1h"},        {6 * 3600, "6h"},    {86400, "1d"},        {7 * 86400, "1w"},
-      {30 * 86400, "30d"}, {365 * 86400, "1y"}, {3650 * 86400, "10y"}};
-  return *ticks;
-}
-
-std::string DurationTickLabel(double seconds) {
-  for (const auto& [value, label] : DurationTicks()) {
-    if (value == seconds) return label;
-  }
-  return HumanDuration(seconds);
 }
 
 // The pool's name without its provider: "us-east-1/H100".
@@ -310,8 +295,10 @@ Section CompletionSection(const ReportInput& in) {
   chart.id = "jct-cdf";
   chart.x.label = "job completion time (end \u2212 submit, log scale)";
   chart.x.log = true;
-  for (const auto& [value, label] : DurationTicks()) chart.x.log_ticks.push_back(value);
-  chart.x.tick_label = DurationTickLabel;
+  for (const auto& [value, label] : report::DurationTicks()) {
+    chart.x.log_ticks.push_back(value);
+  }
+  chart.x.tick_label = report::DurationTickLabel;
   chart.y_label = "finished jobs";
   chart.size = {kWideWidth, 300};
   for (size_t t = 0; t < jct.size(); ++t) {
@@ -942,6 +929,17 @@ std::string HeadlineTable(const ReportInput& in) {
         StrCat(Escape(fleet.provider(p.provider).name), " ", Percent(p.utilisation)));
   }
   row("utilisation", StrJoin(utilisation, " &middot; "));
+  if (s.bounds.jobs > 0) {
+    // What no policy can beat on this scenario (docs/outputs.md), with the run's ratios to it.
+    const auto ratio = [](const std::optional<double>& r) {
+      return r ? Format(" (&times;%.2f)", *r) : std::string();
+    };
+    row("lower bounds",
+        StrCat("makespan ", HumanDuration(static_cast<double>(s.bounds.makespan)),
+               ratio(s.bounds.makespan_ratio), " &middot; mean completion time ",
+               HumanDuration(s.bounds.mean_jct), ratio(s.bounds.mean_jct_ratio), " &middot; cost ",
+               Dollars(ToDollars(s.bounds.cost)), ratio(s.bounds.cost_ratio)));
+  }
   if (HasMarketActivity(in)) {
     int64_t requests = 0;
     int64_t items = 0;
@@ -1032,7 +1030,8 @@ std::string HtmlReport(const ReportInput& in) {
   header += "</p></header>";
   header += HeadlineTable(in);
   const std::vector<Section> sections = ReportSections(in);
-  const int rows = 7 + (HasMarketActivity(in) ? 1 : 0) + (in.scenario.description.empty() ? 0 : 2);
+  const int rows = 7 + (s.bounds.jobs > 0 ? 1 : 0) + (HasMarketActivity(in) ? 1 : 0) +
+                   (in.scenario.description.empty() ? 0 : 2);
   return HtmlPage(title, header, rows, sections);
 }
 

@@ -219,6 +219,18 @@ TEST_F(HtmlReportTest, HeadlineTableComesFirst) {
   EXPECT_NE(html.find("<meta name=\"arbiter-page-height\" content=\""), std::string::npos);
 }
 
+TEST_F(HtmlReportTest, HeadlineShowsTheLowerBoundsWhenThereAreAny) {
+  EXPECT_EQ(Report().find("lower bounds"), std::string::npos);
+  summary_.bounds.jobs = 4;
+  summary_.bounds.makespan = 7200;
+  summary_.bounds.mean_jct = 3600;
+  summary_.bounds.cost = 13 * kDollar;
+  summary_.bounds.cost_ratio = 2.0;  // $26 over $13; no ratio for the others
+  EXPECT_NE(Report().find("<tr><th>lower bounds</th><td>makespan 2h00m00s &middot; mean "
+                          "completion time 1h00m00s &middot; cost $13.00 (&times;2.00)</td></tr>"),
+            std::string::npos);
+}
+
 TEST_F(HtmlReportTest, UsePlotsStackPoolsUnderCapacity) {
   const std::string html = Report();
   // cloud has no first-party tenant: one band, its capacity.

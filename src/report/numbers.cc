@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/strings.h"
+#include "report/table.h"
 
 namespace arbiter::report {
 
@@ -11,6 +12,21 @@ Unit DurationUnitFor(double max) {
   if (max > 2 * 3600) return {3600, "hours"};
   if (max > 120) return {60, "minutes"};
   return {1, "seconds"};
+}
+
+const std::vector<std::pair<double, const char*>>& DurationTicks() {
+  static const auto* ticks = new std::vector<std::pair<double, const char*>>{
+      {1, "1s"},           {10, "10s"},         {60, "1m"},           {600, "10m"},
+      {3600, "1h"},        {6 * 3600, "6h"},    {86400, "1d"},        {7 * 86400, "1w"},
+      {30 * 86400, "30d"}, {365 * 86400, "1y"}, {3650 * 86400, "10y"}};
+  return *ticks;
+}
+
+std::string DurationTickLabel(double seconds) {
+  for (const auto& [value, label] : DurationTicks()) {
+    if (value == seconds) return label;
+  }
+  return HumanDuration(seconds);
 }
 
 double ToDollars(Micros m) { return static_cast<double>(m) / kMicrosPerDollar; }

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/units.h"
 
@@ -32,6 +34,12 @@ std::string Count(int64_t n);
 
 // "1 job", "2 jobs".
 std::string Plural(int64_t n, const char* noun);
+
+// Round durations for a logarithmic time axis (1 s, 10 s, 1 min, ... 10 years), with labels.
+const std::vector<std::pair<double, const char*>>& DurationTicks();
+
+// The label of one of DurationTicks ("1h"), else the duration in readable units.
+std::string DurationTickLabel(double seconds);
 
 // 0.123 -> "12.3%".
 std::string Percent(double fraction);

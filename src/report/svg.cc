@@ -192,6 +192,24 @@ class Frame {
   }
 
   Scale& y() { return y_; }
+  // Puts every other x label on a second row when neighbours would overlap (labels centred at
+  // `centres`, in pixels); the plot area gives up the row's height.
+  void StaggerIfCrowded(const std::vector<double>& centres,
+                        const std::vector<std::string>& labels) {
+    for (size_t i = 1; i < centres.size() && i < labels.size(); ++i) {
+      const double room = centres[i] - centres[i - 1];
+      if ((TextWidth(labels[i - 1]) + TextWidth(labels[i])) / 2 + 6 > room) {
+        stagger_ = true;
+        height_ -= kStaggerRow;
+        y_.from = top_ + height_;
+        return;
+      }
+    }
+  }
+  // The baseline of the i-th x label.
+  double LabelY(size_t i) const {
+    return bottom() + 16 + (stagger_ && i % 2 == 1 ? kStaggerRow : 0);
+  }
   double left() const { return left_; }
   double top() const { return top_; }
   double width() const { return width_; }
@@ -249,11 +267,12 @@ class Frame {
     }
     if (x != nullptr) {
       for (size_t i = 0; i < x->ticks.size(); ++i) {
-        StrAppend(&out, "<text x=\"", Num(x->Map(x->ticks[i])), "\" y=\"", Num(bottom() + 16),
+        StrAppend(&out, "<text x=\"", Num(x->Map(x->ticks[i])), "\" y=\"", Num(LabelY(i)),
                   "\" text-anchor=\"middle\">", Escape(x->labels[i]), "</text>");
       }
     }
-    StrAppend(&out, "<text x=\"", Num(left_ + width_ / 2), "\" y=\"", Num(bottom() + 36),
+    StrAppend(&out, "<text x=\"", Num(left_ + width_ / 2), "\" y=\"",
+              Num(bottom() + 36 + (stagger_ ? kStaggerRow : 0)),
               "\" text-anchor=\"middle\" font-weight=\"bold\">", Escape(x_label), "</text>");
     StrAppend(&out, "<text transform=\"translate(14,", Num(top_ + height_ / 2),
               ") rotate(-90)\" text-anchor=\"middle\" font-weight=\"bold\">", Escape(y_label),
@@ -296,8 +315,10 @@ class Frame {
   std::string id_;
   Size size_;
   std::vector<LegendEntry> legend_;
+  static constexpr double kStaggerRow = 14;
   Scale y_;
   double legend_width_ = 0;
+  bool stagger_ = false;
   double left_ = 0;
   double top_ = 0;
   double width_ = 0;
@@ -380,6 +401,9 @@ std::string DrawLineChart(const LineChart& chart) {
   Scale x = Resolve(chart.x, x_lo, x_hi, XTicks(frame));
   x.from = frame.left();
   x.to = frame.right();
+  std::vector<double> centres;
+  for (double t : x.ticks) centres.push_back(x.Map(t));
+  frame.StaggerIfCrowded(centres, x.labels);
   std::string out = frame.Open(&x, chart.x.label, chart.y.label);
   StrAppend(&out, "<g class=\"series\" clip-path=\"", frame.ClipUrl(), "\">");
   for (size_t i = 0; i < chart.lines.size(); ++i) {
@@ -487,14 +511,18 @@ std::string DrawStackedBarChart(const StackedBarChart& chart) {
   for (size_t k = 0; k < chart.stacks.size(); ++k) {
     fills.push_back(FillOf(frame, k, ColourOf(chart.stacks[k].colour, k), chart.stacks[k].hatched));
   }
+  const double band = n == 0 ? frame.width() : frame.width() / static_cast<double>(n);
+  std::vector<double> centres;
+  for (size_t i = 0; i < n; ++i) {
+    centres.push_back(frame.left() + (static_cast<double>(i) + 0.5) * band);
+  }
+  frame.StaggerIfCrowded(centres, chart.categories);
   const Scale& y = frame.y();
   std::string out = frame.Open(nullptr, chart.x_label, chart.y.label);
-  const double band = n == 0 ? frame.width() : frame.width() / static_cast<double>(n);
   StrAppend(&out, "<g class=\"categories\" fill=\"", kInk, "\">");
   for (size_t i = 0; i < n; ++i) {
-    StrAppend(&out, "<text x=\"", Num(frame.left() + (static_cast<double>(i) + 0.5) * band),
-              "\" y=\"", Num(frame.bottom() + 16), "\" text-anchor=\"middle\">",
-              Escape(chart.categories[i]), "</text>");
+    StrAppend(&out, "<text x=\"", Num(centres[i]), "\" y=\"", Num(frame.LabelY(i)),
+              "\" text-anchor=\"middle\">", Escape(chart.categories[i]), "</text>");
   }
   out += "</g>";
   std::vector<double> base(n, 0);

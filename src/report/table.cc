@@ -1,5 +1,7 @@
 #include "report/table.h"
 
+#include <optional>
+
 #include "model/strings.h"
 
 namespace arbiter {
@@ -27,6 +29,19 @@ std::string Money(Micros m) {
 
 long long LL(int64_t v) { return static_cast<long long>(v); }
 
+// "  lower bounds  makespan 2h00m00s (x1.50)   mean JCT ..." (a ratio where there is one).
+std::string BoundsLine(const RunBounds& b) {
+  if (b.jobs == 0) return "";
+  const auto ratio = [](const std::optional<double>& r) {
+    return r ? Format(" (x%.2f)", *r) : std::string();
+  };
+  return Format("  lower bounds   makespan %s%s   mean JCT %s%s   cost %s%s\n",
+                HumanDuration(static_cast<double>(b.makespan)).c_str(),
+                ratio(b.makespan_ratio).c_str(), HumanDuration(b.mean_jct).c_str(),
+                ratio(b.mean_jct_ratio).c_str(), Money(b.cost).c_str(),
+                ratio(b.cost_ratio).c_str());
+}
+
 }  // namespace
 
 std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
@@ -49,6 +64,7 @@ std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
   out += Format("  makespan %s   total cost %s   accelerator-hours %.0f\n",
                 HumanDuration(static_cast<double>(s.makespan)).c_str(), Money(s.total_cost).c_str(),
                 static_cast<double>(s.accelerator_seconds) / 3600.0);
+  out += BoundsLine(s.bounds);
   out +=
       Format("\n  %-20s %12s %12s %14s\n", "provider", "utilisation", "acc-hours", "ext. revenue");
   for (const ProviderUsage& p : s.providers) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/bounds.h"
+
 namespace arbiter {
 
 DurationStats StatsOf(std::vector<Duration>& values) {
@@ -168,6 +170,8 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
         Ratio(provider.busy_accelerator_seconds, provider.capacity_accelerator_seconds);
   }
   SummarizeMarket(fleet, broker, s);
+  s.bounds = ComputeBounds(scenario, JobFloors(scenario));
+  RateRun(s, s.bounds);
   return s;
 }
 
