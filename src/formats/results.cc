@@ -204,7 +204,7 @@ std::string MarketJsonl(const Scenario& scenario, const std::vector<AuditRecord>
   const Fleet& fleet = scenario.fleet;
   std::string out;
   out.reserve((audit.size() + charges.size()) * 160);
-  const auto name_of = [&fleet](auto id, const auto& list) -> std::string {
+  const auto name_of = [](auto id, const auto& list) -> std::string {
     return id.valid() ? list[id.index()].name : std::string();
   };
   const auto audit_line = [&](const AuditRecord& r) {

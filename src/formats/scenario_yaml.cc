@@ -660,8 +660,8 @@ class Loader {
 
   absl::Status Profile(const Field& f, GrowthProfile& profile) {
     if (!f.defined()) return f.Error("missing", "profile: {jobs_per_hour, until, gangs, ...}");
-    ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
-        {"jobs_per_hour", "growth", "period", "start", "until", "gangs", "runtime"}));
+    ARBITER_RETURN_IF_ERROR(
+        f.OnlyKeys({"jobs_per_hour", "growth", "period", "start", "until", "gangs", "runtime"}));
     ARBITER_ASSIGN(profile.jobs_per_hour, f.Child("jobs_per_hour").Double(1e-9, 1e9));
     if (f.Child("growth").defined()) {
       ARBITER_ASSIGN(profile.growth, f.Child("growth").Double(-0.999999, 1e6));
@@ -701,10 +701,9 @@ class Loader {
     ARBITER_ASSIGN(n, list.ListSize());
     for (size_t i = 0; i < n; ++i) {
       Field w = list.Item(i);
-      ARBITER_RETURN_IF_ERROR(w.OnlyKeys({"name", "tenant", "format", "path", "throughputs",
-                                          "types", "offset", "time_scale", "until", "limit",
-                                          "priority", "accelerators_per_node", "checkpoint",
-                                          "profile"}));
+      ARBITER_RETURN_IF_ERROR(w.OnlyKeys(
+          {"name", "tenant", "format", "path", "throughputs", "types", "offset", "time_scale",
+           "until", "limit", "priority", "accelerators_per_node", "checkpoint", "profile"}));
       WorkloadOptions options;
       ARBITER_ASSIGN(options.source, w.Child("name").StringOr(StrCat("workload", i)));
       if (w.Child("tenant").defined()) ARBITER_ASSIGN(options.tenant, TenantRef(w.Child("tenant")));
