@@ -334,11 +334,12 @@ AllocationProblem MakeLpProblem(const TraceModel& model, int64_t jobs, int32_t t
     job.gang = row.scale_factor;
     job.weight = 1 + static_cast<int64_t>(j % 3);
     job.work = std::max<int64_t>(1, row.total_steps) * 1000;
+    const int32_t half = types / 2;
     for (int32_t t = 0; t < types; ++t) {
       // Types from the newest (t = 0, 4x a v100) to the oldest (t = 9, a k80).
       const double speed = std::pow(4.0, 1.0 - t / 4.5);
-      const double affinity = t < types / 2 ? std::pow(p100 / v100, 0.5 - 0.1 * t)
-                                            : std::pow(k80 / v100, 0.1 * (t - types / 2));
+      const double affinity =
+          t < half ? std::pow(p100 / v100, 0.5 - 0.1 * t) : std::pow(k80 / v100, 0.1 * (t - half));
       job.rates.push_back(std::max<Rate>(1, std::llround(1000 * v100 * speed * affinity)));
       job.prices.push_back(
           std::llround(4'000'000 * speed));  // $/accelerator-hour scales with speed

@@ -89,6 +89,7 @@ struct Spread {
 template <typename F>
 Spread SpreadOf(const std::vector<Repetition>& reps, F field) {
   std::vector<double> v;
+  v.reserve(reps.size());
   for (const Repetition& r : reps) v.push_back(field(r));
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
