@@ -107,9 +107,10 @@ absl::Status ExpandHoldings(Scenario& scenario) {
       if (carve.start > 0) breakpoints.insert(carve.start);
       breakpoints.insert(carve.end);
     }
-    const auto held_at = [&list](Time t) {
+    const std::vector<Carve>& own_carves = list;  // (clang 14 cannot capture a structured binding)
+    const auto held_at = [&own_carves](Time t) {
       int32_t held = 0;
-      for (const Carve& carve : list) {
+      for (const Carve& carve : own_carves) {
         if (carve.start <= t && t < carve.end) held += carve.nodes;
       }
       return held;
