@@ -22,6 +22,21 @@ struct DurationStats {
   Duration max = 0;
 };
 
+// What failures, preemptions and recovery cost: work lost since checkpoints (with the setup of
+// interrupted runs), restarts, checkpoints moved between providers, and goodput: useful
+// accelerator-seconds (progress that was kept) over those paid for.
+struct RecoveryFigures {
+  int64_t interruptions = 0;
+  int64_t restarts = 0;    // starts after the first
+  int64_t migrations = 0;  // per tenant: restarts on another provider; per provider: moves out
+  int64_t lost_accelerator_seconds = 0;
+  Micros lost_cost = 0;
+  Micros egress_cost = 0;
+  int64_t useful_accelerator_seconds = 0;
+  int64_t paid_accelerator_seconds = 0;  // of jobs' runs (not idle commitments)
+  double goodput = 0;                    // useful / paid; 0 when nothing was paid
+};
+
 struct PoolUsage {
   PoolId pool;
   int64_t capacity_accelerator_seconds = 0;  // over [0, end of run]
@@ -35,7 +50,8 @@ struct ProviderUsage {
   int64_t capacity_accelerator_seconds = 0;
   int64_t busy_accelerator_seconds = 0;
   double utilisation = 0;
-  Micros revenue = 0;  // from external tenants (first-party use is internal)
+  Micros revenue = 0;        // from external tenants (first-party use is internal)
+  RecoveryFigures recovery;  // runs on its pools, checkpoints leaving it
 };
 
 // Charges by the ledger's kind of charge (ChargeKind, model/charge.h), in micro-dollars.
@@ -57,23 +73,24 @@ struct TenantSpend {
   std::vector<Micros> cost_by_provider;  // indexed by provider
   CostByKind cost_by_kind;               // sums to `cost`
   DurationStats jct;
+  RecoveryFigures recovery;
 };
 
 // What the capacity market did, per provider.
 struct ProviderMarket {
   ProviderId provider;
-  int64_t requests_seen = 0;   // distinct requests it was asked about
-  int64_t asks = 0;            // questions put to it (a request can ask twice: quote, then match)
-  int64_t accepted_full = 0;   // asks answered with an offer for every item
-  int64_t accepted_part = 0;   // asks answered with offers for some items
-  int64_t declined = 0;        // asks answered with no offer
-  int64_t timed_out = 0;       // asks not answered in time (a decline)
-  int64_t items_won = 0;       // items awarded to it
+  int64_t requests_seen = 0;  // distinct requests it was asked about
+  int64_t asks = 0;           // questions put to it (a request can ask twice: quote, then match)
+  int64_t accepted_full = 0;  // asks answered with an offer for every item
+  int64_t accepted_part = 0;  // asks answered with offers for some items
+  int64_t declined = 0;       // asks answered with no offer
+  int64_t timed_out = 0;      // asks not answered in time (a decline)
+  int64_t items_won = 0;      // items awarded to it
   int64_t items_won_by_right = 0;  // of those, won by its right of first refusal
-  int64_t delivered = 0;       // awards that started on time
-  int64_t delivered_late = 0;  // awards that started after the promised start, within grace
-  int64_t released = 0;        // awards not delivered by start + grace
-  int64_t preemptions = 0;     // external spot runs it stopped for its own demand
+  int64_t delivered = 0;           // awards that started on time
+  int64_t delivered_late = 0;      // awards that started after the promised start, within grace
+  int64_t released = 0;            // awards not delivered by start + grace
+  int64_t preemptions = 0;         // external spot runs it stopped for its own demand
   int64_t new_capacity_accelerator_seconds = 0;  // market-bought use (on-demand and spot)
   // Its own first-party work held up while external tenants used its pools.
   int64_t first_party_delayed_job_seconds = 0;
@@ -111,6 +128,7 @@ struct RunSummary {
   std::vector<PoolUsage> pools;
   std::vector<ProviderUsage> providers;
   std::vector<TenantSpend> tenants;
+  RecoveryFigures recovery;  // all tenants
   std::vector<ProviderMarket> market_providers;
   std::vector<TenantMarket> market_tenants;
 };
