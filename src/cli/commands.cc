@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/recovery.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "model/strings.h"
@@ -29,6 +30,7 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   options.policy = args.policy.empty() ? scenario->default_policy : args.policy;
   options.seed = args.seed;
   options.keep_audit = args.audit;
+  options.recovery = args.recovery;
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
@@ -100,6 +102,10 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
 
 int RunPolicies(std::FILE* out) {
   for (const PolicyInfo& p : ListPolicies()) {
+    std::fprintf(out, "  %-14s %s\n", p.name.c_str(), p.summary.c_str());
+  }
+  std::fputs("\nrecovery policies (--recovery):\n", out);
+  for (const RecoveryInfo& p : ListRecoveryPolicies()) {
     std::fprintf(out, "  %-14s %s\n", p.name.c_str(), p.summary.c_str());
   }
   return 0;

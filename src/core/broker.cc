@@ -793,9 +793,19 @@ void Broker::OpenRequests() {
       item.terms.spot =
           market.buy_spot || AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
       item.terms.preference = spec.preference;
-      // A recovering job asks only the provider of the pool its recovery policy chose.
+      // A recovering job asks only for the pool its recovery policy chose; no job takes a pool
+      // in back-off (the providers' agents are told to avoid them).
       const bool pinned = recovery_state_[job.index()].core_placed;
       const ProviderId chosen = fleet_.pool(market.held_pool).provider;
+      if (pinned || options_.recovery.backoff > 0) {
+        for (PoolId pool : EligiblePools(j, *this)) {
+          if (pool == market.held_pool) continue;
+          if ((pinned && fleet_.pool(pool).provider == chosen) ||
+              learning_[pool.index()].avoid_until > now_) {
+            item.terms.avoid.push_back(pool);
+          }
+        }
+      }
       for (ProviderId provider : MarketProviders(j)) {
         if (provider != market.missed && (!pinned || provider == chosen)) {
           item.providers.push_back(provider);

@@ -130,6 +130,7 @@ void Simulator::ScheduleFaults() {
   spot_mean_.assign(pools, 0);
   spot_limit_.assign(pools, std::numeric_limits<int64_t>::max());
   spot_tick_.assign(faults.spot.size(), 0);
+  start_failing_.assign(scenario_.jobs.size(), false);
   fault_rng_ = AgentSeed(options_.seed ^ 0xFA0175EEDULL, fleet.providers.size() + 1);
   for (const NodeFailures& f : faults.node_failures) node_mtbf_[f.pool.index()] = f.mtbf;
   for (size_t i = 0; i < faults.spot.size(); ++i) {
@@ -188,8 +189,9 @@ void Simulator::DrawRunFault(size_t job, PoolId pool, Time finish) {
 int64_t Simulator::SpotUsed(PoolId pool) const {
   int64_t used = 0;
   for (JobId job : broker_->running_on(pool)) {
-    if (broker_->run_kind(job) == ChargeKind::kSpot)
+    if (broker_->run_kind(job) == ChargeKind::kSpot && !start_failing_[job.index()]) {
       used += scenario_.jobs[job.index()].accelerators;
+    }
   }
   return used;
 }
@@ -204,6 +206,8 @@ absl::Status Simulator::KillUntil(PoolId pool, int64_t limit, bool spot_only,
                                   std::string_view reason) {
   std::vector<std::pair<Time, int32_t>> victims;  // newest run first, then the higher job id
   for (JobId job : broker_->running_on(pool)) {
+    // A run whose start failed holds nothing; the core hears of it next.
+    if (start_failing_[job.index()]) continue;
     if (spot_only && broker_->run_kind(job) != ChargeKind::kSpot) continue;
     victims.push_back({-run_start_[job.index()], -job.value()});
   }
@@ -312,6 +316,7 @@ void Simulator::Apply(Command& command) {
         (spot && spot_limit_[start->pool.index()] != std::numeric_limits<int64_t>::max() &&
          SpotUsed(start->pool) > spot_limit_[start->pool.index()])) {
       // SpotUsed already counts this run: the core started it before the command came here.
+      start_failing_[job] = true;
       queue_.Push(now_, EventClass::kStartFailed, start->job.value());
       return;
     }
@@ -490,6 +495,7 @@ absl::Status Simulator::Run() {
           status = this->Answer(static_cast<size_t>(e.payload));
           break;
         case EventClass::kStartFailed:
+          start_failing_[static_cast<size_t>(e.payload)] = false;
           status = Deliver(JobStartFailed{JobId(static_cast<int32_t>(e.payload)),
                                           "the pool had no room when the job was launched"});
           break;

@@ -148,7 +148,8 @@ class Simulator {
   std::vector<Duration> node_mtbf_;
   std::vector<Duration> spot_mean_;
   std::vector<int64_t> spot_limit_;
-  std::vector<size_t> spot_tick_;  // per spot trace: the tick applied last
+  std::vector<size_t> spot_tick_;    // per spot trace: the tick applied last
+  std::vector<bool> start_failing_;  // per job: its start failed; the core has not heard yet
   uint64_t fault_rng_ = 0;
   Time now_ = 0;
   int64_t events_ = 0;
