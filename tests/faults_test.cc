@@ -189,6 +189,22 @@ TEST_F(FaultsCase, RegionOutageKillsAndRestoresItsPools) {
   EXPECT_EQ(sim->broker().capacity(pool_a_), 4);
 }
 
+TEST_F(FaultsCase, AnUnknownRecoveryPolicyNamesWhereItCameFrom) {
+  SimOptions options;
+  options.recovery = "nearest";
+  absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(scenario_, options);
+  ASSERT_FALSE(sim.ok());
+  EXPECT_EQ(sim.status().message(),
+            "--recovery: unknown recovery policy 'nearest'; expected one of any-pool, on-demand, "
+            "other-provider, same-pool");
+  scenario_.faults.recovery = "sideways";
+  sim = Simulator::Create(scenario_, SimOptions{});
+  ASSERT_FALSE(sim.ok());
+  EXPECT_EQ(sim.status().message(),
+            "faults.recovery: unknown recovery policy 'sideways'; expected one of any-pool, "
+            "on-demand, other-provider, same-pool");
+}
+
 TEST_F(FaultsCase, NodeFailuresAreDeterministicPerSeed) {
   scenario_.faults.node_failures.push_back({pool_a_, 600});
   scenario_.faults.node_failures.push_back({pool_a2_, 600});
@@ -209,6 +225,86 @@ TEST_F(FaultsCase, NodeFailuresAreDeterministicPerSeed) {
   for (uint64_t seed = 2; seed < 6 && !differs; ++seed) differs = run(seed) != first;
   EXPECT_TRUE(differs);
   EXPECT_NE(first.find("\"interruptions\""), std::string::npos);
+}
+
+// Provider "a" sells pool S (1 node x 4 H100, spot only, $1.80/h = 500 micro-dollars per
+// accelerator-second) and pool D (1 x 4, on demand, $3.60/h = 1000); "lab" has a spot and an
+// on-demand contract with it. One job of 4 accelerators, 1000 s of work, a checkpoint every
+// 100 s. S's spot capacity follows a trace with a tick every 100 s from t=50: counts 1, 1, 1, 0,
+// 0, 1, so the allowance drops to nothing at t=350 and comes back at t=550.
+class SpotTraceCase : public ::testing::Test {
+ protected:
+  SpotTraceCase() {
+    Fleet& f = scenario_.fleet;
+    scenario_.name = "spot-trace-case";
+    const AcceleratorTypeId h100 = f.AddAcceleratorType("H100");
+    const ProviderId a = f.AddProvider("a");
+    pool_s_ = AddTestPool(f, f.AddRegion(a, "r1"), h100, 1, 4, std::nullopt, 0, 1'800'000);
+    pool_d_ = AddTestPool(f, f.AddRegion(a, "r2"), h100, 1, 4, 3'600'000);
+    const TenantId lab = f.AddTenant({"lab", 1, std::nullopt});
+    f.AddContract({lab, a, SpotTerms{}});
+    f.AddContract({lab, a, OnDemandTerms{}});
+    Job job = TestJob("j0", lab, 0, 4, 1000, {{h100, 1}});
+    job.nodes = 1;
+    job.checkpoint_interval = 100;
+    scenario_.jobs.push_back(job);
+    scenario_.faults.configured = true;
+    SpotPreemption trace;
+    trace.pool = pool_s_;
+    trace.gap = 100;
+    trace.start = 50;
+    trace.counts = {1, 1, 1, 0, 0, 1};
+    scenario_.faults.spot.push_back(trace);
+  }
+
+  std::unique_ptr<Simulator> Run() {
+    auto sim = Simulator::Create(scenario_, SimOptions{});
+    if (!sim.ok()) ADD_FAILURE() << sim.status().message();
+    if (!sim.ok()) return nullptr;
+    EXPECT_TRUE((*sim)->Run().ok());
+    return *std::move(sim);
+  }
+
+  Scenario scenario_;
+  PoolId pool_s_, pool_d_;
+};
+
+TEST_F(SpotTraceCase, ATraceDropPreemptsAndBackOffSendsTheJobElsewhere) {
+  scenario_.faults.backoff = 100;
+  const auto sim = Run();
+  ASSERT_NE(sim, nullptr);
+  const Broker& broker = sim->broker();
+  const JobOutcome& o = broker.outcome(JobId(0));
+  // Preempted at 350: the checkpoint at 300 s kept 300 s; 50 s x 4 lost at $1.80/h (100,000).
+  // S is backed off until 450, so FIFO takes D at once: 700 s of work, the end at 1050.
+  EXPECT_EQ(o.interruptions, 1);
+  EXPECT_EQ(o.lost_accelerator_seconds, 200);
+  EXPECT_EQ(o.lost_cost, 100'000);
+  EXPECT_EQ(o.pool, pool_d_);
+  EXPECT_EQ(o.end, 1050);
+  EXPECT_EQ(o.cost, 4 * 350 * 500 + 4 * 700 * 1000);
+  EXPECT_EQ(broker.learning(pool_s_).kills, 1);
+  EXPECT_EQ(broker.learning(pool_s_).launch_failures, 0);
+  EXPECT_EQ(broker.learning(pool_s_).avoid_until, 450);
+}
+
+TEST_F(SpotTraceCase, WithoutBackOffSpotLaunchesFailUntilTheTraceComesBack) {
+  const auto sim = Run();
+  ASSERT_NE(sim, nullptr);
+  const Broker& broker = sim->broker();
+  const JobOutcome& o = broker.outcome(JobId(0));
+  // Preempted at 350; FIFO puts it back on S (cheapest), where spot launches fail at 350, 410,
+  // 470 and 530 (a retry every 60 s); the one at 590 holds (spot is back since 550): 700 s of
+  // work, the end at 1290. Paid: 350 s + 700 s on S.
+  EXPECT_EQ(o.interruptions, 1);
+  EXPECT_EQ(o.pool, pool_s_);
+  EXPECT_EQ(o.end, 1290);
+  EXPECT_EQ(o.cost, 4 * (350 + 700) * 500);
+  EXPECT_EQ(broker.learning(pool_s_).launches, 6);
+  EXPECT_EQ(broker.learning(pool_s_).launch_failures, 4);
+  EXPECT_EQ(broker.learning(pool_s_).kills, 1);
+  // The hold estimate: 6 launches, 4 failed, 1 killed: (1 + 1) / (6 + 2).
+  EXPECT_EQ(broker.HoldPpm(pool_s_), 250'000);
 }
 
 // --- The bundled example on real spot traces -----------------------------------------------------

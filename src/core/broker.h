@@ -168,6 +168,8 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   // Accelerator-seconds of capacity the pool had over [0, until], for until >= now().
   int64_t CapacityIntegral(PoolId pool, Time until) const;
   const PoolLearning& learning(PoolId pool) const { return learning_[pool.index()]; }
+  // The recovery policy's name ("any-pool" when none was given).
+  std::string_view recovery_policy() const { return recovery_ ? recovery_->name() : "any-pool"; }
   const ProviderRecovery& provider_recovery(ProviderId provider) const {
     return provider_recovery_[provider.index()];
   }

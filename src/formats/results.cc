@@ -179,7 +179,9 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
          {"recovery", Recovery(t.recovery, true)}});
   }
   j["tenants"] = tenants;
-  j["recovery"] = Recovery(s.recovery, true);
+  nlohmann::ordered_json recovery = {{"policy", s.recovery_policy}};
+  recovery.update(Recovery(s.recovery, true));
+  j["recovery"] = recovery;
   nlohmann::ordered_json market_providers = nlohmann::ordered_json::array();
   for (const ProviderMarket& m : s.market_providers) {
     market_providers.push_back(

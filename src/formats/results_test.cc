@@ -173,6 +173,7 @@ RunSummary TinySummary() {
   recovery.goodput = 29'700.0 / 30'600.0;
   provider.recovery = recovery;
   r.recovery = recovery;
+  r.recovery_policy = "same-pool";
   TenantSpend& tenant = r.tenants.emplace_back();
   tenant.tenant = TenantId(0);
   tenant.jobs = 4;
@@ -303,6 +304,7 @@ TEST(SummaryJson, FixedKeysAndFormats) {
     }
   ],
   "recovery": {
+    "policy": "same-pool",
     "interruptions": 2,
     "restarts": 2,
     "migrations": 1,
@@ -364,7 +366,8 @@ TEST(SummaryJson, EmptyRun) {
   EXPECT_THAT(json,
               HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
                         "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
-                        "  \"recovery\": {\n    \"interruptions\": 0,\n    \"restarts\": 0,\n"
+                        "  \"recovery\": {\n    \"policy\": \"\",\n    \"interruptions\": 0,\n    "
+                        "\"restarts\": 0,\n"
                         "    \"migrations\": 0,\n    \"lost_accelerator_hours\": 0.0,\n"
                         "    \"lost_cost\": \"0.000000\",\n    \"egress_cost\": \"0.000000\",\n"
                         "    \"useful_accelerator_hours\": 0.0,\n"

@@ -128,7 +128,8 @@ struct RunSummary {
   std::vector<PoolUsage> pools;
   std::vector<ProviderUsage> providers;
   std::vector<TenantSpend> tenants;
-  RecoveryFigures recovery;  // all tenants
+  RecoveryFigures recovery;     // all tenants
+  std::string recovery_policy;  // where killed jobs restarted (core/recovery.h)
   std::vector<ProviderMarket> market_providers;
   std::vector<TenantMarket> market_tenants;
 };

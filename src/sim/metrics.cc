@@ -140,6 +140,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
   RunSummary s;
   s.scenario = scenario.name;
   s.policy = info.policy;
+  s.recovery_policy = std::string(broker.recovery_policy());
   s.seed = info.seed;
   s.end = info.end;
   s.events = info.events;

@@ -51,7 +51,11 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
   const Faults& faults = scenario.faults;
   absl::StatusOr<std::unique_ptr<RecoveryPolicy>> recovery =
       MakeRecoveryPolicy(options.recovery.empty() ? faults.recovery : options.recovery);
-  if (!recovery.ok()) return recovery.status();
+  if (!recovery.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat(options.recovery.empty() ? "faults.recovery" : "--recovery", ": ",
+               recovery.status().message()));
+  }
   BrokerOptions broker_options;
   broker_options.market = scenario.market;
   broker_options.keep_audit = options.keep_audit;
