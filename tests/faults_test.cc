@@ -307,6 +307,41 @@ TEST_F(SpotTraceCase, WithoutBackOffSpotLaunchesFailUntilTheTraceComesBack) {
   EXPECT_EQ(broker.HoldPpm(pool_s_), 250'000);
 }
 
+TEST_F(SpotTraceCase, RateDrivenPreemptionIsSeededAndHitsOnlySpotRuns) {
+  // No trace: each spot run on S is preempted after an exponential time with a mean of 200 s
+  // (a 1000 s run survives with probability e^-5), and the same on D, which sells no spot.
+  scenario_.faults.spot.clear();
+  scenario_.faults.spot.push_back({pool_s_, "", 0, {}, 0, 200});
+  scenario_.faults.spot.push_back({pool_d_, "", 0, {}, 0, 200});
+  const auto run = [this](uint64_t seed) {
+    SimOptions options;
+    options.seed = seed;
+    auto sim = *Simulator::Create(scenario_, options);
+    EXPECT_TRUE(sim->Run().ok());
+    return sim;
+  };
+  const auto first = run(7);
+  const JobOutcome& o = first->broker().outcome(JobId(0));
+  EXPECT_EQ(o.state, JobState::kFinished);
+  EXPECT_GT(o.interruptions, 0);
+  // Every restart is on S (the cheapest), and each loses what it did since its checkpoint.
+  EXPECT_EQ(o.pool, pool_s_);
+  EXPECT_GT(o.lost_accelerator_seconds, 0);
+  EXPECT_EQ(o.useful_accelerator_seconds, 4 * 1000);
+  const auto again = run(7);
+  EXPECT_EQ(again->broker().outcome(JobId(0)).end, o.end);
+  EXPECT_EQ(again->broker().outcome(JobId(0)).interruptions, o.interruptions);
+  EXPECT_EQ(again->broker().outcome(JobId(0)).lost_accelerator_seconds, o.lost_accelerator_seconds);
+
+  // On demand, the same rate does nothing: D's runs are not spot.
+  scenario_.fleet.contracts.erase(scenario_.fleet.contracts.begin());  // no spot contract
+  const auto on_demand = run(7);
+  const JobOutcome& d = on_demand->broker().outcome(JobId(0));
+  EXPECT_EQ(d.pool, pool_d_);
+  EXPECT_EQ(d.interruptions, 0);
+  EXPECT_EQ(d.end, 1000);
+}
+
 // --- The bundled example on real spot traces -----------------------------------------------------
 
 std::string Slurp(const fs::path& path) {
