@@ -527,6 +527,7 @@ void Broker::Interrupt(JobId job, bool killed) {
   stats.lost_cost += lost_cost;
   SetState(job, JobState::kPending);
   r.core_placed = false;
+  r.failed_attempts = 0;
   if (killed && recovery_) {
     r.killed = KilledRun{job, outcome.pool, fleet_.pool(outcome.pool).provider,
                          run.kind == ChargeKind::kSpot};
@@ -540,8 +541,12 @@ void Broker::Interrupt(JobId job, bool killed) {
   policy_->OnPending(job, *this);
 }
 
-void Broker::Requeue(JobId job) {
-  if (recovery_state_[job.index()].core_placed) {
+void Broker::Requeue(JobId job, bool failed) {
+  JobRecovery& r = recovery_state_[job.index()];
+  if (r.core_placed && failed && ++r.failed_attempts >= kRecoveryAttempts) {
+    r.core_placed = false;  // given up: the scheduling policy places it from now on
+  }
+  if (r.core_placed) {
     recovering_.push_back(job);
     recover_now_ = true;
   } else {
@@ -673,7 +678,7 @@ void Broker::OnTimer(const TimerFired& event) {
   }
   MarketState& market = market_[job.index()];
   if (kind == kRetryStart && market.phase == MarketPhase::kNone) {
-    Requeue(job);
+    Requeue(job, /*failed=*/true);
   } else if (kind == kDeliver && market.phase == MarketPhase::kAwarded) {
     TryDeliver(job);
   } else if (kind == kRelease && market.phase == MarketPhase::kAwarded &&
@@ -698,7 +703,7 @@ void Broker::OnTimer(const TimerFired& event) {
     market.skip_rofr = true;
     market.missed = market.provider;
     if (!recovery_state_[job.index()].core_placed) policy_->OnReleased(job);
-    Requeue(job);
+    Requeue(job, /*failed=*/true);
   }
 }
 

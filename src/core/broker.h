@@ -222,10 +222,15 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   };
   // A job's recovery after a kill.
   struct JobRecovery {
-    bool core_placed = false;  // placed by the recovery policy, not the scheduling policy
-    KilledRun killed;          // the run that was killed last
-    PoolId checkpoint_pool;    // where its last checkpoint is (invalid: none)
+    bool core_placed = false;     // placed by the recovery policy, not the scheduling policy
+    KilledRun killed;             // the run that was killed last
+    PoolId checkpoint_pool;       // where its last checkpoint is (invalid: none)
+    int32_t failed_attempts = 0;  // failed starts or requests since the kill
   };
+  // A recovering job whose start failed (or got no offer) this many times in a row goes back to
+  // the scheduling policy: the recovery policy's pools may never hold it (capacity the core
+  // cannot see, such as spot taken back for good).
+  static constexpr int32_t kRecoveryAttempts = 3;
   struct ProviderState {
     int64_t external_used = 0;  // accelerators of other tenants on its pools
     int64_t first_party_waiting_accelerators = 0;
@@ -299,7 +304,8 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   // records what was lost, and queues the job again (`killed`: through the recovery policy).
   void Interrupt(JobId job, bool killed = false);
   // Hands a pending job back to whoever places it: the recovery list or the scheduling policy.
-  void Requeue(JobId job);
+  // `failed`: its last attempt failed (counts towards kRecoveryAttempts).
+  void Requeue(JobId job, bool failed);
   // Starts recovering jobs where their recovery policy allows and they fit now.
   void Recover();
   // A failure of `pool` that counts for its back-off.

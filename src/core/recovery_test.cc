@@ -239,6 +239,36 @@ TEST_F(CoreRecoveryTest, SamePoolWaitsForItsPoolWhereAnyPoolMovesOn) {
   }
 }
 
+TEST_F(CoreRecoveryTest, ARecoveringJobWhoseStartsKeepFailingGoesBackToThePolicy) {
+  Make("same-pool");
+  Handle(0, JobSubmitted{JobId(0), LabJob("j0", 0)});
+  Handle(0, JobSubmitted{JobId(1), LabJob("j1", 0)});
+  ASSERT_EQ(broker_->outcome(JobId(1)).pool, pool_b_);
+  // j0 dies on A; same-pool starts it on A again at once, but A cannot take it (capacity the
+  // core does not see): the start fails, and the retry 60 s later fails too, twice.
+  std::vector<StartJob> starts = Starts(Handle(50, JobKilled{JobId(0), "node failed"}));
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].pool, pool_a_);
+  const uint64_t retry = (uint64_t{1} << 56) | 0;
+  for (Time t : {50, 110, 170}) {
+    Handle(t, JobStartFailed{JobId(0), "no room"});
+    if (t == 170) break;
+    starts = Starts(Handle(t + 60, TimerFired{retry}));
+    ASSERT_EQ(starts.size(), 1u) << t;
+    EXPECT_EQ(starts[0].pool, pool_a_) << t;
+  }
+  // j1 ends and j2 takes A. At the third retry j0 is the scheduling policy's again: it starts on
+  // B, where same-pool would have waited for A.
+  Handle(200, JobFinished{JobId(1)});
+  Handle(200, JobSubmitted{JobId(2), LabJob("j2", 200)});
+  ASSERT_EQ(broker_->outcome(JobId(2)).pool, pool_a_);
+  starts = Starts(Handle(230, TimerFired{retry}));
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].job, JobId(0));
+  EXPECT_EQ(starts[0].pool, pool_b_);
+  EXPECT_TRUE(broker_->recovering().empty());
+}
+
 TEST_F(CoreRecoveryTest, BackOffDoublesPerFailureUpToTheCapAndAFinishResetsIt) {
   RecoveryOptions options;
   options.backoff = 100;

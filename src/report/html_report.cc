@@ -1028,7 +1028,13 @@ std::string HeadlineTable(const ReportInput& in) {
           : StrCat(Dollars(ToDollars(total.cost)), " (",
                    Format("%.1f", static_cast<double>(total.accelerator_seconds) / 3600),
                    " accelerator-hours) in ", Plural(total.interruptions, "interruption"), " of ",
-                   Plural(total.jobs, "job")));
+                   Plural(total.jobs, "job"),
+                   s.recovery.paid_accelerator_seconds == 0
+                       ? std::string()
+                       : StrCat("; ", Plural(s.recovery.restarts, "restart"), " (",
+                                Count(s.recovery.migrations), " to another provider), ",
+                                Dollars(ToDollars(s.recovery.egress_cost)), " egress; goodput ",
+                                Percent(s.recovery.goodput))));
   out += "</table>";
   return out;
 }

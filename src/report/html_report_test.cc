@@ -103,6 +103,9 @@ class HtmlReportTest : public ::testing::Test {
     models_spend.cost_by_provider = {0, 2 * kDollar};
     models_spend.cost_by_kind.internal = 2 * kDollar;
     summary_.tenants = {lab_spend, models_spend};
+    summary_.recovery = lab_spend.recovery;
+    summary_.recovery.restarts = 1;
+    summary_.recovery.migrations = 1;
 
     timeline_.interval = 3600;
     timeline_.pools = 2;
@@ -222,7 +225,8 @@ TEST_F(HtmlReportTest, HeadlineTableComesFirst) {
             std::string::npos);
   EXPECT_NE(html.find("$26.00 for 26 accelerator-hours ($1.00 per hour)"), std::string::npos);
   EXPECT_NE(html.find("cloud 50.0% &middot; rival 25.0%"), std::string::npos);
-  EXPECT_NE(html.find("$2.00 (2.0 accelerator-hours) in 1 interruption of 1 job"),
+  EXPECT_NE(html.find("$2.00 (2.0 accelerator-hours) in 1 interruption of 1 job; 1 restart (1 to "
+                      "another provider), $0.50 egress; goodput 96.0%"),
             std::string::npos);
   EXPECT_NE(html.find("<meta name=\"arbiter-page-height\" content=\""), std::string::npos);
 }

@@ -354,8 +354,9 @@ void Simulator::Apply(Command& command) {
       for (const auto& [pool, accelerators] : it->second) promised_[pool.index()] -= accelerators;
       offered_.erase(it);
     }
+  } else if (std::holds_alternative<RejectJob>(command)) {
+    ++rejected_;  // the core has recorded the reason; nothing to carry out
   }
-  // RejectJob: the core has recorded the reason; nothing to carry out.
 }
 
 absl::Status Simulator::Answer(size_t slot) {
@@ -433,6 +434,12 @@ absl::Status Simulator::Run() {
   while (true) {
     const bool have_arrival = next_arrival_ < jobs.size();
     if (!have_arrival && queue_.empty()) break;
+    // With faults, the scheduled fault steps (a spot trace's ticks) would run on after the work:
+    // the run ends when every job has finished or was rejected.
+    if (!have_arrival && scenario_.faults.configured &&
+        finished_ + rejected_ == static_cast<int64_t>(jobs.size())) {
+      break;
+    }
     bool arrival = have_arrival;
     if (have_arrival && !queue_.empty()) {
       const QueuedEvent next{jobs[next_arrival_].submit,

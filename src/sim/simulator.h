@@ -154,6 +154,7 @@ class Simulator {
   Time now_ = 0;
   int64_t events_ = 0;
   int64_t finished_ = 0;
+  int64_t rejected_ = 0;
   size_t next_arrival_ = 0;
 };
 
