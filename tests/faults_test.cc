@@ -367,6 +367,29 @@ TEST(SpotFaultsExample, MatchesTheGoldenSummary) {
          "intended, regenerate the goldens with scripts/update-goldens.sh";
 }
 
+TEST(SpotFaultsExample, ValidateSummarisesTheFaults) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_EQ(RunValidate("examples/spot-faults.yaml", {}, out, stderr), 0);
+  std::rewind(out);
+  char buf[4096];
+  const std::string text(buf, std::fread(buf, 1, sizeof(buf), out));
+  std::fclose(out);
+  EXPECT_NE(text.find("  faults: recovery other-provider; node failures on 1 pools, spot "
+                      "preemption on 2, 1 revocations, 1 outages\n"),
+            std::string::npos)
+      << text;
+  // A misspelt recovery policy is caught before any run.
+  std::FILE* err = std::tmpfile();
+  ASSERT_EQ(RunValidate("examples/spot-faults.yaml", {"faults.recovery=same-zone"}, stdout, err),
+            2);
+  std::rewind(err);
+  const std::string message(buf, std::fread(buf, 1, sizeof(buf), err));
+  std::fclose(err);
+  EXPECT_EQ(message,
+            "arbiter: examples/spot-faults.yaml: faults.recovery: unknown recovery policy "
+            "'same-zone'; expected one of any-pool, on-demand, other-provider, same-pool\n");
+}
+
 // Whatever the recovery policy, every job finishes and the useful accelerator-hours are exactly
 // the work of the 60 jobs (the sum of accelerators x duration in spot-faults.jobs.csv: 33,764,640
 // accelerator-seconds, 9379.067 h); only what was lost and paid around it differs.

@@ -88,6 +88,15 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
   absl::StatusOr<Scenario> scenario = LoadScenario(path, {overrides});
   if (!scenario.ok()) return Fail(err, scenario.status(), 2);
   const Fleet& fleet = scenario->fleet;
+  const Faults& faults = scenario->faults;
+  if (absl::StatusOr<std::unique_ptr<RecoveryPolicy>> recovery =
+          MakeRecoveryPolicy(faults.recovery);
+      !recovery.ok()) {
+    return Fail(err,
+                absl::InvalidArgumentError(
+                    StrCat(path, ": faults.recovery: ", recovery.status().message())),
+                2);
+  }
   int64_t accelerators = 0;
   for (const Pool& p : fleet.pools) accelerators += p.capacity();
   std::fprintf(out,
@@ -97,6 +106,13 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
                static_cast<long long>(accelerators), fleet.tenants.size(), fleet.contracts.size(),
                scenario->jobs.size());
   for (const std::string& note : scenario->load_notes) std::fprintf(out, "  %s\n", note.c_str());
+  if (faults.configured) {
+    std::fprintf(out,
+                 "  faults: recovery %s; node failures on %zu pools, spot preemption on %zu, %zu "
+                 "revocations, %zu outages\n",
+                 faults.recovery.c_str(), faults.node_failures.size(), faults.spot.size(),
+                 faults.revocations.size(), faults.outages.size());
+  }
   return 0;
 }
 
