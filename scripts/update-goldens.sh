@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the golden outputs of the default scenario in tests/golden/ from the current build.
+# Regenerates the golden outputs in tests/golden/ (the default scenario, and the spot-faults
+# example) from the current build.
 # Run it only when a change of results is intended, and say why in the commit message.
 #   bash scripts/update-goldens.sh [path/to/arbiter]
 set -euo pipefail
@@ -21,4 +22,7 @@ for b in data:
 lines = data.count(b'\n')
 print(f"{lines} lines, fnv1a64 {h:016x}")
 PY
+# Failures, preemption and recovery on real spot traces (tests/faults_test.cc).
+"$arbiter" simulate examples/spot-faults.yaml --out "$out/spot-faults" --quiet --no-audit
+cp "$out/spot-faults/summary.json" tests/golden/spot-faults.summary.json
 echo "goldens updated in tests/golden/"

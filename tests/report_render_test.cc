@@ -71,8 +71,8 @@ TEST(ReportRendering, DefaultScenarioReportDrawsEveryPlotInChromium) {
   const std::vector<std::string> plots = PlotIds(html);
   // Three providers' use, two queue lengths, delay, completion times, three cost plots, six of
   // the capacity market (the lab's primary holds a right of first refusal) and (the rival
-  // preempts spot work) lost work.
-  ASSERT_EQ(plots.size(), 17u);
+  // preempts spot work) three of lost work: its cost, where it was lost, restarts.
+  ASSERT_EQ(plots.size(), 19u);
   ASSERT_EQ(CountOf(html, "<svg"), plots.size());
 
   // The DOM after Chromium has loaded and parsed the page: every plot is still an <svg> element

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/recovery.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "model/strings.h"
@@ -29,6 +30,7 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   options.policy = args.policy.empty() ? scenario->default_policy : args.policy;
   options.seed = args.seed;
   options.keep_audit = args.audit;
+  options.recovery = args.recovery;
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
@@ -86,6 +88,15 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
   absl::StatusOr<Scenario> scenario = LoadScenario(path, {overrides});
   if (!scenario.ok()) return Fail(err, scenario.status(), 2);
   const Fleet& fleet = scenario->fleet;
+  const Faults& faults = scenario->faults;
+  if (absl::StatusOr<std::unique_ptr<RecoveryPolicy>> recovery =
+          MakeRecoveryPolicy(faults.recovery);
+      !recovery.ok()) {
+    return Fail(err,
+                absl::InvalidArgumentError(
+                    StrCat(path, ": faults.recovery: ", recovery.status().message())),
+                2);
+  }
   int64_t accelerators = 0;
   for (const Pool& p : fleet.pools) accelerators += p.capacity();
   std::fprintf(out,
@@ -95,11 +106,22 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
                static_cast<long long>(accelerators), fleet.tenants.size(), fleet.contracts.size(),
                scenario->jobs.size());
   for (const std::string& note : scenario->load_notes) std::fprintf(out, "  %s\n", note.c_str());
+  if (faults.configured) {
+    std::fprintf(out,
+                 "  faults: recovery %s; node failures on %zu pools, spot preemption on %zu, %zu "
+                 "revocations, %zu outages\n",
+                 faults.recovery.c_str(), faults.node_failures.size(), faults.spot.size(),
+                 faults.revocations.size(), faults.outages.size());
+  }
   return 0;
 }
 
 int RunPolicies(std::FILE* out) {
   for (const PolicyInfo& p : ListPolicies()) {
+    std::fprintf(out, "  %-14s %s\n", p.name.c_str(), p.summary.c_str());
+  }
+  std::fputs("\nrecovery policies (--recovery):\n", out);
+  for (const RecoveryInfo& p : ListRecoveryPolicies()) {
     std::fprintf(out, "  %-14s %s\n", p.name.c_str(), p.summary.c_str());
   }
   return 0;

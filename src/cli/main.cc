@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   CLI::App* simulate = app.add_subcommand("simulate", "Simulate a scenario and write its results");
   simulate->add_option("scenario", sim.scenario, "Scenario YAML file")->required();
   simulate->add_option("--policy", sim.policy, "Scheduling policy (see `arbiter policies`)");
+  simulate->add_option("--recovery", sim.recovery,
+                       "Where killed jobs restart: any-pool, same-pool, other-provider, on-demand "
+                       "(default: the scenario's faults.recovery, else any-pool)");
   simulate->add_option("--out", sim.out, "Output directory (default: out/<scenario name>)");
   simulate->add_option("--seed", sim.seed, "Random seed (default 0)");
   simulate

@@ -1,6 +1,7 @@
 #include "core/broker.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "model/strings.h"
@@ -57,8 +58,16 @@ std::optional<Micros> SpotPriceFromContracts(const Fleet& fleet, TenantId tenant
   return std::nullopt;
 }
 
-Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options)
-    : fleet_(fleet), policy_(std::move(policy)), options_(options), exchange_(fleet) {
+Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options,
+               std::unique_ptr<RecoveryPolicy> recovery)
+    : fleet_(fleet),
+      policy_(std::move(policy)),
+      options_(std::move(options)),
+      exchange_(fleet),
+      recovery_(std::move(recovery)) {
+  if (recovery_ && recovery_->name() == "any-pool") recovery_.reset();
+  learning_.resize(fleet.pools.size());
+  provider_recovery_.resize(fleet.providers.size());
   providers_.resize(fleet.providers.size());
   rofr_holder_.resize(fleet.tenants.size());
   rofr_terms_.resize(fleet.tenants.size());
@@ -103,11 +112,45 @@ void Broker::ReserveJobs(size_t jobs) {
   running_.reserve(jobs);
   running_slot_.reserve(jobs);
   market_.reserve(jobs);
+  recovery_state_.reserve(jobs);
 }
 
 int64_t Broker::FreeAccelerators(PoolId pool) const {
   const PoolState& p = pools_[pool.index()];
-  return p.capacity - p.used - p.held - p.awaiting;
+  const int64_t free = p.capacity - p.used - p.held - p.awaiting;
+  // A pool in back-off shows no room, so no policy starts anything there until it ends.
+  if (learning_[pool.index()].avoid_until > now_) return std::min<int64_t>(free, 0);
+  return free;
+}
+
+Ppm Broker::HoldPpm(PoolId pool) const {
+  if (!options_.recovery.learn) return kPpmOne;
+  // Laplace's rule of succession over the runs started on the pool: (held + 1) / (started + 2).
+  const PoolLearning& l = learning_[pool.index()];
+  const int64_t held = std::max<int64_t>(0, l.launches - l.launch_failures - l.kills);
+  return (held + 1) * kPpmOne / (l.launches + 2);
+}
+
+int64_t Broker::UsefulAcceleratorSeconds(JobId job) const {
+  const JobOutcome& outcome = outcomes_[job.index()];
+  int64_t useful = outcome.useful_accelerator_seconds;
+  if (outcome.state == JobState::kRunning) {
+    const Running& run = running_[job.index()];
+    useful += static_cast<int64_t>(specs_[job.index()].accelerators) *
+                  std::max<Duration>(0, now_ - run.start - run.setup) -
+              run.useful_counted;
+  }
+  return useful;
+}
+
+void Broker::CountUseful(JobId job, int64_t run_useful) {
+  Running& run = running_[job.index()];
+  const int64_t delta = run_useful - run.useful_counted;
+  run.useful_counted = run_useful;
+  JobOutcome& outcome = outcomes_[job.index()];
+  outcome.useful_accelerator_seconds += delta;
+  provider_recovery_[fleet_.pool(outcome.pool).provider.index()].useful_accelerator_seconds +=
+      delta;
 }
 
 Work Broker::Progressed(JobId job) const {
@@ -202,6 +245,12 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
   now_ = now;
   out_ = &out;
   grown_.clear();
+  while (!backoff_ends_.empty() && backoff_ends_.front().first <= now_) {
+    std::pop_heap(backoff_ends_.begin(), backoff_ends_.end(), std::greater<>());
+    const auto [end, pool] = backoff_ends_.back();
+    backoff_ends_.pop_back();
+    if (learning_[pool.index()].avoid_until == end) grown_.push_back(pool);
+  }
   if (auto* e = std::get_if<JobSubmitted>(&event)) {
     OnSubmitted(*e);
   } else if (const auto* e = std::get_if<JobFinished>(&event)) {
@@ -228,6 +277,9 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
     grown.swap(grown_);
     grown_.clear();
     for (PoolId pool : grown) DeliverAwaiting(pool);
+    // Killed jobs go first to the pools their recovery policy allows.
+    if (!recovering_.empty() && (recover_now_ || !grown.empty())) Recover();
+    recover_now_ = false;
     policy_->Schedule(*this, grown, *this);
     OpenRequests();
   }
@@ -248,6 +300,7 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   running_.emplace_back();
   running_slot_.push_back(-1);
   market_.emplace_back();
+  recovery_state_.emplace_back();
   const JobId id = event.job;
   const Job& spec = specs_.back();
   JobOutcome& outcome = outcomes_.back();
@@ -358,8 +411,11 @@ void Broker::StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind) {
   Running& run = running_[job.index()];
   run.start = now_;
   run.billed_until = now_;
+  run.useful_counted = 0;
   run.setup = outcome.interruptions > 0 ? options_.restart_setup : 0;
+  run.setup += Migrate(job, pool);
   run.rate = *spec.RateOn(fleet_.pool(pool).type);
+  ++learning_[pool.index()].launches;
   run.price = price;
   run.kind = kind;
   std::vector<JobId>& on_pool = pools_[pool.index()].running;
@@ -406,10 +462,52 @@ void Broker::EndRun(JobId job) {
   Occupy(outcome.pool, job, -1);
   grown_.push_back(outcome.pool);
   RemoveRunning(job);
-  policy_->OnReleased(job);
+  if (!recovery_state_[job.index()].core_placed) policy_->OnReleased(job);
 }
 
-void Broker::Interrupt(JobId job) {
+Duration Broker::Migrate(JobId job, PoolId pool) {
+  JobRecovery& r = recovery_state_[job.index()];
+  const Job& spec = specs_[job.index()];
+  Duration transfer = 0;
+  const ProviderId to = fleet_.pool(pool).provider;
+  if (running_[job.index()].done > 0 && r.checkpoint_pool.valid() &&
+      fleet_.pool(r.checkpoint_pool).provider != to) {
+    // The checkpoint leaves its provider: the tenant pays that provider's egress, and the run
+    // waits for the transfer before it restores.
+    const ProviderId from = fleet_.pool(r.checkpoint_pool).provider;
+    JobOutcome& outcome = outcomes_[job.index()];
+    ProviderRecovery& stats = provider_recovery_[from.index()];
+    ++outcome.migrations;
+    ++stats.migrations_out;
+    const RecoveryOptions& o = options_.recovery;
+    if (spec.checkpoint_bytes > 0 && o.transfer_bytes_per_second > 0) {
+      transfer =
+          (spec.checkpoint_bytes + o.transfer_bytes_per_second - 1) / o.transfer_bytes_per_second;
+    }
+    const Micros per_gb = from.index() < o.egress_per_gb.size() ? o.egress_per_gb[from.index()] : 0;
+    const Int128 scaled = static_cast<Int128>(spec.checkpoint_bytes) * per_gb;
+    const auto amount = static_cast<Micros>((scaled + 500'000'000) / 1'000'000'000);
+    if (amount > 0) {
+      Charge charge;
+      charge.start = now_;
+      charge.end = now_;
+      charge.job = job;
+      charge.tenant = spec.tenant;
+      charge.provider = from;
+      charge.pool = r.checkpoint_pool;
+      charge.kind = ChargeKind::kEgress;
+      charge.amount = amount;
+      ledger_.Record(charge);
+      outcome.cost += amount;
+      outcome.egress_cost += amount;
+      stats.egress_cost += amount;
+    }
+  }
+  if (running_[job.index()].done > 0) r.checkpoint_pool = pool;
+  return transfer;
+}
+
+void Broker::Interrupt(JobId job, bool killed) {
   JobOutcome& outcome = outcomes_[job.index()];
   const Job& spec = specs_[job.index()];
   Running& run = running_[job.index()];
@@ -422,11 +520,89 @@ void Broker::Interrupt(JobId job) {
   const Duration lost = (now_ - run.start) - kept;
   EndRun(job);
   run.done += saved;
+  JobRecovery& r = recovery_state_[job.index()];
+  if (run.done > 0) r.checkpoint_pool = outcome.pool;
+  const int64_t lost_seconds = static_cast<int64_t>(spec.accelerators) * lost;
+  const Micros lost_cost = ChargeFor(spec.accelerators, lost, run.price);
+  CountUseful(job, static_cast<int64_t>(spec.accelerators) * kept);
   ++outcome.interruptions;
-  outcome.lost_accelerator_seconds += static_cast<int64_t>(spec.accelerators) * lost;
-  outcome.lost_cost += ChargeFor(spec.accelerators, lost, run.price);
+  outcome.lost_accelerator_seconds += lost_seconds;
+  outcome.lost_cost += lost_cost;
+  ProviderRecovery& stats = provider_recovery_[fleet_.pool(outcome.pool).provider.index()];
+  ++stats.interruptions;
+  stats.lost_accelerator_seconds += lost_seconds;
+  stats.lost_cost += lost_cost;
   SetState(job, JobState::kPending);
+  r.core_placed = false;
+  r.failed_attempts = 0;
+  if (killed && recovery_) {
+    r.killed = KilledRun{job, outcome.pool, fleet_.pool(outcome.pool).provider,
+                         run.kind == ChargeKind::kSpot};
+    if (!recovery_->Plan(r.killed, *this).to_policy) {
+      r.core_placed = true;
+      recovering_.push_back(job);
+      recover_now_ = true;
+      return;
+    }
+  }
   policy_->OnPending(job, *this);
+}
+
+void Broker::Requeue(JobId job, bool failed) {
+  JobRecovery& r = recovery_state_[job.index()];
+  if (r.core_placed && failed && ++r.failed_attempts >= kRecoveryAttempts) {
+    r.core_placed = false;  // given up: the scheduling policy places it from now on
+  }
+  if (r.core_placed) {
+    recovering_.push_back(job);
+    recover_now_ = true;
+  } else {
+    policy_->OnPending(job, *this);
+  }
+}
+
+void Broker::Recover() {
+  std::vector<JobId> waiting;
+  waiting.swap(recovering_);
+  for (JobId job : waiting) {
+    const JobRecovery& r = recovery_state_[job.index()];
+    if (outcomes_[job.index()].state != JobState::kPending ||
+        market_[job.index()].phase != MarketPhase::kNone) {
+      continue;  // no longer waiting here
+    }
+    const RecoveryPlan plan = recovery_->Plan(r.killed, *this);
+    if (plan.to_policy) {
+      recovery_state_[job.index()].core_placed = false;
+      policy_->OnPending(job, *this);
+      continue;
+    }
+    bool placed = false;
+    for (const RecoveryCandidate& c : plan.candidates) {
+      if (FreeAccelerators(c.pool) < specs_[job.index()].accelerators) continue;
+      if (PlaceAs(job, c.pool, c.how)) {
+        placed = true;
+        break;
+      }
+    }
+    if (!placed) recovering_.push_back(job);
+  }
+}
+
+void Broker::BackOff(PoolId pool) {
+  const RecoveryOptions& o = options_.recovery;
+  if (o.backoff <= 0) return;
+  PoolLearning& l = learning_[pool.index()];
+  ++l.streak;
+  Duration wait = o.backoff;
+  for (int32_t k = 1; k < l.streak && (o.max_backoff <= 0 || wait < o.max_backoff); ++k) {
+    wait *= 2;
+  }
+  if (o.max_backoff > 0) wait = std::min(wait, o.max_backoff);
+  l.avoid_until = std::max(l.avoid_until, now_ + wait);
+  backoff_ends_.emplace_back(l.avoid_until, pool);
+  std::push_heap(backoff_ends_.begin(), backoff_ends_.end(), std::greater<>());
+  // A pass at the end, so that work waiting for the pool starts then.
+  out_->push_back(SetTimer{l.avoid_until, TimerTag(kBackoff, pool.value())});
 }
 
 void Broker::RemoveRunning(JobId job) {
@@ -451,11 +627,22 @@ void Broker::OnKilled(const JobKilled& event) {
     record.job = event.job;
     Record(record);
   }
-  Interrupt(event.job);
+  const PoolId pool = outcomes_[event.job.index()].pool;
+  ++learning_[pool.index()].kills;
+  if (event.capacity_lost) BackOff(pool);
+  Interrupt(event.job, /*killed=*/true);
 }
 
 void Broker::OnFinished(const JobFinished& event) {
+  {
+    const Running& run = running_[event.job.index()];
+    CountUseful(event.job, static_cast<int64_t>(specs_[event.job.index()].accelerators) *
+                               std::max<Duration>(0, now_ - run.start - run.setup));
+    // A run held: the pool's back-off starts over.
+    learning_[outcomes_[event.job.index()].pool.index()].streak = 0;
+  }
   EndRun(event.job);
+  recovery_state_[event.job.index()].core_placed = false;
   JobOutcome& outcome = outcomes_[event.job.index()];
   running_[event.job.index()].done = specs_[event.job.index()].work;
   SetState(event.job, JobState::kFinished);
@@ -466,7 +653,10 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   JobOutcome& outcome = outcomes_[event.job.index()];
   Occupy(outcome.pool, event.job, -1);
   RemoveRunning(event.job);
-  policy_->OnReleased(event.job);
+  grown_.push_back(outcome.pool);  // what the start took is free again (unless backed off)
+  if (!recovery_state_[event.job.index()].core_placed) policy_->OnReleased(event.job);
+  ++learning_[outcome.pool.index()].launch_failures;
+  BackOff(outcome.pool);
   --outcome.starts;
   if (outcome.starts == 0) outcome.first_start = kNever;
   // The job waits out the retry delay before it is queued again, so that a pool whose room was
@@ -480,6 +670,7 @@ void Broker::OnTimer(const TimerFired& event) {
   const auto kind = static_cast<TimerKind>(event.tag >> 56);
   const int64_t subject = static_cast<int64_t>(event.tag & ((uint64_t{1} << 56) - 1));
   if (kind == kWakeup) return;  // the pass after every event is what the policy asked for
+  if (kind == kBackoff) return;  // Handle offered the pool as grown (backoff_ends_)
   if (kind == kExchange) {
     exchange_.OnTimer(now_, subject, *this);
     return;
@@ -491,7 +682,7 @@ void Broker::OnTimer(const TimerFired& event) {
   }
   MarketState& market = market_[job.index()];
   if (kind == kRetryStart && market.phase == MarketPhase::kNone) {
-    policy_->OnPending(job, *this);
+    Requeue(job, /*failed=*/true);
   } else if (kind == kDeliver && market.phase == MarketPhase::kAwarded) {
     TryDeliver(job);
   } else if (kind == kRelease && market.phase == MarketPhase::kAwarded &&
@@ -515,8 +706,8 @@ void Broker::OnTimer(const TimerFired& event) {
     market.phase = MarketPhase::kNone;
     market.skip_rofr = true;
     market.missed = market.provider;
-    policy_->OnReleased(job);
-    policy_->OnPending(job, *this);
+    if (!recovery_state_[job.index()].core_placed) policy_->OnReleased(job);
+    Requeue(job, /*failed=*/true);
   }
 }
 
@@ -526,7 +717,13 @@ void Broker::OnAnswer(const ProviderAnswered& event) {
 
 void Broker::OnCloseBilling() {
   for (const PoolState& pool : pools_) {
-    for (JobId job : pool.running) ChargeRun(job);
+    for (JobId job : pool.running) {
+      ChargeRun(job);
+      // Progress so far counts as useful; a later kill takes back what it loses.
+      const Running& run = running_[job.index()];
+      CountUseful(job, static_cast<int64_t>(specs_[job.index()].accelerators) *
+                           std::max<Duration>(0, now_ - run.start - run.setup));
+    }
   }
   BillHoldings();
 }
@@ -605,8 +802,23 @@ void Broker::OpenRequests() {
       item.terms.spot =
           market.buy_spot || AccessOf(tenant, market.held_pool)->kind == ChargeKind::kSpot;
       item.terms.preference = spec.preference;
+      // A recovering job asks only for the pool its recovery policy chose; no job takes a pool
+      // in back-off (the providers' agents are told to avoid them).
+      const bool pinned = recovery_state_[job.index()].core_placed;
+      const ProviderId chosen = fleet_.pool(market.held_pool).provider;
+      if (pinned || options_.recovery.backoff > 0) {
+        for (PoolId pool : EligiblePools(j, *this)) {
+          if (pool == market.held_pool) continue;
+          if ((pinned && fleet_.pool(pool).provider == chosen) ||
+              learning_[pool.index()].avoid_until > now_) {
+            item.terms.avoid.push_back(pool);
+          }
+        }
+      }
       for (ProviderId provider : MarketProviders(j)) {
-        if (provider != market.missed) item.providers.push_back(provider);
+        if (provider != market.missed && (!pinned || provider == chosen)) {
+          item.providers.push_back(provider);
+        }
       }
       item.covered = holder && !market.skip_rofr &&
                      j.accelerators >= rofr_terms_[tenant.index()].min_accelerators;
@@ -770,7 +982,7 @@ void Broker::Award(RequestId request, int32_t item, ProviderId provider, const O
 void Broker::Unplaced(RequestId request, int32_t item) {
   const JobId job = SettleItem(request, item);
   market_[job.index()].phase = MarketPhase::kNone;
-  policy_->OnReleased(job);
+  if (!recovery_state_[job.index()].core_placed) policy_->OnReleased(job);
   // No provider offered: ask again after the retry delay rather than at once.
   out_->push_back(SetTimer{now_ + options_.market.retry_delay, TimerTag(kRetryStart, job.value())});
 }

@@ -26,6 +26,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "core/events.h"
+#include "core/recovery.h"
 #include "market/exchange.h"
 #include "market/ledger.h"
 #include "model/fleet.h"
@@ -60,6 +61,23 @@ std::optional<Micros> SpotPriceFromContracts(const Fleet& fleet, TenantId tenant
 // `price` minus `discount` parts per million, rounded to the nearest micro-dollar.
 Micros Discounted(Micros price, Ppm discount);
 
+// How killed jobs come back: restart costs, and what the core learns about pools.
+struct RecoveryOptions {
+  // Moving a checkpoint to another provider: checkpoint_bytes / this many seconds of extra setup
+  // (rounded up; 0: instantaneous), and egress_per_gb[provider it leaves] per 10^9 bytes, charged
+  // to the tenant as ChargeKind::kEgress.
+  int64_t transfer_bytes_per_second = 0;
+  std::vector<Micros> egress_per_gb;  // per provider; missing entries are free
+  // Back-off of a pool after a failed launch or capacity taken back (JobKilled::capacity_lost):
+  // after its k-th such failure in a row the pool shows no free capacity for
+  // min(backoff x 2^(k-1), max_backoff) seconds. A run that finishes on it resets the count. The
+  // count is kept for the whole run, across launches. 0: no back-off.
+  Duration backoff = 0;
+  Duration max_backoff = 0;
+  // Rank pools by the hold probability learned from launches and kills (ClusterView::HoldPpm).
+  bool learn = false;
+};
+
 struct BrokerOptions {
   // How long a job whose start failed waits before it is queued again.
   Duration start_retry_delay = 60;
@@ -67,8 +85,28 @@ struct BrokerOptions {
   Duration restart_setup = 0;
   // The market's rules beyond the contracts (quote window, retry delay of unplaced jobs).
   MarketOptions market;
+  RecoveryOptions recovery;
   // Keep every market record (AuditRecord) for market.jsonl. Counts are kept either way.
   bool keep_audit = true;
+};
+
+// Per pool: what the core learned about runs started there.
+struct PoolLearning {
+  int64_t launches = 0;         // runs started (including those whose launch then failed)
+  int64_t launch_failures = 0;  // JobStartFailed
+  int64_t kills = 0;            // JobKilled
+  int32_t streak = 0;           // failures in a row that count for back-off
+  Time avoid_until = 0;         // in back-off before this time
+};
+
+// Per provider: what failures and recovery cost (runs on its pools, checkpoints leaving it).
+struct ProviderRecovery {
+  int64_t interruptions = 0;
+  int64_t lost_accelerator_seconds = 0;
+  Micros lost_cost = 0;
+  int64_t useful_accelerator_seconds = 0;  // of ended runs on its pools
+  int64_t migrations_out = 0;              // checkpoints moved out of it
+  Micros egress_cost = 0;
 };
 
 // Per provider: the market's record of what external tenants cost its own first-party demand.
@@ -79,8 +117,10 @@ struct FirstPartyImpact {
 
 class Broker final : private ClusterView, private Placer, private ExchangeOutbox {
  public:
-  // `fleet` must outlive the broker. Pools start with the fleet's capacity.
-  Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options = {});
+  // `fleet` must outlive the broker. Pools start with the fleet's capacity. `recovery` places
+  // killed jobs again; nullptr is "any-pool" (they go back to the scheduling policy).
+  Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions options = {},
+         std::unique_ptr<RecoveryPolicy> recovery = nullptr);
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
@@ -127,6 +167,17 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   }
   // Accelerator-seconds of capacity the pool had over [0, until], for until >= now().
   int64_t CapacityIntegral(PoolId pool, Time until) const;
+  const PoolLearning& learning(PoolId pool) const { return learning_[pool.index()]; }
+  // The recovery policy's name ("any-pool" when none was given).
+  std::string_view recovery_policy() const { return recovery_ ? recovery_->name() : "any-pool"; }
+  const ProviderRecovery& provider_recovery(ProviderId provider) const {
+    return provider_recovery_[provider.index()];
+  }
+  // Useful accelerator-seconds of the job so far: its ended runs' and its current run's progress.
+  int64_t UsefulAcceleratorSeconds(JobId job) const;
+  // Jobs waiting for the recovery policy's pools, in kill order.
+  std::span<const JobId> recovering() const { return recovering_; }
+  Ppm HoldPpm(PoolId pool) const override;
   // Pre-sizes the job table for `jobs` jobs (an optimisation for drivers that know the count).
   void ReserveJobs(size_t jobs);
 
@@ -150,6 +201,7 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     Rate rate = 0;          // on the current pool
     Micros price = 0;       // per accelerator-hour, for the current run
     ChargeKind kind = ChargeKind::kOnDemand;
+    int64_t useful_counted = 0;  // of this run's useful accelerator-seconds, already counted
   };
   // A job's place in the market.
   enum class MarketPhase : uint8_t { kNone, kRequesting, kAwarded };
@@ -168,6 +220,17 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     ProviderId missed;       // the provider that last failed to deliver; not asked next time
     bool buy_spot = false;   // placed with Purchase::kSpot
   };
+  // A job's recovery after a kill.
+  struct JobRecovery {
+    bool core_placed = false;     // placed by the recovery policy, not the scheduling policy
+    KilledRun killed;             // the run that was killed last
+    PoolId checkpoint_pool;       // where its last checkpoint is (invalid: none)
+    int32_t failed_attempts = 0;  // failed starts or requests since the kill
+  };
+  // A recovering job whose start failed (or got no offer) this many times in a row goes back to
+  // the scheduling policy: the recovery policy's pools may never hold it (capacity the core
+  // cannot see, such as spot taken back for good).
+  static constexpr int32_t kRecoveryAttempts = 3;
   struct ProviderState {
     int64_t external_used = 0;  // accelerators of other tenants on its pools
     int64_t first_party_waiting_accelerators = 0;
@@ -238,12 +301,25 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   // Charges the current run of `job` up to now and frees its accelerators.
   void EndRun(JobId job);
   // Ends the current run of a job that did not finish: keeps the work of its last checkpoint,
-  // records what was lost, and queues the job again.
-  void Interrupt(JobId job);
+  // records what was lost, and queues the job again (`killed`: through the recovery policy).
+  void Interrupt(JobId job, bool killed = false);
+  // Hands a pending job back to whoever places it: the recovery list or the scheduling policy.
+  // `failed`: its last attempt failed (counts towards kRecoveryAttempts).
+  void Requeue(JobId job, bool failed);
+  // Starts recovering jobs where their recovery policy allows and they fit now.
+  void Recover();
+  // A failure of `pool` that counts for its back-off.
+  void BackOff(PoolId pool);
+  // The migration of a restarting job's checkpoint to `pool`: charges egress, returns the
+  // transfer time.
+  Duration Migrate(JobId job, PoolId pool);
   // Work done in the current run so far, and the part of it saved by checkpoints.
   Work Progressed(JobId job) const;
   Work Checkpointed(JobId job) const;
   void RemoveRunning(JobId job);  // from its pool's running list
+  // Counts the current run's useful accelerator-seconds as `run_useful` (in the job's outcome
+  // and its provider's figures).
+  void CountUseful(JobId job, int64_t run_useful);
   // Moves a job to `state`, keeping the pending counts.
   void SetState(JobId job, JobState state);
   void CountPending(JobId job, int sign);
@@ -256,7 +332,8 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     kExchange = 2,
     kDeliver = 3,
     kRelease = 4,
-    kWakeup = 5,  // the policy's NextWakeup
+    kWakeup = 5,   // the policy's NextWakeup
+    kBackoff = 6,  // a pool's back-off ends (subject: the pool)
   };
   static uint64_t TimerTag(TimerKind kind, int64_t subject) {
     return (static_cast<uint64_t>(kind) << 56) | static_cast<uint64_t>(subject);
@@ -312,6 +389,15 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   int64_t pending_accelerators_ = 0;
   std::vector<int32_t> running_slot_;  // per job: index in its pool's running list, or -1
   Ledger ledger_;
+  std::unique_ptr<RecoveryPolicy> recovery_;  // nullptr: any-pool
+  std::vector<JobRecovery> recovery_state_;   // per job
+  std::vector<JobId> recovering_;             // waiting for the recovery policy's pools
+  bool recover_now_ = false;                  // a job joined recovering_ in this event
+  std::vector<PoolLearning> learning_;        // per pool
+  // Back-offs in force as a min-heap of (end, pool): the first event at or after an end offers
+  // the pool to the pass as grown (its room shows again from that instant on).
+  std::vector<std::pair<Time, PoolId>> backoff_ends_;
+  std::vector<ProviderRecovery> provider_recovery_;
   std::vector<PoolId> grown_;            // pools whose free capacity grew during this event
   std::vector<Command>* out_ = nullptr;  // the current Handle call's output
 };

@@ -44,6 +44,9 @@ struct JobKilled {
   JobId job;
   std::string reason;
   bool by_provider = false;  // the provider stopped it for its own demand (audited)
+  // The pool lost the capacity (spot reclaimed, capacity revoked, region down), not just one
+  // run: the pool is backed off (RecoveryOptions::backoff).
+  bool capacity_lost = false;
 };
 
 // A provider's answer to an AskProvider command.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -53,6 +54,26 @@ nlohmann::ordered_json Number(double v, int decimals) {
   return nlohmann::ordered_json::parse(Fixed(v, decimals));
 }
 
+nlohmann::ordered_json Hours(int64_t seconds) {
+  return Number(static_cast<double>(seconds) / 3600.0, 3);
+}
+
+// The recovery figures of a tenant, a provider or the run (`restarts` only where they are
+// counted: per tenant and for the run).
+nlohmann::ordered_json Recovery(const RecoveryFigures& r, bool restarts) {
+  nlohmann::ordered_json j;
+  j["interruptions"] = r.interruptions;
+  if (restarts) j["restarts"] = r.restarts;
+  j["migrations"] = r.migrations;
+  j["lost_accelerator_hours"] = Hours(r.lost_accelerator_seconds);
+  j["lost_cost"] = Dollars(r.lost_cost);
+  j["egress_cost"] = Dollars(r.egress_cost);
+  j["useful_accelerator_hours"] = Hours(r.useful_accelerator_seconds);
+  j["paid_accelerator_hours"] = Hours(r.paid_accelerator_seconds);
+  j["goodput"] = Number(r.goodput, 6);
+  return j;
+}
+
 }  // namespace
 
 std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
@@ -60,7 +81,8 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
   const Fleet& fleet = scenario.fleet;
   std::string out =
       "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
-      "accelerator_hours,state\n";
+      "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
+      "lost_cost,egress_cost,goodput\n";
   out.reserve(out.size() + jobs.size() * 96);
   const JobOutcome not_submitted;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -83,7 +105,15 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
     }
     StrAppend(&out, ",", job.accelerators, ",", Dollars(o.cost), ",",
               Fixed(static_cast<double>(o.accelerator_seconds) / 3600.0, 4), ",",
-              submitted ? JobStateName(o.state) : "not_submitted", "\n");
+              submitted ? JobStateName(o.state) : "not_submitted", ",", o.interruptions, ",",
+              std::max(0, o.starts - 1), ",", o.migrations, ",",
+              Fixed(static_cast<double>(o.lost_accelerator_seconds) / 3600.0, 4), ",",
+              Dollars(o.lost_cost), ",", Dollars(o.egress_cost), ",",
+              Fixed(o.accelerator_seconds == 0 ? 0.0
+                                               : static_cast<double>(o.useful_accelerator_seconds) /
+                                                     static_cast<double>(o.accelerator_seconds),
+                    4),
+              "\n");
   }
   return out;
 }
@@ -128,7 +158,8 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
                          {"busy_accelerator_hours",
                           Number(static_cast<double>(p.busy_accelerator_seconds) / 3600.0, 3)},
                          {"utilisation", Number(p.utilisation, 6)},
-                         {"external_revenue", Dollars(p.revenue)}});
+                         {"external_revenue", Dollars(p.revenue)},
+                         {"recovery", Recovery(p.recovery, false)}});
   }
   j["providers"] = providers;
   nlohmann::ordered_json tenants = nlohmann::ordered_json::array();
@@ -144,9 +175,13 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
          {"cost", Dollars(t.cost)},
          {"cost_by_provider", by_provider},
          {"accelerator_hours", Number(static_cast<double>(t.accelerator_seconds) / 3600.0, 3)},
-         {"jct", Stats(t.jct)}});
+         {"jct", Stats(t.jct)},
+         {"recovery", Recovery(t.recovery, true)}});
   }
   j["tenants"] = tenants;
+  nlohmann::ordered_json recovery = {{"policy", s.recovery_policy}};
+  recovery.update(Recovery(s.recovery, true));
+  j["recovery"] = recovery;
   nlohmann::ordered_json market_providers = nlohmann::ordered_json::array();
   for (const ProviderMarket& m : s.market_providers) {
     market_providers.push_back(

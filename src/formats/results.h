@@ -21,7 +21,8 @@ namespace arbiter {
 
 // One row per job, in job id order:
 // id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,
-// accelerator_hours,state
+// accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,lost_cost,
+// egress_cost,goodput
 std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
                     const std::vector<JobOutcome>& outcomes);
 

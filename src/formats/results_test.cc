@@ -67,6 +67,8 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
   outcomes[0].end = 3610;
   outcomes[0].cost = 55'040'000;
   outcomes[0].accelerator_seconds = 8 * 3600;
+  outcomes[0].starts = 1;
+  outcomes[0].useful_accelerator_seconds = 8 * 3600;  // goodput 1
   // outcomes[1]: pending, never started (the defaults).
   outcomes[2].state = JobState::kRejected;
   outcomes[2].reason = "no pool has 64 accelerators";
@@ -76,6 +78,15 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
   outcomes[3].first_start = 500;
   outcomes[3].cost = 1'234'567;
   outcomes[3].accelerator_seconds = 1800;
+  // Interrupted twice, restarted twice (once on another provider): 900 accelerator-seconds
+  // (0.25 h) lost for $0.25, $1.80 of egress, half of what it paid for was useful.
+  outcomes[3].starts = 3;
+  outcomes[3].interruptions = 2;
+  outcomes[3].migrations = 1;
+  outcomes[3].lost_accelerator_seconds = 900;
+  outcomes[3].lost_cost = 250'000;
+  outcomes[3].egress_cost = 1'800'000;
+  outcomes[3].useful_accelerator_seconds = 900;
   // One accelerator-second: 1/3600 h is 0.0003 to four decimals.
   outcomes[4].state = JobState::kFinished;
   outcomes[4].pool = PoolId(0);
@@ -83,24 +94,29 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
   outcomes[4].end = 401;
   outcomes[4].cost = 1911;
   outcomes[4].accelerator_seconds = 1;
+  outcomes[4].starts = 1;
+  outcomes[4].useful_accelerator_seconds = 1;
 
   EXPECT_EQ(JobsCsv(s, jobs, outcomes),
             "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
-            "accelerator_hours,state\n"
+            "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
+            "lost_cost,egress_cost,goodput\n"
             "0,\"train \"\"big\"\", v2\",lab,0,10,3610,\"cloud, inc\",\"cloud, inc/east/H100\","
-            "H100,8,55.040000,8.0000,finished\n"
-            "1,eval,lab,100,,,,,,1,0.000000,0.0000,pending\n"
-            "2,huge,lab,200,,,,,,64,0.000000,0.0000,rejected\n"
+            "H100,8,55.040000,8.0000,finished,0,0,0,0.0000,0.000000,0.000000,1.0000\n"
+            "1,eval,lab,100,,,,,,1,0.000000,0.0000,pending,0,0,0,0.0000,0.000000,0.000000,0.0000\n"
+            "2,huge,lab,200,,,,,,64,0.000000,0.0000,rejected,0,0,0,0.0000,0.000000,0.000000,"
+            "0.0000\n"
             "3,probe,lab,300,500,,\"cloud, inc\",\"cloud, inc/east/H100\",H100,2,1.234567,0.5000,"
-            "running\n"
+            "running,2,2,1,0.2500,0.250000,1.800000,0.5000\n"
             "4,\"two\nlines\",lab,400,400,401,\"cloud, inc\",\"cloud, inc/east/H100\",H100,1,"
-            "0.001911,0.0003,finished\n");
+            "0.001911,0.0003,finished,0,0,0,0.0000,0.000000,0.000000,1.0000\n");
 }
 
 TEST(JobsCsv, NoJobsIsJustTheHeader) {
   EXPECT_EQ(JobsCsv(TinyScenario(), {}, {}),
             "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
-            "accelerator_hours,state\n");
+            "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
+            "lost_cost,egress_cost,goodput\n");
 }
 
 DurationStats Stats(int64_t count, double mean, Duration median, Duration p99, Duration max) {
@@ -152,6 +168,19 @@ RunSummary TinySummary() {
   provider.busy_accelerator_seconds = 30'600;
   provider.utilisation = 0.25;
   provider.revenue = 56'274'567;
+  RecoveryFigures recovery;
+  recovery.interruptions = 2;
+  recovery.restarts = 2;
+  recovery.migrations = 1;
+  recovery.lost_accelerator_seconds = 900;
+  recovery.lost_cost = 250'000;
+  recovery.egress_cost = 1'800'000;
+  recovery.useful_accelerator_seconds = 29'700;
+  recovery.paid_accelerator_seconds = 30'600;
+  recovery.goodput = 29'700.0 / 30'600.0;
+  provider.recovery = recovery;
+  r.recovery = recovery;
+  r.recovery_policy = "same-pool";
   TenantSpend& tenant = r.tenants.emplace_back();
   tenant.tenant = TenantId(0);
   tenant.jobs = 4;
@@ -160,6 +189,7 @@ RunSummary TinySummary() {
   tenant.accelerator_seconds = 30'600;
   tenant.cost_by_provider = {56'274'567};
   tenant.jct = r.jct;
+  tenant.recovery = recovery;
   ProviderMarket& m = r.market_providers.emplace_back();
   m.provider = ProviderId(0);
   m.requests_seen = 3;
@@ -237,7 +267,17 @@ TEST(SummaryJson, FixedKeysAndFormats) {
       "capacity_accelerator_hours": 35.556,
       "busy_accelerator_hours": 8.5,
       "utilisation": 0.25,
-      "external_revenue": "56.274567"
+      "external_revenue": "56.274567",
+      "recovery": {
+        "interruptions": 2,
+        "migrations": 1,
+        "lost_accelerator_hours": 0.25,
+        "lost_cost": "0.250000",
+        "egress_cost": "1.800000",
+        "useful_accelerator_hours": 8.25,
+        "paid_accelerator_hours": 8.5,
+        "goodput": 0.970588
+      }
     }
   ],
   "tenants": [
@@ -256,9 +296,32 @@ TEST(SummaryJson, FixedKeysAndFormats) {
         "median_s": 3610,
         "p99_s": 3610,
         "max_s": 3610
+      },
+      "recovery": {
+        "interruptions": 2,
+        "restarts": 2,
+        "migrations": 1,
+        "lost_accelerator_hours": 0.25,
+        "lost_cost": "0.250000",
+        "egress_cost": "1.800000",
+        "useful_accelerator_hours": 8.25,
+        "paid_accelerator_hours": 8.5,
+        "goodput": 0.970588
       }
     }
   ],
+  "recovery": {
+    "policy": "same-pool",
+    "interruptions": 2,
+    "restarts": 2,
+    "migrations": 1,
+    "lost_accelerator_hours": 0.25,
+    "lost_cost": "0.250000",
+    "egress_cost": "1.800000",
+    "useful_accelerator_hours": 8.25,
+    "paid_accelerator_hours": 8.5,
+    "goodput": 0.970588
+  },
   "market": {
     "providers": [
       {
@@ -325,6 +388,12 @@ TEST(SummaryJson, EmptyRun) {
   EXPECT_THAT(json,
               HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
                         "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
+                        "  \"recovery\": {\n    \"policy\": \"\",\n    \"interruptions\": 0,\n    "
+                        "\"restarts\": 0,\n"
+                        "    \"migrations\": 0,\n    \"lost_accelerator_hours\": 0.0,\n"
+                        "    \"lost_cost\": \"0.000000\",\n    \"egress_cost\": \"0.000000\",\n"
+                        "    \"useful_accelerator_hours\": 0.0,\n"
+                        "    \"paid_accelerator_hours\": 0.0,\n    \"goodput\": 0.0\n  },\n"
                         "  \"market\": {\n    \"providers\": [],\n    \"tenants\": []\n  },\n"
                         "  \"bounds\": {\n    \"jobs\": 0,\n    \"makespan\": {\n"
                         "      \"bound_s\": 0,\n      \"ratio\": null\n    },\n"

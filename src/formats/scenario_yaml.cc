@@ -10,6 +10,7 @@
 #include "formats/job_csv.h"
 #include "formats/parse.h"
 #include "formats/profile.h"
+#include "formats/spot_trace.h"
 #include "model/strings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -189,7 +190,7 @@ class Loader {
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
     ARBITER_RETURN_IF_ERROR(
         root.OnlyKeys({"name", "description", "policy", "horizon", "market", "accelerator_types",
-                       "providers", "tenants", "contracts", "workloads"}));
+                       "providers", "tenants", "contracts", "workloads", "faults"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").String());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
@@ -204,6 +205,9 @@ class Loader {
     ARBITER_RETURN_IF_ERROR(Tenants(root.Child("tenants")));
     ARBITER_RETURN_IF_ERROR(Contracts(root.Child("contracts")));
     ARBITER_RETURN_IF_ERROR(Workloads(root.Child("workloads")));
+    if (Field faults = root.Child("faults"); faults.defined()) {
+      ARBITER_RETURN_IF_ERROR(Faults(faults));
+    }
     // Stable: changes of one pool at the same time apply in file order (the last one holds).
     std::stable_sort(s_.capacity_changes.begin(), s_.capacity_changes.end(),
                      [](const CapacityChange& a, const CapacityChange& b) { return a.at < b.at; });
@@ -692,6 +696,135 @@ class Loader {
     if (profile.median_runtime <= 0) return runtime.Child("median").Error("must be > 0");
     if (runtime.Child("sigma").defined()) {
       ARBITER_ASSIGN(profile.sigma, runtime.Child("sigma").Double(0, 10));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<PoolId> PoolRef(const Field& f) {
+    std::string name;
+    ARBITER_ASSIGN(name, f.String());
+    std::optional<PoolId> id = s_.fleet.FindPool(name);
+    if (!id) {
+      return f.Error(StrCat("unknown pool '", name, "'"),
+                     "a pool's name, provider/region/type unless the pool names itself");
+    }
+    return *id;
+  }
+
+  absl::StatusOr<RegionId> RegionPath(const Field& f) {
+    std::string name;
+    ARBITER_ASSIGN(name, f.String());
+    const size_t slash = name.find('/');
+    std::optional<ProviderId> provider =
+        slash == std::string::npos ? std::nullopt : s_.fleet.FindProvider(name.substr(0, slash));
+    std::optional<RegionId> region =
+        provider ? s_.fleet.FindRegion(*provider, name.substr(slash + 1)) : std::nullopt;
+    if (!region) return f.Error(StrCat("unknown region '", name, "'"), "provider/region");
+    return *region;
+  }
+
+  // The faults section (model/faults.h).
+  absl::Status Faults(const Field& f) {
+    ARBITER_RETURN_IF_ERROR(
+        f.OnlyKeys({"recovery", "restart_setup", "transfer_bytes_per_second", "backoff",
+                    "max_backoff", "egress", "node_failures", "spot", "revocations", "outages"}));
+    arbiter::Faults& faults = s_.faults;
+    faults.configured = true;
+    ARBITER_ASSIGN(faults.recovery, f.Child("recovery").StringOr("any-pool"));
+    ARBITER_ASSIGN(faults.restart_setup, f.Child("restart_setup").SecondsOr(0));
+    ARBITER_ASSIGN(faults.transfer_bytes_per_second,
+                   f.Child("transfer_bytes_per_second").IntOr(0, 0, int64_t{1} << 50));
+    ARBITER_ASSIGN(faults.backoff, f.Child("backoff").SecondsOr(0));
+    ARBITER_ASSIGN(faults.max_backoff, f.Child("max_backoff").SecondsOr(0));
+    if (faults.max_backoff > 0 && faults.max_backoff < faults.backoff) {
+      return f.Child("max_backoff").Error("is shorter than backoff", "at least backoff, or 0");
+    }
+    size_t n = 0;
+    Field egress = f.Child("egress");
+    ARBITER_ASSIGN(n, egress.ListSize());
+    faults.egress_per_gb.assign(s_.fleet.providers.size(), 0);
+    for (size_t i = 0; i < n; ++i) {
+      Field e = egress.Item(i);
+      ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"provider", "per_gb"}));
+      ProviderId provider;
+      ARBITER_ASSIGN(provider, ProviderRef(e.Child("provider")));
+      ARBITER_ASSIGN(faults.egress_per_gb[provider.index()], e.Child("per_gb").Dollars());
+    }
+    Field nodes = f.Child("node_failures");
+    ARBITER_ASSIGN(n, nodes.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field e = nodes.Item(i);
+      ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"pool", "mtbf"}));
+      NodeFailures failures;
+      ARBITER_ASSIGN(failures.pool, PoolRef(e.Child("pool")));
+      ARBITER_ASSIGN(failures.mtbf, e.Child("mtbf").Seconds());
+      if (failures.mtbf <= 0) {
+        return e.Child("mtbf").Error("must be > 0",
+                                     "a node's mean time between failures, e.g. 2000h");
+      }
+      faults.node_failures.push_back(failures);
+    }
+    Field spot = f.Child("spot");
+    ARBITER_ASSIGN(n, spot.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field e = spot.Item(i);
+      ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"pool", "trace", "start", "mean_time_between"}));
+      SpotPreemption preemption;
+      ARBITER_ASSIGN(preemption.pool, PoolRef(e.Child("pool")));
+      const bool has_trace = e.Child("trace").defined();
+      if (has_trace == e.Child("mean_time_between").defined()) {
+        return e.Error(has_trace ? "both trace and mean_time_between" : "no trace and no rate",
+                       "either trace: <spot trace JSON> or mean_time_between: <duration>");
+      }
+      if (has_trace) {
+        std::string path;
+        ARBITER_ASSIGN(path, e.Child("trace").String());
+        preemption.trace = ResolvePath(file_, path);
+        absl::StatusOr<SpotTrace> trace = LoadSpotTrace(preemption.trace);
+        if (!trace.ok()) {
+          return e.Child("trace").Error(std::string(trace.status().message()),
+                                        "a spot trace (data/spot-traces, docs/scenario.md)");
+        }
+        preemption.gap = trace->gap;
+        preemption.counts = std::move(trace->counts);
+        ARBITER_ASSIGN(preemption.start, e.Child("start").SecondsOr(0));
+      } else {
+        if (e.Child("start").defined()) {
+          return e.Child("start").Error("only meaningful with 'trace'", "trace: <path>");
+        }
+        ARBITER_ASSIGN(preemption.mean_time_between, e.Child("mean_time_between").Seconds());
+        if (preemption.mean_time_between <= 0) {
+          return e.Child("mean_time_between").Error("must be > 0", "a duration, e.g. 8h");
+        }
+      }
+      faults.spot.push_back(std::move(preemption));
+    }
+    Field revocations = f.Child("revocations");
+    ARBITER_ASSIGN(n, revocations.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field e = revocations.Item(i);
+      ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"pool", "at", "nodes", "until"}));
+      CapacityRevocation r;
+      ARBITER_ASSIGN(r.pool, PoolRef(e.Child("pool")));
+      ARBITER_ASSIGN(r.at, e.Child("at").Seconds());
+      int64_t count = 0;
+      ARBITER_ASSIGN(count, e.Child("nodes").Int(1, 1 << 24));
+      r.nodes = static_cast<int32_t>(count);
+      ARBITER_ASSIGN(r.until, e.Child("until").SecondsOr(kNever));
+      if (r.until <= r.at) return e.Child("until").Error("is not after 'at'", "a later time");
+      faults.revocations.push_back(r);
+    }
+    Field outages = f.Child("outages");
+    ARBITER_ASSIGN(n, outages.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field e = outages.Item(i);
+      ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"region", "start", "end"}));
+      RegionOutage o;
+      ARBITER_ASSIGN(o.region, RegionPath(e.Child("region")));
+      ARBITER_ASSIGN(o.start, e.Child("start").Seconds());
+      ARBITER_ASSIGN(o.end, e.Child("end").SecondsOr(kNever));
+      if (o.end <= o.start) return e.Child("end").Error("is not after 'start'", "a later time");
+      faults.outages.push_back(o);
     }
     return absl::OkStatus();
   }

@@ -1,5 +1,6 @@
 #include "market/agent.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "model/strings.h"
@@ -31,7 +32,10 @@ class RuleAgent : public AgentPolicy {
       for (size_t p = 0; p < state.pools.size(); ++p) {
         const AgentPool& pool = state.pools[p];
         const std::optional<Micros> price = item.spot ? pool.spot_price : pool.on_demand_price;
-        if (!price) continue;
+        if (!price ||
+            std::find(item.avoid.begin(), item.avoid.end(), pool.pool) != item.avoid.end()) {
+          continue;
+        }
         std::optional<Duration> runtime;
         for (const auto& [type, seconds] : item.runtimes) {
           if (type == pool.type) runtime = seconds;

@@ -77,6 +77,19 @@ TEST(Agent, DeliverableDeclinesWhatItCannotDeliverNow) {
   EXPECT_FALSE(offers[1].has_value());
 }
 
+TEST(Agent, NeverOffersAPoolTheTenantAvoids) {
+  auto agent = Agent({});
+  // The tenant backed off H100 (pool 0): A100 is offered although H100 is faster.
+  Ask ask = OneItem(8);
+  ask.items[0].avoid.push_back(PoolId(0));
+  auto offers = agent->Answer(ask, TwoPools());
+  ASSERT_TRUE(offers[0].has_value());
+  EXPECT_EQ(offers[0]->pool, PoolId(1));
+  // Both avoided: declined.
+  ask.items[0].avoid.push_back(PoolId(1));
+  EXPECT_FALSE(agent->Answer(ask, TwoPools())[0].has_value());
+}
+
 TEST(Agent, SpotItemsArePricedAtSpotAndNeedASpotPrice) {
   auto agent = Agent({});
   Ask ask = OneItem(8);

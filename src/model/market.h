@@ -38,6 +38,9 @@ struct ItemTerms {
   // What the tenant values: earliest finish (then cost) or lowest cost (then finish). A provider
   // offers its pool that serves this best.
   OfferPreference preference = OfferPreference::kFinish;
+  // Pools the tenant will not take (backed off after failures, or not the pool its recovery
+  // chose); a provider offers another of its pools or declines.
+  absl::InlinedVector<PoolId, 2> avoid;
 };
 
 // The terms a right-of-first-refusal holder is asked to match (rofr mode).

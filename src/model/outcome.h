@@ -30,7 +30,12 @@ struct JobOutcome {
   int32_t interruptions = 0;             // runs that ended without finishing (killed, preempted)
   int64_t lost_accelerator_seconds = 0;  // paid for, but lost: setup and work since a checkpoint
   Micros lost_cost = 0;                  // the cost of that lost time
-  std::string reason;                    // why it was rejected
+  int32_t migrations = 0;  // restarts on another provider than the one holding its checkpoint
+  Micros egress_cost = 0;  // paid for moving its checkpoint out of providers (in `cost` too)
+  // Accelerator-seconds of ended runs that made progress it kept (not setup, not work lost to a
+  // kill); with the current run's progress, divided by accelerator_seconds, this is its goodput.
+  int64_t useful_accelerator_seconds = 0;
+  std::string reason;  // why it was rejected
 };
 
 }  // namespace arbiter

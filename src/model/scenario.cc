@@ -24,6 +24,30 @@ absl::Status Scenario::Validate() const {
                                                ": time and nodes must be >= 0"));
     }
   }
+  const auto pool_ok = [this](PoolId p) { return p.valid() && p.index() < fleet.pools.size(); };
+  for (const NodeFailures& f : faults.node_failures) {
+    if (!pool_ok(f.pool) || f.mtbf <= 0) {
+      return absl::InvalidArgumentError("node failures need a known pool and an mtbf > 0");
+    }
+  }
+  for (const SpotPreemption& f : faults.spot) {
+    if (!pool_ok(f.pool) || (f.counts.empty() && f.mean_time_between <= 0) ||
+        (!f.counts.empty() && f.gap <= 0)) {
+      return absl::InvalidArgumentError(
+          "spot preemption needs a known pool and a trace with gap > 0 or a mean time > 0");
+    }
+  }
+  for (const CapacityRevocation& r : faults.revocations) {
+    if (!pool_ok(r.pool) || r.nodes < 0 || r.at < 0 || r.until <= r.at) {
+      return absl::InvalidArgumentError(
+          "a revocation needs a known pool, nodes >= 0 and until after at");
+    }
+  }
+  for (const RegionOutage& o : faults.outages) {
+    if (!o.region.valid() || o.region.index() >= fleet.regions.size() || o.end <= o.start) {
+      return absl::InvalidArgumentError("an outage needs a known region and end after start");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "model/faults.h"
 #include "model/fleet.h"
 #include "model/job.h"
 
@@ -35,6 +36,7 @@ struct Scenario {
   std::vector<Job> jobs;  // ordered by submit time; ties keep their source order
   std::vector<CapacityChange> capacity_changes;
   MarketOptions market;
+  Faults faults;  // faults a simulated run injects, and how jobs recover
   std::string default_policy = "fifo";
   Time horizon = kNever;                // the simulation stops here even if work remains
   std::vector<std::string> load_notes;  // what the loaders did, e.g. throughputs extrapolated

@@ -23,6 +23,21 @@ struct DurationStats {
   Duration max = 0;
 };
 
+// What failures, preemptions and recovery cost: work lost since checkpoints (with the setup of
+// interrupted runs), restarts, checkpoints moved between providers, and goodput: useful
+// accelerator-seconds (progress that was kept) over those paid for.
+struct RecoveryFigures {
+  int64_t interruptions = 0;
+  int64_t restarts = 0;    // starts after the first
+  int64_t migrations = 0;  // per tenant: restarts on another provider; per provider: moves out
+  int64_t lost_accelerator_seconds = 0;
+  Micros lost_cost = 0;
+  Micros egress_cost = 0;
+  int64_t useful_accelerator_seconds = 0;
+  int64_t paid_accelerator_seconds = 0;  // of jobs' runs (not idle commitments)
+  double goodput = 0;                    // useful / paid; 0 when nothing was paid
+};
+
 struct PoolUsage {
   PoolId pool;
   int64_t capacity_accelerator_seconds = 0;  // over [0, end of run]
@@ -36,7 +51,8 @@ struct ProviderUsage {
   int64_t capacity_accelerator_seconds = 0;
   int64_t busy_accelerator_seconds = 0;
   double utilisation = 0;
-  Micros revenue = 0;  // from external tenants (first-party use is internal)
+  Micros revenue = 0;        // from external tenants (first-party use is internal)
+  RecoveryFigures recovery;  // runs on its pools, checkpoints leaving it
 };
 
 // Charges by the ledger's kind of charge (ChargeKind, model/charge.h), in micro-dollars.
@@ -58,6 +74,7 @@ struct TenantSpend {
   std::vector<Micros> cost_by_provider;  // indexed by provider
   CostByKind cost_by_kind;               // sums to `cost`
   DurationStats jct;
+  RecoveryFigures recovery;
 };
 
 // What the capacity market did, per provider.
@@ -124,6 +141,8 @@ struct RunSummary {
   std::vector<PoolUsage> pools;
   std::vector<ProviderUsage> providers;
   std::vector<TenantSpend> tenants;
+  RecoveryFigures recovery;     // all tenants
+  std::string recovery_policy;  // where killed jobs restarted (core/recovery.h)
   std::vector<ProviderMarket> market_providers;
   std::vector<TenantMarket> market_tenants;
   RunBounds bounds;

@@ -344,6 +344,8 @@ struct Lost {
   int64_t accelerator_seconds = 0;
   int64_t interruptions = 0;
   int64_t jobs = 0;
+  int64_t restarts = 0;
+  int64_t migrations = 0;
 };
 
 std::vector<Lost> LostByTenant(const ReportInput& in) {
@@ -356,6 +358,8 @@ std::vector<Lost> LostByTenant(const ReportInput& in) {
     l.accelerator_seconds += o.lost_accelerator_seconds;
     l.interruptions += o.interruptions;
     l.jobs += o.interruptions > 0 ? 1 : 0;
+    l.restarts += std::max(0, o.starts - 1);
+    l.migrations += o.migrations;
   }
   return lost;
 }
@@ -489,20 +493,67 @@ Section LostWorkSection(const ReportInput& in, const std::vector<Lost>& lost) {
   chart.stacks.push_back(std::move(stack));
   section.figures.push_back({"Cost of lost work by tenant", svg::DrawStackedBarChart(chart), "",
                              false, chart.size.height});
+  // Where work was lost: accelerator-hours lost on each provider's pools.
+  svg::StackedBarChart by_provider;
+  by_provider.id = "lost-by-provider";
+  by_provider.x_label = "provider";
+  by_provider.y.label = "accelerator-hours lost";
+  by_provider.total_label = [](double v) { return Format("%.1f", v); };
+  by_provider.size = {kHalfWidth, 280};
+  svg::BarStack lost_hours{"lost accelerator-hours", {}, svg::PaletteColour(3), true};
+  for (size_t p = 0; p < fleet.providers.size(); ++p) {
+    by_provider.categories.push_back(fleet.providers[p].name);
+    const int64_t seconds = p < in.summary.providers.size()
+                                ? in.summary.providers[p].recovery.lost_accelerator_seconds
+                                : 0;
+    lost_hours.values.push_back(static_cast<double>(seconds) / kSecondsPerHour);
+  }
+  by_provider.stacks.push_back(std::move(lost_hours));
+  section.figures.push_back({"Work lost on each provider's pools",
+                             svg::DrawStackedBarChart(by_provider), "", false,
+                             by_provider.size.height});
+  // How jobs came back: restarts where the checkpoint was, and migrations to another provider.
+  svg::StackedBarChart restarts;
+  restarts.id = "restarts";
+  restarts.x_label = "tenant";
+  restarts.y.label = "restarts";
+  restarts.total_label = [](double v) { return Count(static_cast<int64_t>(std::llround(v))); };
+  restarts.size = {kHalfWidth, 280};
+  svg::BarStack in_place{"restart, same provider", {}, svg::PaletteColour(0), false};
+  svg::BarStack moved{"migration to another provider", {}, svg::PaletteColour(1), true};
+  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
+    restarts.categories.push_back(fleet.tenants[t].name);
+    in_place.values.push_back(static_cast<double>(lost[t].restarts - lost[t].migrations));
+    moved.values.push_back(static_cast<double>(lost[t].migrations));
+  }
+  restarts.stacks.push_back(std::move(in_place));
+  restarts.stacks.push_back(std::move(moved));
+  section.figures.push_back({"Restarts and migrations by tenant",
+                             svg::DrawStackedBarChart(restarts), "", false, restarts.size.height});
   std::string& table = section.after;
   table =
       "<table class=\"numbers\"><tr><th>tenant</th><th class=\"n\">jobs interrupted</th>"
-      "<th class=\"n\">interruptions</th><th class=\"n\">accelerator-hours lost</th>"
-      "<th class=\"n\">cost of lost work</th><th class=\"n\">share of cost</th></tr>";
+      "<th class=\"n\">interruptions</th><th class=\"n\">restarts</th>"
+      "<th class=\"n\">migrations</th><th class=\"n\">accelerator-hours lost</th>"
+      "<th class=\"n\">cost of lost work</th><th class=\"n\">egress</th>"
+      "<th class=\"n\">share of cost</th><th class=\"n\">goodput</th></tr>";
   for (size_t t = 0; t < fleet.tenants.size(); ++t) {
-    const Micros cost = t < in.summary.tenants.size() ? in.summary.tenants[t].cost : 0;
+    const TenantSpend* spend = t < in.summary.tenants.size() ? &in.summary.tenants[t] : nullptr;
+    const Micros cost = spend != nullptr ? spend->cost : 0;
     StrAppend(
         &table, "<tr><td>", Escape(fleet.tenants[t].name), "</td><td class=\"n\">",
         Count(lost[t].jobs), "</td><td class=\"n\">", Count(lost[t].interruptions),
-        "</td><td class=\"n\">",
+        "</td><td class=\"n\">", Count(lost[t].restarts), "</td><td class=\"n\">",
+        Count(lost[t].migrations), "</td><td class=\"n\">",
         Format("%.1f", static_cast<double>(lost[t].accelerator_seconds) / kSecondsPerHour),
         "</td><td class=\"n\">", Dollars(ToDollars(lost[t].cost)), "</td><td class=\"n\">",
+        Dollars(ToDollars(spend != nullptr ? spend->recovery.egress_cost : 0)),
+        "</td><td class=\"n\">",
         cost > 0 ? Percent(static_cast<double>(lost[t].cost) / static_cast<double>(cost)) : "-",
+        "</td><td class=\"n\">",
+        spend != nullptr && spend->recovery.paid_accelerator_seconds > 0
+            ? Percent(spend->recovery.goodput)
+            : "-",
         "</td></tr>");
   }
   table += "</table>";
@@ -975,7 +1026,13 @@ std::string HeadlineTable(const ReportInput& in) {
           : StrCat(Dollars(ToDollars(total.cost)), " (",
                    Format("%.1f", static_cast<double>(total.accelerator_seconds) / 3600),
                    " accelerator-hours) in ", Plural(total.interruptions, "interruption"), " of ",
-                   Plural(total.jobs, "job")));
+                   Plural(total.jobs, "job"),
+                   s.recovery.paid_accelerator_seconds == 0
+                       ? std::string()
+                       : StrCat("; ", Plural(s.recovery.restarts, "restart"), " (",
+                                Count(s.recovery.migrations), " to another provider), ",
+                                Dollars(ToDollars(s.recovery.egress_cost)), " egress; goodput ",
+                                Percent(s.recovery.goodput))));
   out += "</table>";
   return out;
 }

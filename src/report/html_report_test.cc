@@ -72,6 +72,7 @@ class HtmlReportTest : public ::testing::Test {
     outcomes_[1].interruptions = 1;
     outcomes_[1].lost_accelerator_seconds = 4 * 1800;
     outcomes_[1].lost_cost = 2 * kDollar;
+    outcomes_[1].migrations = 1;  // it restarted on another provider
 
     summary_.scenario = "tiny";
     summary_.policy = "fifo";
@@ -81,6 +82,8 @@ class HtmlReportTest : public ::testing::Test {
     summary_.total_cost = 26 * kDollar;
     summary_.accelerator_seconds = 26 * 3600;
     summary_.providers = {{cloud, 0, 0, 0.5, 16 * kDollar}, {rival, 0, 0, 0.25, 8 * kDollar}};
+    summary_.providers[1].recovery.interruptions = 1;
+    summary_.providers[1].recovery.lost_accelerator_seconds = 4 * 1800;
     TenantSpend lab_spend;
     lab_spend.tenant = lab;
     lab_spend.jobs = 3;
@@ -88,6 +91,10 @@ class HtmlReportTest : public ::testing::Test {
     lab_spend.cost = 24 * kDollar;
     lab_spend.cost_by_provider = {16 * kDollar, 8 * kDollar};
     lab_spend.cost_by_kind.on_demand = 24 * kDollar;
+    lab_spend.recovery.egress_cost = kDollar / 2;
+    lab_spend.recovery.useful_accelerator_seconds = 4 * 3600 + 8 * 3600;
+    lab_spend.recovery.paid_accelerator_seconds = 4 * 3600 + 8 * 3600 + 4 * 1800;
+    lab_spend.recovery.goodput = 0.96;
     TenantSpend models_spend;
     models_spend.tenant = models;
     models_spend.jobs = 1;
@@ -96,6 +103,9 @@ class HtmlReportTest : public ::testing::Test {
     models_spend.cost_by_provider = {0, 2 * kDollar};
     models_spend.cost_by_kind.internal = 2 * kDollar;
     summary_.tenants = {lab_spend, models_spend};
+    summary_.recovery = lab_spend.recovery;
+    summary_.recovery.restarts = 1;
+    summary_.recovery.migrations = 1;
 
     timeline_.interval = 3600;
     timeline_.pools = 2;
@@ -187,8 +197,9 @@ TEST_F(HtmlReportTest, IsWellFormedAndSelfContained) {
   }
   // One <svg> per plot, each with a unique id.
   const std::vector<std::string> plots = {
-      "use-0",   "use-1",          "queue-jobs",       "queue-accelerators", "queueing-delay",
-      "jct-cdf", "cost-by-tenant", "cost-by-provider", "cost-by-kind",       "lost-work"};
+      "use-0",          "use-1",     "queue-jobs",       "queue-accelerators",
+      "queueing-delay", "jct-cdf",   "cost-by-tenant",   "cost-by-provider",
+      "cost-by-kind",   "lost-work", "lost-by-provider", "restarts"};
   EXPECT_EQ(CountOf(html, "<svg"), plots.size());
   EXPECT_EQ(CountOf(html, "</svg>"), plots.size());
   for (const std::string& id : plots) {
@@ -214,7 +225,8 @@ TEST_F(HtmlReportTest, HeadlineTableComesFirst) {
             std::string::npos);
   EXPECT_NE(html.find("$26.00 for 26 accelerator-hours ($1.00 per hour)"), std::string::npos);
   EXPECT_NE(html.find("cloud 50.0% &middot; rival 25.0%"), std::string::npos);
-  EXPECT_NE(html.find("$2.00 (2.0 accelerator-hours) in 1 interruption of 1 job"),
+  EXPECT_NE(html.find("$2.00 (2.0 accelerator-hours) in 1 interruption of 1 job; 1 restart (1 to "
+                      "another provider), $0.50 egress; goodput 96.0%"),
             std::string::npos);
   EXPECT_NE(html.find("<meta name=\"arbiter-page-height\" content=\""), std::string::npos);
 }
@@ -335,6 +347,22 @@ TEST_F(HtmlReportTest, LostWorkSectionOnlyWhenJobsWereInterrupted) {
   ExpectRange(AxesOf(svg).y, 0, 2);
   ExpectBar(svg, "lost work", "lab", 0, 2, 0, 2);
   EXPECT_NE(html.find("<section id=\"lost-work\">"), std::string::npos);
+  // Where it was lost: 4 accelerators x 30 minutes on the rival's pool.
+  const std::string by_provider = PlotSvg(html, "lost-by-provider");
+  ExpectRange(AxesOf(by_provider).y, 0, 2);
+  ExpectBar(by_provider, "lost accelerator-hours", "rival", 1, 2, 0, 2);
+  EXPECT_FALSE(BarRect(by_provider, "lost accelerator-hours", "cloud").found);
+  // j1's one restart was a migration.
+  const std::string restarts = PlotSvg(html, "restarts");
+  ExpectBar(restarts, "migration to another provider", "lab", 0, 2, 0, 1);
+  EXPECT_FALSE(BarRect(restarts, "restart, same provider", "lab").found);
+  EXPECT_FALSE(BarRect(restarts, "migration to another provider", "rival-models").found);
+  // The table: 1 restart, 1 migration, 2.0 hours lost, $0.50 egress, 96% goodput for lab.
+  EXPECT_NE(html.find("<tr><td>lab</td><td class=\"n\">1</td><td class=\"n\">1</td>"
+                      "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">2.0</td>"
+                      "<td class=\"n\">$2.00</td><td class=\"n\">$0.50</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td class=\"n\">96.0%</td></tr>"), std::string::npos);
 
   outcomes_[1].interruptions = 0;
   outcomes_[1].lost_cost = 0;
@@ -342,6 +370,7 @@ TEST_F(HtmlReportTest, LostWorkSectionOnlyWhenJobsWereInterrupted) {
   html = Report();
   EXPECT_EQ(html.find("<section id=\"lost-work\">"), std::string::npos);
   EXPECT_EQ(PlotSvg(html, "lost-work"), "");
+  EXPECT_EQ(PlotSvg(html, "restarts"), "");
   EXPECT_EQ(CountOf(html, "<svg"), 9u);
   EXPECT_NE(html.find("none (no run was interrupted)"), std::string::npos);
 }
@@ -474,7 +503,7 @@ TEST_F(MarketReportTest, SectionAndHeadlineAppearWithMarketActivity) {
     ASSERT_NE(svg, "") << id;
     EXPECT_EQ(TagBalanceError(svg), "") << id;
   }
-  EXPECT_EQ(CountOf(html, "<svg"), 16u);
+  EXPECT_EQ(CountOf(html, "<svg"), 18u);  // 12 of the run (3 on lost work) + 6 of the market
 }
 
 TEST_F(MarketReportTest, RequestsPerProviderByTenantFromTheAuditRecords) {

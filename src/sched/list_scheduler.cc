@@ -216,13 +216,17 @@ PoolId ListScheduler::CheapestPool(JobId job, std::span<const PoolId> fits,
   const Job& spec = view.job(job);
   PoolId best;
   Micros best_cost = 0;
+  Ppm best_risk = 0;  // kPpmOne - HoldPpm: among equal costs, the pool most likely to hold
   Duration best_runtime = 0;
   for (PoolId pool : fits) {
     const Duration runtime = RuntimeOn(job, pool, view);
     const Micros cost = ChargeFor(spec.accelerators, runtime, *view.PriceFor(spec.tenant, pool));
-    if (!best.valid() || std::tie(cost, runtime) < std::tie(best_cost, best_runtime)) {
+    const Ppm risk = kPpmOne - view.HoldPpm(pool);
+    if (!best.valid() ||
+        std::tie(cost, risk, runtime) < std::tie(best_cost, best_risk, best_runtime)) {
       best = pool;
       best_cost = cost;
+      best_risk = risk;
       best_runtime = runtime;
     }
   }

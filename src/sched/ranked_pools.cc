@@ -52,14 +52,16 @@ size_t RankedPools::FirstFit(List& list, int64_t gang, const ClusterView& view) 
 
 PoolId RankedPools::Choose(JobId job, int32_t set, Rule rule, const ClusterView& view) {
   // On one type the runtime is the same on every pool, so the fastest choice there is the first
-  // pool with room in (price, id) order, and the cheapest is the lowest id among the first pools
-  // with room whose cost equals the first's (cost does not fall as the price rises).
+  // pool with room in (price, id) order, and the cheapest is, among the first pools with room
+  // whose cost equals the first's (cost does not fall as the price rises), the one likeliest to
+  // hold (ClusterView::HoldPpm), then the lowest id.
   const Job& spec = view.job(job);
   const Work remaining = view.RemainingWork(job);
   for (const bool holding : {true, false}) {
     PoolId best;
     Duration best_runtime = 0;
     Micros best_rank = 0;  // fastest: the price; cheapest: the cost
+    Ppm best_risk = 0;     // cheapest: kPpmOne - HoldPpm (among equal costs, the likelier to hold)
     for (List& list : sets_[set]) {
       if (list.holding != holding) continue;
       const size_t first = FirstFit(list, spec.accelerators, view);
@@ -67,23 +69,32 @@ PoolId RankedPools::Choose(JobId job, int32_t set, Rule rule, const ClusterView&
       const Duration runtime = RuntimeFor(remaining, *spec.RateOn(list.type));
       PoolId chosen = list.pools[first].second;
       Micros rank = list.pools[first].first;
+      Ppm risk = 0;
       if (rule == Rule::kCheapest) {
         rank = ChargeFor(spec.accelerators, runtime, rank);
+        risk = kPpmOne - view.HoldPpm(chosen);
         for (size_t i = first + 1; i < list.pools.size(); ++i) {
           const auto& [price, pool] = list.pools[i];
           if (ChargeFor(spec.accelerators, runtime, price) != rank) break;
-          if (pool < chosen && view.FreeAccelerators(pool) >= spec.accelerators) chosen = pool;
+          if (view.FreeAccelerators(pool) < spec.accelerators) continue;
+          const Ppm r = kPpmOne - view.HoldPpm(pool);
+          if (std::tie(r, pool) < std::tie(risk, chosen)) {
+            chosen = pool;
+            risk = r;
+          }
         }
       }
       const bool better =
           !best.valid() ||
           (rule == Rule::kFastest
                ? std::tie(runtime, rank, chosen) < std::tie(best_runtime, best_rank, best)
-               : std::tie(rank, runtime, chosen) < std::tie(best_rank, best_runtime, best));
+               : std::tie(rank, risk, runtime, chosen) <
+                     std::tie(best_rank, best_risk, best_runtime, best));
       if (better) {
         best = chosen;
         best_runtime = runtime;
         best_rank = rank;
+        best_risk = risk;
       }
     }
     if (best.valid()) return best;

@@ -45,7 +45,8 @@ class RankedPools {
   static size_t FirstFit(List& list, int64_t gang, const ClusterView& view);
 
   // The pool FastestPool / CheapestPool (list_scheduler.h) would choose among the job's eligible
-  // pools with room now, its tenant's holding pools first; invalid if it fits nowhere.
+  // pools with room now, its tenant's holding pools first; invalid if it fits nowhere. (The
+  // cheapest choice reads HoldPpm only among pools of equal cost.)
   enum class Rule { kFastest, kCheapest };
   PoolId Choose(JobId job, int32_t set, Rule rule, const ClusterView& view);
 

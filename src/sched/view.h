@@ -46,6 +46,10 @@ class ClusterView {
   virtual std::optional<Micros> PurchasePrice(TenantId tenant, PoolId pool, Purchase how) const {
     return how == Purchase::kDefault ? PriceFor(tenant, pool) : std::nullopt;
   }
+  // How likely a run started on `pool` now is to hold (not fail to launch, not be taken back),
+  // in parts per million, as the core learned it from the launches and kills it saw. kPpmOne
+  // where nothing is learned (the default, and in runs without faults).
+  virtual Ppm HoldPpm(PoolId /*pool*/) const { return kPpmOne; }
 };
 
 // How a policy starts and stops work. Each action is applied at once, so the view reflects it

@@ -82,6 +82,59 @@ void SummarizeMarket(const Fleet& fleet, const Broker& broker, RunSummary& s) {
   }
 }
 
+void SetGoodput(RecoveryFigures& r) {
+  r.goodput = Ratio(r.useful_accelerator_seconds, r.paid_accelerator_seconds);
+}
+
+void AddTo(RecoveryFigures& total, const RecoveryFigures& part) {
+  total.interruptions += part.interruptions;
+  total.restarts += part.restarts;
+  total.migrations += part.migrations;
+  total.lost_accelerator_seconds += part.lost_accelerator_seconds;
+  total.lost_cost += part.lost_cost;
+  total.egress_cost += part.egress_cost;
+  total.useful_accelerator_seconds += part.useful_accelerator_seconds;
+  total.paid_accelerator_seconds += part.paid_accelerator_seconds;
+}
+
+void SummarizeRecovery(const Broker& broker, RunSummary& s) {
+  for (int64_t i = 0; i < s.jobs; ++i) {
+    const JobId id = JobId::FromIndex(i);
+    const JobOutcome& o = broker.outcome(id);
+    RecoveryFigures& r = s.tenants[broker.spec(id).tenant.index()].recovery;
+    r.interruptions += o.interruptions;
+    r.restarts += std::max(0, o.starts - 1);
+    r.migrations += o.migrations;
+    r.lost_accelerator_seconds += o.lost_accelerator_seconds;
+    r.lost_cost += o.lost_cost;
+    r.egress_cost += o.egress_cost;
+    // Billing was closed at the end: the outcome counts the current run's progress too.
+    r.useful_accelerator_seconds += o.useful_accelerator_seconds;
+    r.paid_accelerator_seconds += o.accelerator_seconds;
+  }
+  for (size_t p = 0; p < s.providers.size(); ++p) {
+    const ProviderRecovery& pr = broker.provider_recovery(ProviderId::FromIndex(p));
+    RecoveryFigures& r = s.providers[p].recovery;
+    r.interruptions = pr.interruptions;
+    r.migrations = pr.migrations_out;
+    r.lost_accelerator_seconds = pr.lost_accelerator_seconds;
+    r.lost_cost = pr.lost_cost;
+    r.egress_cost = pr.egress_cost;
+    r.useful_accelerator_seconds = pr.useful_accelerator_seconds;
+  }
+  for (const Charge& c : broker.ledger().charges()) {
+    if (!c.job.valid()) continue;
+    s.providers[c.provider.index()].recovery.paid_accelerator_seconds +=
+        static_cast<int64_t>(c.accelerators) * (c.end - c.start);
+  }
+  for (ProviderUsage& p : s.providers) SetGoodput(p.recovery);
+  for (TenantSpend& t : s.tenants) {
+    SetGoodput(t.recovery);
+    AddTo(s.recovery, t.recovery);
+  }
+  SetGoodput(s.recovery);
+}
+
 }  // namespace
 
 RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunInfo& info) {
@@ -89,6 +142,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
   RunSummary s;
   s.scenario = scenario.name;
   s.policy = info.policy;
+  s.recovery_policy = std::string(broker.recovery_policy());
   s.seed = info.seed;
   s.end = info.end;
   s.events = info.events;
@@ -169,6 +223,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
     provider.utilisation =
         Ratio(provider.busy_accelerator_seconds, provider.capacity_accelerator_seconds);
   }
+  SummarizeRecovery(broker, s);
   SummarizeMarket(fleet, broker, s);
   s.bounds = ComputeBounds(scenario, JobFloors(scenario));
   RateRun(s, s.bounds);

@@ -1,6 +1,8 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <utility>
 
 #include "market/holdings.h"
@@ -16,6 +18,14 @@ uint64_t AgentSeed(uint64_t seed, size_t provider) {
   uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (provider + 1));
   x ^= x >> 31;
   return x * 0xBF58476D1CE4E5B9ULL;
+}
+
+// SplitMix64: the faults' own random stream (no global randomness; the same seed, same draws).
+uint64_t NextRandom(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
 
 }  // namespace
@@ -38,11 +48,26 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
     }
     agents.push_back(*std::move(agent));
   }
-  auto sim = std::unique_ptr<Simulator>(new Simulator(std::move(scenario), std::move(options)));
+  const Faults& faults = scenario.faults;
+  absl::StatusOr<std::unique_ptr<RecoveryPolicy>> recovery =
+      MakeRecoveryPolicy(options.recovery.empty() ? faults.recovery : options.recovery);
+  if (!recovery.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat(options.recovery.empty() ? "faults.recovery" : "--recovery", ": ",
+               recovery.status().message()));
+  }
   BrokerOptions broker_options;
-  broker_options.market = sim->scenario_.market;
-  broker_options.keep_audit = sim->options_.keep_audit;
-  sim->broker_ = std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy), broker_options);
+  broker_options.market = scenario.market;
+  broker_options.keep_audit = options.keep_audit;
+  broker_options.restart_setup = faults.restart_setup;
+  broker_options.recovery.transfer_bytes_per_second = faults.transfer_bytes_per_second;
+  broker_options.recovery.egress_per_gb = faults.egress_per_gb;
+  broker_options.recovery.backoff = faults.backoff;
+  broker_options.recovery.max_backoff = faults.max_backoff;
+  broker_options.recovery.learn = faults.configured;
+  auto sim = std::unique_ptr<Simulator>(new Simulator(std::move(scenario), std::move(options)));
+  sim->broker_ = std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy),
+                                          std::move(broker_options), *std::move(recovery));
   sim->broker_->ReserveJobs(sim->scenario_.jobs.size());
   sim->agents_ = std::move(agents);
   return sim;
@@ -94,6 +119,167 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
     preempting_[p] = fleet.providers[p].agent.preempt_spot;
     any_preempting_ = any_preempting_ || preempting_[p];
   }
+  ScheduleFaults();
+}
+
+void Simulator::ScheduleFaults() {
+  const Fleet& fleet = scenario_.fleet;
+  const Faults& faults = scenario_.faults;
+  const size_t pools = fleet.pools.size();
+  base_nodes_.resize(pools);
+  for (size_t p = 0; p < pools; ++p) base_nodes_[p] = fleet.pools[p].nodes;
+  revoked_nodes_.assign(pools, 0);
+  outages_.assign(pools, 0);
+  node_mtbf_.assign(pools, 0);
+  spot_mean_.assign(pools, 0);
+  spot_limit_.assign(pools, std::numeric_limits<int64_t>::max());
+  spot_tick_.assign(faults.spot.size(), 0);
+  start_failing_.assign(scenario_.jobs.size(), false);
+  fault_rng_ = AgentSeed(options_.seed ^ 0xFA0175EEDULL, fleet.providers.size() + 1);
+  for (const NodeFailures& f : faults.node_failures) node_mtbf_[f.pool.index()] = f.mtbf;
+  for (size_t i = 0; i < faults.spot.size(); ++i) {
+    const SpotPreemption& f = faults.spot[i];
+    if (f.counts.empty()) {
+      spot_mean_[f.pool.index()] = f.mean_time_between;
+    } else {
+      PushFault(f.start, FaultStep::kSpotTick, i);
+    }
+  }
+  for (size_t i = 0; i < faults.revocations.size(); ++i) {
+    const CapacityRevocation& r = faults.revocations[i];
+    PushFault(r.at, FaultStep::kRevoke, i);
+    if (r.until != kNever) PushFault(r.until, FaultStep::kReturn, i);
+  }
+  for (size_t i = 0; i < faults.outages.size(); ++i) {
+    const RegionOutage& o = faults.outages[i];
+    PushFault(o.start, FaultStep::kOutageStart, i);
+    if (o.end != kNever) PushFault(o.end, FaultStep::kOutageEnd, i);
+  }
+}
+
+void Simulator::PushFault(Time at, FaultStep step, size_t index) {
+  fault_events_.push_back({step, index});
+  queue_.Push(at, EventClass::kCapacityChanged, -static_cast<int64_t>(fault_events_.size()));
+}
+
+Duration Simulator::DrawExponential(double mean) {
+  const uint64_t x = NextRandom(fault_rng_);
+  const double u = static_cast<double>((x >> 11) + 1) * 0x1.0p-53;  // in (0, 1]
+  const double t = -std::log(u) * mean;
+  return std::max<Duration>(1, static_cast<Duration>(std::min(t, 1e15) + 0.5));
+}
+
+void Simulator::DrawRunFault(size_t job, PoolId pool, Time finish) {
+  Time at = kNever;
+  KillCause cause = kNodeFailure;
+  if (const Duration mtbf = node_mtbf_[pool.index()]; mtbf > 0) {
+    // n nodes, each failing at rate 1 / mtbf: the first fails at rate n / mtbf.
+    at = now_ + DrawExponential(static_cast<double>(mtbf) / scenario_.jobs[job].nodes);
+  }
+  if (const Duration mean = spot_mean_[pool.index()];
+      mean > 0 && broker_->run_kind(JobId::FromIndex(job)) == ChargeKind::kSpot) {
+    const Time t = now_ + DrawExponential(static_cast<double>(mean));
+    if (t < at) {
+      at = t;
+      cause = kSpotPreempted;
+    }
+  }
+  if (at < finish) {
+    queue_.Push(at, EventClass::kJobKilled, static_cast<int64_t>(job),
+                (static_cast<int64_t>(run_generation_[job]) << kCauseBits) | cause);
+  }
+}
+
+int64_t Simulator::SpotUsed(PoolId pool) const {
+  int64_t used = 0;
+  for (JobId job : broker_->running_on(pool)) {
+    if (broker_->run_kind(job) == ChargeKind::kSpot && !start_failing_[job.index()]) {
+      used += scenario_.jobs[job.index()].accelerators;
+    }
+  }
+  return used;
+}
+
+absl::Status Simulator::Kill(JobId job, std::string reason, bool capacity_lost) {
+  pools_[run_pool_[job.index()].index()].used -= scenario_.jobs[job.index()].accelerators;
+  ++run_generation_[job.index()];
+  return Deliver(JobKilled{job, std::move(reason), false, capacity_lost});
+}
+
+absl::Status Simulator::KillUntil(PoolId pool, int64_t limit, bool spot_only,
+                                  std::string_view reason) {
+  std::vector<std::pair<Time, int32_t>> victims;  // newest run first, then the higher job id
+  for (JobId job : broker_->running_on(pool)) {
+    // A run whose start failed holds nothing; the core hears of it next.
+    if (start_failing_[job.index()]) continue;
+    if (spot_only && broker_->run_kind(job) != ChargeKind::kSpot) continue;
+    victims.push_back({-run_start_[job.index()], -job.value()});
+  }
+  std::sort(victims.begin(), victims.end());
+  int64_t used = spot_only ? SpotUsed(pool) : pools_[pool.index()].used;
+  for (const auto& [newest, id] : victims) {
+    if (used <= limit) break;
+    const JobId job(-id);
+    if (broker_->outcome(job).state != JobState::kRunning || run_pool_[job.index()] != pool) {
+      continue;
+    }
+    used -= scenario_.jobs[job.index()].accelerators;
+    if (absl::Status s = Kill(job, std::string(reason), true); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Simulator::ApplyNodes(PoolId pool, std::string_view reason) {
+  const size_t p = pool.index();
+  const int32_t nodes = outages_[p] > 0 ? 0 : std::max(0, base_nodes_[p] - revoked_nodes_[p]);
+  pools_[p].capacity =
+      static_cast<int64_t>(nodes) * scenario_.fleet.pool(pool).accelerators_per_node;
+  if (absl::Status s = Deliver(CapacityChanged{pool, nodes}); !s.ok()) return s;
+  return KillUntil(pool, pools_[p].capacity, false, reason);
+}
+
+absl::Status Simulator::ApplyFault(const FaultEvent& fault) {
+  const Faults& faults = scenario_.faults;
+  const Fleet& fleet = scenario_.fleet;
+  switch (fault.step) {
+    case FaultStep::kSpotTick: {
+      const SpotPreemption& f = faults.spot[fault.index];
+      const size_t tick = spot_tick_[fault.index];
+      const int32_t top = *std::max_element(f.counts.begin(), f.counts.end());
+      const Pool& pool = fleet.pool(f.pool);
+      const int64_t nodes = top <= 0 ? 0 : static_cast<int64_t>(pool.nodes) * f.counts[tick] / top;
+      spot_limit_[f.pool.index()] = nodes * pool.accelerators_per_node;
+      // The next tick whose count differs; after the last tick the last count holds.
+      size_t next = tick + 1;
+      while (next < f.counts.size() && f.counts[next] == f.counts[tick]) ++next;
+      if (next < f.counts.size()) {
+        spot_tick_[fault.index] = next;
+        PushFault(f.start + static_cast<Time>(next) * f.gap, FaultStep::kSpotTick, fault.index);
+      }
+      return KillUntil(f.pool, spot_limit_[f.pool.index()], true,
+                       "spot capacity reclaimed by the provider (spot trace)");
+    }
+    case FaultStep::kRevoke:
+    case FaultStep::kReturn: {
+      const CapacityRevocation& r = faults.revocations[fault.index];
+      revoked_nodes_[r.pool.index()] += fault.step == FaultStep::kRevoke ? r.nodes : -r.nodes;
+      return ApplyNodes(r.pool, "capacity revoked by the provider");
+    }
+    case FaultStep::kOutageStart:
+    case FaultStep::kOutageEnd: {
+      const RegionOutage& o = faults.outages[fault.index];
+      for (PoolId pool : fleet.regions[o.region.index()].pools) {
+        outages_[pool.index()] += fault.step == FaultStep::kOutageStart ? 1 : -1;
+        if (absl::Status s = ApplyNodes(
+                pool, StrCat("region ", fleet.regions[o.region.index()].name, " is down"));
+            !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
 }
 
 void Simulator::Sample(Time at) {
@@ -129,7 +315,12 @@ void Simulator::Apply(Command& command) {
   if (const auto* start = std::get_if<StartJob>(&command)) {
     PoolTruth& pool = pools_[start->pool.index()];
     const size_t job = start->job.index();
-    if (pool.capacity - pool.used < start->accelerators) {
+    const bool spot = broker_->run_kind(start->job) == ChargeKind::kSpot;
+    if (pool.capacity - pool.used < start->accelerators ||
+        (spot && spot_limit_[start->pool.index()] != std::numeric_limits<int64_t>::max() &&
+         SpotUsed(start->pool) > spot_limit_[start->pool.index()])) {
+      // SpotUsed already counts this run: the core started it before the command came here.
+      start_failing_[job] = true;
       queue_.Push(now_, EventClass::kStartFailed, start->job.value());
       return;
     }
@@ -138,6 +329,7 @@ void Simulator::Apply(Command& command) {
     run_start_[job] = now_;
     const Time finish = now_ + start->setup + RuntimeFor(start->remaining, start->rate);
     queue_.Push(finish, EventClass::kJobFinished, start->job.value(), ++run_generation_[job]);
+    DrawRunFault(job, start->pool, finish);
   } else if (const auto* stop = std::get_if<StopJob>(&command)) {
     const size_t job = stop->job.index();
     pools_[run_pool_[job].index()].used -= scenario_.jobs[job].accelerators;
@@ -162,8 +354,9 @@ void Simulator::Apply(Command& command) {
       for (const auto& [pool, accelerators] : it->second) promised_[pool.index()] -= accelerators;
       offered_.erase(it);
     }
+  } else if (std::holds_alternative<RejectJob>(command)) {
+    ++rejected_;  // the core has recorded the reason; nothing to carry out
   }
-  // RejectJob: the core has recorded the reason; nothing to carry out.
 }
 
 absl::Status Simulator::Answer(size_t slot) {
@@ -221,7 +414,8 @@ void Simulator::PreemptSpotForFirstParty() {
     for (const auto& [newest, job] : victims) {
       if (need <= 0) break;
       killing_[job.index()] = true;
-      queue_.Push(now_, EventClass::kJobKilled, job.value(), run_generation_[job.index()]);
+      queue_.Push(now_, EventClass::kJobKilled, job.value(),
+                  (static_cast<int64_t>(run_generation_[job.index()]) << kCauseBits) | kFirstParty);
       need -= scenario_.jobs[job.index()].accelerators;
     }
   }
@@ -240,6 +434,12 @@ absl::Status Simulator::Run() {
   while (true) {
     const bool have_arrival = next_arrival_ < jobs.size();
     if (!have_arrival && queue_.empty()) break;
+    // With faults, the scheduled fault steps (a spot trace's ticks) would run on after the work:
+    // the run ends when every job has finished or was rejected.
+    if (!have_arrival && scenario_.faults.configured &&
+        finished_ + rejected_ == static_cast<int64_t>(jobs.size())) {
+      break;
+    }
     bool arrival = have_arrival;
     if (have_arrival && !queue_.empty()) {
       const QueuedEvent next{jobs[next_arrival_].submit,
@@ -271,27 +471,42 @@ absl::Status Simulator::Run() {
           break;
         }
         case EventClass::kCapacityChanged: {
+          if (e.payload < 0) {
+            status = ApplyFault(fault_events_[static_cast<size_t>(-e.payload - 1)]);
+            break;
+          }
           const CapacityChange& change = scenario_.capacity_changes[e.payload];
-          pools_[change.pool.index()].capacity =
-              static_cast<int64_t>(change.nodes) *
-              scenario_.fleet.pool(change.pool).accelerators_per_node;
-          status = Deliver(CapacityChanged{change.pool, change.nodes});
+          const size_t p = change.pool.index();
+          base_nodes_[p] = change.nodes;
+          // Revocations and outages in force still hold the pool down.
+          const int32_t nodes = outages_[p] > 0 ? 0 : std::max(0, change.nodes - revoked_nodes_[p]);
+          pools_[p].capacity =
+              static_cast<int64_t>(nodes) * scenario_.fleet.pool(change.pool).accelerators_per_node;
+          status = Deliver(CapacityChanged{change.pool, nodes});
           break;
         }
         case EventClass::kJobKilled: {
           const size_t job = static_cast<size_t>(e.payload);
-          killing_[job] = false;
-          if (e.payload2 != run_generation_[job]) break;  // that run already ended
-          pools_[run_pool_[job].index()].used -= jobs[job].accelerators;
-          ++run_generation_[job];
-          status = Deliver(JobKilled{JobId::FromIndex(job),
-                                     "preempted by the provider for its own demand", true});
+          const auto cause = static_cast<KillCause>(e.payload2 & ((1 << kCauseBits) - 1));
+          if (cause == kFirstParty) killing_[job] = false;
+          if ((e.payload2 >> kCauseBits) != run_generation_[job]) break;  // that run already ended
+          if (cause == kFirstParty) {
+            pools_[run_pool_[job].index()].used -= jobs[job].accelerators;
+            ++run_generation_[job];
+            status = Deliver(JobKilled{JobId::FromIndex(job),
+                                       "preempted by the provider for its own demand", true});
+          } else {
+            status = Kill(JobId::FromIndex(job),
+                          cause == kNodeFailure ? "a node failed" : "spot instance preempted",
+                          cause == kSpotPreempted);
+          }
           break;
         }
         case EventClass::kProviderAnswer:
           status = this->Answer(static_cast<size_t>(e.payload));
           break;
         case EventClass::kStartFailed:
+          start_failing_[static_cast<size_t>(e.payload)] = false;
           status = Deliver(JobStartFailed{JobId(static_cast<int32_t>(e.payload)),
                                           "the pool had no room when the job was launched"});
           break;

@@ -43,6 +43,8 @@ struct SimOptions {
   Duration sample_interval = 3600;
   // Keep every market record for market.jsonl (the market's counts are kept either way).
   bool keep_audit = true;
+  // The recovery policy (core/recovery.h); empty: the scenario's faults.recovery.
+  std::string recovery;
 };
 
 class Simulator {
@@ -75,6 +77,38 @@ class Simulator {
   void Sample(Time at);
   void Apply(Command& command);  // may move from the command
 
+  // --- Fault injection (the scenario's faults section) ---
+  // Why a queued kill happens; stored in the low bits of the event's payload2 (above them: the
+  // run's generation).
+  enum KillCause : int64_t {
+    kFirstParty = 0,     // the provider preempts spot work for its own demand
+    kNodeFailure = 1,    // a node of the run failed
+    kSpotPreempted = 2,  // spot preemption at a rate
+  };
+  static constexpr int64_t kCauseBits = 4;
+  // Scheduled fault steps, queued as kCapacityChanged with payload -(1 + index).
+  enum class FaultStep : uint8_t { kSpotTick, kRevoke, kReturn, kOutageStart, kOutageEnd };
+  struct FaultEvent {
+    FaultStep step;
+    size_t index;  // into the faults' spot, revocations or outages
+  };
+  void ScheduleFaults();
+  void PushFault(Time at, FaultStep step, size_t index);
+  absl::Status ApplyFault(const FaultEvent& fault);
+  // Draws when the run just started on `pool` fails or is preempted, and queues that kill if it
+  // comes before `finish`.
+  void DrawRunFault(size_t job, PoolId pool, Time finish);
+  // Sets the pool's nodes to what its base, revocations and outages leave, tells the core, and
+  // kills the newest runs that no longer fit.
+  absl::Status ApplyNodes(PoolId pool, std::string_view reason);
+  // Kills the newest runs of `pool` (only spot runs if `spot_only`) until its use is at most
+  // `limit` accelerators.
+  absl::Status KillUntil(PoolId pool, int64_t limit, bool spot_only, std::string_view reason);
+  absl::Status Kill(JobId job, std::string reason, bool capacity_lost);
+  int64_t SpotUsed(PoolId pool) const;
+  // Exponential time with the given mean, in whole seconds (>= 1), from the faults' own stream.
+  Duration DrawExponential(double mean);
+
   struct PoolTruth {
     int64_t capacity = 0;
     int64_t used = 0;
@@ -105,9 +139,22 @@ class Simulator {
   std::vector<Command> commands_;
   Timeline timeline_;
   Time next_sample_ = 0;
+  // Faults: per pool, the base nodes (scenario capacity changes), nodes revoked now, outages of
+  // its region now, the node MTBF, the spot preemption rate, the spot allowance (accelerators).
+  std::vector<FaultEvent> fault_events_;
+  std::vector<int32_t> base_nodes_;
+  std::vector<int32_t> revoked_nodes_;
+  std::vector<int32_t> outages_;
+  std::vector<Duration> node_mtbf_;
+  std::vector<Duration> spot_mean_;
+  std::vector<int64_t> spot_limit_;
+  std::vector<size_t> spot_tick_;    // per spot trace: the tick applied last
+  std::vector<bool> start_failing_;  // per job: its start failed; the core has not heard yet
+  uint64_t fault_rng_ = 0;
   Time now_ = 0;
   int64_t events_ = 0;
   int64_t finished_ = 0;
+  int64_t rejected_ = 0;
   size_t next_arrival_ = 0;
 };
 
