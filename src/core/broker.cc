@@ -669,7 +669,7 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
 void Broker::OnTimer(const TimerFired& event) {
   const auto kind = static_cast<TimerKind>(event.tag >> 56);
   const int64_t subject = static_cast<int64_t>(event.tag & ((uint64_t{1} << 56) - 1));
-  if (kind == kWakeup) return;  // the pass after every event is what the policy asked for
+  if (kind == kWakeup) return;   // the pass after every event is what the policy asked for
   if (kind == kBackoff) return;  // Handle offered the pool as grown (backoff_ends_)
   if (kind == kExchange) {
     exchange_.OnTimer(now_, subject, *this);
