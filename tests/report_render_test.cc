@@ -77,15 +77,20 @@ TEST(ReportRendering, DefaultScenarioReportDrawsEveryPlotInChromium) {
 
   // The DOM after Chromium has loaded and parsed the page: every plot is still an <svg> element
   // with all its series.
+  // A headless browser can fail to start on a loaded machine: each command gets a second try.
   int status = 0;
+  const auto twice = [&status](const std::string& command) {
+    std::string out = Output(command, &status);
+    if (status != 0) out = Output(command, &status);
+    return out;
+  };
   const std::string dom =
-      Output("timeout 120 " + std::string(kChromium) +
-                 " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-                 " --disable-background-networking --disable-component-update --disable-sync"
-                 " --user-data-dir=" +
-                 (dir / "profile").string() + " --dump-dom file://" +
-                 (dir / "report.html").string() + " 2>/dev/null",
-             &status);
+      twice("timeout 120 " + std::string(kChromium) +
+            " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+            " --disable-background-networking --disable-component-update --disable-sync"
+            " --user-data-dir=" +
+            (dir / "profile").string() + " --dump-dom file://" + (dir / "report.html").string() +
+            " 2>/dev/null");
   ASSERT_EQ(status, 0) << "chromium --dump-dom failed";
   EXPECT_EQ(CountOf(dom, "<svg"), plots.size());
   for (const std::string& id : plots) {
@@ -99,9 +104,8 @@ TEST(ReportRendering, DefaultScenarioReportDrawsEveryPlotInChromium) {
 
   // The documented screenshot command draws the whole page into a PNG.
   const fs::path png = dir / "report.png";
-  Output("bash scripts/screenshot.sh " + (dir / "report.html").string() + " " + png.string() +
-             " 1280 >/dev/null 2>&1",
-         &status);
+  twice("bash scripts/screenshot.sh " + (dir / "report.html").string() + " " + png.string() +
+        " 1280 >/dev/null 2>&1");
   ASSERT_EQ(status, 0) << "scripts/screenshot.sh failed";
   const std::string image = Slurp(png);
   ASSERT_GT(image.size(), 24u);
