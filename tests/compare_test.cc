@@ -8,50 +8,26 @@
 #include <sstream>
 #include <string>
 
+#include "cli_case.h"
 #include "gtest/gtest.h"
 #include "sched/registry.h"
 
 namespace arbiter {
 namespace {
 
+using testing::Slurp;
+
 namespace fs = std::filesystem;
 
-// One pool of 1 node x 8 H100 at $4/h; two jobs of 8 H100 for an hour, both at t=0, with
-// deadlines at 4000 and 5000.
-constexpr const char* kScenario = R"(name: tiny-compare
-accelerator_types: [H100]
-providers:
-  - name: p
-    regions:
-      - name: r
-        pools:
-          - {type: H100, nodes: 1, accelerators_per_node: 8, price: {on_demand: 4}}
-tenants:
-  - {name: lab}
-contracts:
-  - {tenant: lab, provider: p, kind: on_demand, discount: 0}
-workloads:
-  - {name: jobs, tenant: lab, format: csv, path: jobs.csv}
-)";
+// On the tiny scenario (cli_case.h: one pool of 1 node x 8 H100 at $4/h), two jobs of 8 H100 for
+// an hour, both at t=0, with deadlines at 4000 and 5000.
 constexpr const char* kJobs =
     "name,submit,accelerators,duration,types,deadline\n"
     "a,0,8,3600,H100,4000\n"
     "b,0,8,3600,H100,5000\n";
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path TinyScenario(const std::string& name) {
-  const fs::path dir = fs::absolute(fs::path(::testing::TempDir()) / name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << kScenario;
-  std::ofstream(dir / "jobs.csv") << kJobs;
-  return dir;
+fs::path TinyScenario(const std::string& dir) {
+  return testing::WriteTinyScenario(dir, "tiny-compare", kJobs);
 }
 
 std::string ErrorText(std::FILE* err) {

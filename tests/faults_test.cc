@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli_case.h"
 #include "formats/results.h"
 #include "gtest/gtest.h"
 #include "model/testing.h"
@@ -15,6 +16,8 @@
 
 namespace arbiter {
 namespace {
+
+using testing::Slurp;
 
 namespace fs = std::filesystem;
 using testing::AddTestPool;
@@ -343,13 +346,6 @@ TEST_F(SpotTraceCase, RateDrivenPreemptionIsSeededAndHitsOnlySpotRuns) {
 }
 
 // --- The bundled example on real spot traces -----------------------------------------------------
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(SpotFaultsExample, MatchesTheGoldenSummary) {
   const fs::path dir = fs::path(::testing::TempDir()) / "arbiter-spot-faults";

@@ -6,19 +6,15 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli_case.h"
 #include "gtest/gtest.h"
 
 namespace arbiter {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::Slurp;
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+namespace fs = std::filesystem;
 
 fs::path FreshDir(const std::string& name) {
   const fs::path dir = fs::path(::testing::TempDir()) / ("arbiter-" + name);

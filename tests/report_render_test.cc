@@ -10,24 +10,20 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli_case.h"
 #include "gtest/gtest.h"
 #include "report/testing.h"
 
 namespace arbiter {
 namespace {
 
+using testing::Slurp;
+
 namespace fs = std::filesystem;
 using ::arbiter::testing::CountOf;
 using ::arbiter::testing::PlotSvg;
 
 constexpr const char* kChromium = "/usr/bin/chromium";
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Runs a shell command and returns its standard output.
 std::string Output(const std::string& command, int* status) {

@@ -7,45 +7,23 @@
 #include <sstream>
 #include <string>
 
+#include "cli_case.h"
 #include "gtest/gtest.h"
 
 namespace arbiter {
 namespace {
 
+using testing::Slurp;
+
 namespace fs = std::filesystem;
 
-// One pool of N nodes x 8 H100 at $4/h; two jobs of 8 H100 for an hour, both at t=0.
-constexpr const char* kScenario = R"(name: tiny-sweep
-accelerator_types: [H100]
-providers:
-  - name: p
-    regions:
-      - name: r
-        pools:
-          - {type: H100, nodes: 1, accelerators_per_node: 8, price: {on_demand: 4}}
-tenants:
-  - {name: lab}
-contracts:
-  - {tenant: lab, provider: p, kind: on_demand, discount: 0}
-workloads:
-  - {name: jobs, tenant: lab, format: csv, path: jobs.csv}
-)";
+// Two jobs of 8 H100 for an hour, both at t=0, on the tiny scenario (cli_case.h): one pool of
+// N nodes x 8 H100 at $4/h.
 constexpr const char* kJobs =
     "name,submit,accelerators,duration,types\na,0,8,3600,H100\nb,0,8,3600,H100\n";
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(Sweep, EveryPointOfTheGridInOrder) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "arbiter-sweep";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << kScenario;
-  std::ofstream(dir / "jobs.csv") << kJobs;
+  const fs::path dir = testing::WriteTinyScenario("arbiter-sweep", "tiny-sweep", kJobs);
   SweepArgs args;
   args.scenario = (dir / "s.yaml").string();
   args.grid = {"providers[0].regions[0].pools[0].nodes=1,2", "contracts[0].discount=0,0.5"};
@@ -77,11 +55,7 @@ TEST(Sweep, EveryPointOfTheGridInOrder) {
 }
 
 TEST(Sweep, ReportIsWrittenWithTheCsvAllOrNothing) {
-  const fs::path dir = fs::absolute(fs::path(::testing::TempDir()) / "arbiter-sweep-report");
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << kScenario;
-  std::ofstream(dir / "jobs.csv") << kJobs;
+  const fs::path dir = testing::WriteTinyScenario("arbiter-sweep-report", "tiny-sweep", kJobs);
   std::ofstream(dir / "file") << "not a directory";
   SweepArgs args;
   args.scenario = (dir / "s.yaml").string();
