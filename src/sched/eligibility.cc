@@ -1,6 +1,7 @@
 #include "sched/eligibility.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "model/strings.h"
 
@@ -86,6 +87,44 @@ std::span<const PoolId> EligibleCache::Pools(const Job& job, const ClusterView& 
 Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view) {
   const Job& job = view.job(id);
   return RuntimeFor(view.RemainingWork(id), *job.RateOn(view.fleet().pool(pool).type));
+}
+
+PoolId FastestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view) {
+  const TenantId tenant = view.job(job).tenant;
+  PoolId best = fits.front();
+  Duration best_runtime = RuntimeOn(job, best, view);
+  Micros best_price = *view.PriceFor(tenant, best);
+  for (PoolId pool : fits.subspan(1)) {
+    const Duration runtime = RuntimeOn(job, pool, view);
+    const Micros price = *view.PriceFor(tenant, pool);
+    if (std::tie(runtime, price) < std::tie(best_runtime, best_price)) {
+      best = pool;
+      best_runtime = runtime;
+      best_price = price;
+    }
+  }
+  return best;
+}
+
+PoolId CheapestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  PoolId best;
+  Micros best_cost = 0;
+  Ppm best_risk = 0;  // kPpmOne - HoldPpm: among equal costs, the pool most likely to hold
+  Duration best_runtime = 0;
+  for (PoolId pool : fits) {
+    const Duration runtime = RuntimeOn(job, pool, view);
+    const Micros cost = ChargeFor(spec.accelerators, runtime, *view.PriceFor(spec.tenant, pool));
+    const Ppm risk = kPpmOne - view.HoldPpm(pool);
+    if (!best.valid() ||
+        std::tie(cost, risk, runtime) < std::tie(best_cost, best_risk, best_runtime)) {
+      best = pool;
+      best_cost = cost;
+      best_risk = risk;
+      best_runtime = runtime;
+    }
+  }
+  return best;
 }
 
 }  // namespace arbiter

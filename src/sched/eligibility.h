@@ -45,6 +45,13 @@ class EligibleCache {
   absl::flat_hash_map<JobShape, PoolList> pools_;
 };
 
+// The pool chosen among `fits` (non-empty; pools where the job can run and fits now):
+// FastestPool: shortest runtime, then lowest price, then the first in `fits`;
+// CheapestPool: lowest cost of the whole run (price x accelerators x runtime), then the pool most
+// likely to hold (ClusterView::HoldPpm), then shortest runtime, then the first in `fits`.
+PoolId FastestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view);
+PoolId CheapestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view);
+
 // Seconds the job needs on `pool` from its remaining work (requires CanEverRun).
 Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view);
 

@@ -206,20 +206,7 @@ void FairSharePolicy::Release(JobId job) {
 
 PoolId FairSharePolicy::Choose(JobId job, std::span<const PoolId> fits,
                                const ClusterView& view) const {
-  const TenantId tenant = view.job(job).tenant;
-  PoolId best = fits.front();
-  Duration best_runtime = RuntimeOn(job, best, view);
-  Micros best_price = *view.PriceFor(tenant, best);
-  for (PoolId pool : fits.subspan(1)) {
-    const Duration runtime = RuntimeOn(job, pool, view);
-    const Micros price = *view.PriceFor(tenant, pool);
-    if (std::tie(runtime, price) < std::tie(best_runtime, best_price)) {
-      best = pool;
-      best_runtime = runtime;
-      best_price = price;
-    }
-  }
-  return best;
+  return FastestPool(job, fits, view);
 }
 
 PoolList FairSharePolicy::FitsNow(JobId job, const ClusterView& view) {

@@ -58,13 +58,6 @@ class ListScheduler : public Policy {
   enum class Chooser { kCustom, kFastest, kCheapest };
   virtual Chooser chooser() const { return Chooser::kCustom; }
 
-  // Choosers shared by the built-in policies.
-  // Shortest runtime, then lowest price, then lowest pool id.
-  static PoolId FastestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view);
-  // Lowest cost of the whole run (price x accelerators x runtime), then the pool most likely to
-  // hold (ClusterView::HoldPpm), then shortest runtime, then lowest pool id.
-  static PoolId CheapestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view);
-
  private:
   struct Entry {
     Key key;

@@ -44,7 +44,7 @@ class RankedPools {
   // The index in `list` of its first pool with room for `gang`, or list.pools.size().
   static size_t FirstFit(List& list, int64_t gang, const ClusterView& view);
 
-  // The pool FastestPool / CheapestPool (list_scheduler.h) would choose among the job's eligible
+  // The pool FastestPool / CheapestPool (eligibility.h) would choose among the job's eligible
   // pools with room now, its tenant's holding pools first; invalid if it fits nowhere. (The
   // cheapest choice reads HoldPpm only among pools of equal cost.)
   enum class Rule { kFastest, kCheapest };
