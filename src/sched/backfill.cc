@@ -1,6 +1,7 @@
 #include "sched/backfill.h"
 
 #include <algorithm>
+#include <cassert>
 #include <tuple>
 
 namespace arbiter {
@@ -42,6 +43,7 @@ void BackfillPolicy::OnRemoved(JobId job) {
 void BackfillPolicy::OnReleased(JobId job) {
   if (job.index() >= placed_pool_.size() || !placed_pool_[job.index()].valid()) return;
   Touch(placed_pool_[job.index()]);
+  ranked_.Grew(placed_pool_[job.index()]);
   placed_pool_[job.index()] = PoolId();
   walk_ = true;
 }
@@ -165,6 +167,38 @@ PoolList BackfillPolicy::StartableNow(JobId job, const ClusterView& view) {
   return fits;
 }
 
+PoolId BackfillPolicy::Pick(JobId job, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  const std::span<RankedPools::List> lists = ranked_.lists(ranked_.SetOf(spec, view));
+  const Work remaining = view.RemainingWork(job);
+  PoolId chosen;
+  for (const bool holding : {true, false}) {
+    Duration best_runtime = 0;
+    Micros best_price = 0;
+    for (RankedPools::List& list : lists) {
+      if (list.holding != holding) continue;
+      const Duration runtime = RuntimeFor(remaining, *spec.RateOn(list.type));
+      for (size_t i = RankedPools::FirstFit(list, spec.accelerators, view); i < list.pools.size();
+           ++i) {
+        const auto& [price, pool] = list.pools[i];
+        if (!Admits(pool, spec.accelerators, runtime, view)) continue;
+        if (!chosen.valid() ||
+            std::tie(runtime, price, pool) < std::tie(best_runtime, best_price, chosen)) {
+          chosen = pool;
+          best_runtime = runtime;
+          best_price = price;
+        }
+        break;  // the first that admits the job is this type's best
+      }
+    }
+    if (chosen.valid()) break;
+  }
+  // Debug builds (the test suite) check the shortcut against the plain choice.
+  assert(chosen ==
+         (StartableNow(job, view).empty() ? PoolId() : Choose(job, StartableNow(job, view), view)));
+  return chosen;
+}
+
 PoolId BackfillPolicy::Choose(JobId job, std::span<const PoolId> fits,
                               const ClusterView& view) const {
   return FastestPool(job, fits, view);
@@ -191,9 +225,8 @@ void BackfillPolicy::Walk(const ClusterView& view, Placer& placer) {
          walked < depth_ + kWalkSlack) {
     const Order current = *it;
     ++walked;
-    const PoolList fits = StartableNow(current.job, view);
-    if (!fits.empty()) {
-      Start(current.job, Choose(current.job, fits, view), view, placer);
+    if (const PoolId pool = Pick(current.job, view); pool.valid()) {
+      Start(current.job, pool, view, placer);
       it = order_.upper_bound(current);
       continue;
     }
@@ -253,6 +286,7 @@ void BackfillPolicy::Schedule(const ClusterView& view, std::span<const PoolId> g
                               Placer& placer) {
   std::vector<PoolId> examine(grown.begin(), grown.end());
   for (PoolId pool : grown) Touch(pool);
+  for (PoolId pool : grown) ranked_.Grew(pool);
   if (!grown.empty()) walk_ = true;
   if (walk_) {
     walk_ = false;
@@ -272,8 +306,7 @@ void BackfillPolicy::Schedule(const ClusterView& view, std::span<const PoolId> g
   for (PoolId pool : examine) FillPool(pool, view, placer);
   for (JobId job : fresh_) {
     if (!buckets_.Contains(job)) continue;
-    const PoolList fits = StartableNow(job, view);
-    if (!fits.empty()) Start(job, Choose(job, fits, view), view, placer);
+    if (const PoolId pool = Pick(job, view); pool.valid()) Start(job, pool, view, placer);
   }
   fresh_.clear();
 }

@@ -38,6 +38,7 @@
 #include "sched/eligibility.h"
 #include "sched/job_buckets.h"
 #include "sched/policy.h"
+#include "sched/ranked_pools.h"
 #include "sched/registry.h"
 
 namespace arbiter {
@@ -100,6 +101,9 @@ class BackfillPolicy final : public Policy {
   Time EarliestStart(PoolId pool, int32_t gang, Duration runtime, const ClusterView& view);
   // The pools where the job can start now without delaying a reservation.
   PoolList StartableNow(JobId job, const ClusterView& view);
+  // Choose(StartableNow(job)) from ranked_: per type, the first pool by price that admits the
+  // job; invalid if none does.
+  PoolId Pick(JobId job, const ClusterView& view);
   PoolId Choose(JobId job, std::span<const PoolId> fits, const ClusterView& view) const;
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
   // Recomputes the reservations, starting what can start on the way.
@@ -108,6 +112,7 @@ class BackfillPolicy final : public Policy {
   void Touch(PoolId pool);
 
   mutable EligibleCache eligible_;  // eligible pools per job shape
+  RankedPools ranked_;              // the same by type and price, for choosing
   int depth_;
   JobBuckets buckets_{/*by_runtime=*/true};
   absl::btree_set<Order> order_;
