@@ -178,10 +178,10 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
                                           GeneratorReport* report) {
   if (options.jobs <= 0 || options.providers <= 0 || options.pools_per_provider <= 0 ||
       options.tenants <= 0 || !(options.load > 0) || options.llm_share < 0 ||
-      options.llm_share > 1 || options.outages_per_pool_day < 0) {
+      options.llm_share > 1 || options.outages_per_pool_day < 0 || options.node_mtbf_days < 0) {
     return absl::InvalidArgumentError(
         "generator: jobs, providers, pools, tenants and load must be > 0; llm_share in [0, 1]; "
-        "outages >= 0");
+        "outages and node MTBF >= 0");
   }
   GeneratorReport local_report;
   GeneratorReport& rep = report != nullptr ? *report : local_report;
@@ -417,6 +417,20 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
                 return std::pair(a.at, a.pool) < std::pair(b.at, b.pool);
               });
     rep.capacity_changes = static_cast<int64_t>(scenario.capacity_changes.size());
+  }
+
+  // --- Node failures ---
+  if (options.node_mtbf_days > 0) {
+    Faults& faults = scenario.faults;
+    faults.configured = true;
+    const Duration mtbf = std::max<Duration>(1, std::llround(options.node_mtbf_days * 86400.0));
+    for (size_t p = 0; p < fleet.pools.size(); ++p) {
+      faults.node_failures.push_back({PoolId::FromIndex(p), mtbf});
+    }
+    faults.restart_setup = 300;
+    faults.backoff = 600;
+    faults.max_backoff = 6 * 3600;
+    for (Job& job : scenario.jobs) job.checkpoint_interval = 3600;
   }
   return scenario;
 }

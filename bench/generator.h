@@ -60,6 +60,11 @@ struct GeneratorOptions {
   // jobs running at once well below the number of jobs, so the run reaches a steady state.
   int64_t accelerators = 0;
   double outages_per_pool_day = 0;
+  // Node failures (the scenario's faults: node_failures) with this mean time between failures per
+  // node, in days, on every pool; 0: none. With failures, every job checkpoints hourly, a restart
+  // restores for 5 minutes, and a pool that lost a run is backed off for 10 minutes (doubling, at
+  // most 6 hours); recovery any-pool.
+  double node_mtbf_days = 0;
   uint64_t seed = 1;
 };
 

@@ -175,6 +175,9 @@ int Main(int argc, char** argv) {
   app.add_option("--outages-per-pool-day", gen.outages_per_pool_day,
                  "Node outages per pool per day (capacity changes)")
       ->capture_default_str();
+  app.add_option("--node-mtbf-days", gen.node_mtbf_days,
+                 "Node failures: mean days between failures per node (0: none)")
+      ->capture_default_str();
   app.add_option("--data", data_dir, "The repository's data/ directory")->capture_default_str();
   bool audit = false;
   app.add_flag("--audit", audit,
@@ -303,7 +306,8 @@ int Main(int argc, char** argv) {
                     {"llm_share", gen.llm_share},
                     {"tenants", gen.tenants},
                     {"accelerators", gen.accelerators},
-                    {"outages_per_pool_day", gen.outages_per_pool_day}};
+                    {"outages_per_pool_day", gen.outages_per_pool_day},
+                    {"node_mtbf_days", gen.node_mtbf_days}};
   nlohmann::json gangs = nlohmann::json::object();
   for (const auto& [gang, count] : report.gang_histogram) gangs[StrCat(gang)] = count;
   out["workload"] = {{"accelerators", report.accelerators},
@@ -356,7 +360,11 @@ int Main(int argc, char** argv) {
                    {"median_queueing_delay_s", summary.queueing_delay.median},
                    {"p99_queueing_delay_s", summary.queueing_delay.p99},
                    {"total_cost_usd", static_cast<double>(summary.total_cost) / 1e6},
-                   {"peak_running_jobs", peak_running}};
+                   {"peak_running_jobs", peak_running},
+                   {"interruptions", summary.recovery.interruptions},
+                   {"lost_accelerator_hours",
+                    static_cast<double>(summary.recovery.lost_accelerator_seconds) / 3600},
+                   {"goodput", summary.recovery.goodput}};
   out["target"] = {{"simulate_s", 10.0},
                    {"peak_rss_kib", 2LL * 1024 * 1024},
                    {"applies", target_config},
