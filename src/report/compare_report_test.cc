@@ -14,6 +14,9 @@ using ::arbiter::testing::Axes;
 using ::arbiter::testing::AxesOf;
 using ::arbiter::testing::BarRect;
 using ::arbiter::testing::CountOf;
+using ::arbiter::testing::ExpectPoints;
+using ::arbiter::testing::ExpectRange;
+using ::arbiter::testing::kPixel;
 using ::arbiter::testing::PlotSvg;
 using ::arbiter::testing::Point;
 using ::arbiter::testing::Range;
@@ -22,22 +25,7 @@ using ::arbiter::testing::SeriesNames;
 using ::arbiter::testing::SeriesPoints;
 using ::arbiter::testing::TagBalanceError;
 
-constexpr double kPixel = 0.006;  // coordinates are printed with two decimals
 constexpr int64_t kDollar = 1'000'000;
-
-void ExpectRange(const Range& r, double min, double max) {
-  EXPECT_NEAR(r.min, min, 1e-9);
-  EXPECT_NEAR(r.max, max, 1e-9);
-}
-
-void ExpectPoints(const std::vector<Point>& actual, const std::vector<Point>& expected) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    EXPECT_EQ(actual[i].command, expected[i].command) << "point " << i;
-    EXPECT_NEAR(actual[i].x, expected[i].x, kPixel) << "point " << i;
-    EXPECT_NEAR(actual[i].y, expected[i].y, kPixel) << "point " << i;
-  }
-}
 
 CompareRow Row(std::string policy, std::vector<Duration> jct, Duration makespan, int64_t cost,
                std::optional<double> makespan_ratio, std::optional<double> mean_ratio,

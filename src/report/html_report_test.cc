@@ -15,6 +15,8 @@ using ::arbiter::testing::Axes;
 using ::arbiter::testing::AxesOf;
 using ::arbiter::testing::BarRect;
 using ::arbiter::testing::CountOf;
+using ::arbiter::testing::ExpectPoints;
+using ::arbiter::testing::kPixel;
 using ::arbiter::testing::PlotSvg;
 using ::arbiter::testing::Point;
 using ::arbiter::testing::Range;
@@ -22,7 +24,6 @@ using ::arbiter::testing::SeriesNames;
 using ::arbiter::testing::SeriesPoints;
 using ::arbiter::testing::TagBalanceError;
 
-constexpr double kPixel = 0.006;  // coordinates are printed with two decimals
 constexpr Micros kDollar = kMicrosPerDollar;
 
 // A small run, built by hand: a cloud (one 16-accelerator pool) and a rival (one 8-accelerator
@@ -129,18 +130,9 @@ class HtmlReportTest : public ::testing::Test {
   std::vector<AuditRecord> audit_;  // none: this run did not use the market
 };
 
-void ExpectRange(const Range& r, double min, double max) {
+void ExpectExactRange(const Range& r, double min, double max) {
   EXPECT_EQ(r.min, min);
   EXPECT_EQ(r.max, max);
-}
-
-void ExpectPoints(const std::vector<Point>& actual, const std::vector<Point>& expected) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    EXPECT_EQ(actual[i].command, expected[i].command) << "point " << i;
-    EXPECT_NEAR(actual[i].x, expected[i].x, kPixel) << "point " << i;
-    EXPECT_NEAR(actual[i].y, expected[i].y, kPixel) << "point " << i;
-  }
 }
 
 // The points of a step series with values `v` at x = 0, 1, 2, ...
@@ -249,8 +241,8 @@ TEST_F(HtmlReportTest, UsePlotsStackPoolsUnderCapacity) {
   const std::string cloud = PlotSvg(html, "use-0");
   EXPECT_EQ(SeriesNames(cloud), (std::vector<std::string>{"r1/H100 in use", "capacity"}));
   const Axes c = AxesOf(cloud);
-  ExpectRange(c.x, 0, 4);   // hours
-  ExpectRange(c.y, 0, 20);  // capacity 16, ticks every 5
+  ExpectExactRange(c.x, 0, 4);   // hours
+  ExpectExactRange(c.y, 0, 20);  // capacity 16, ticks every 5
   ExpectPoints(SeriesPoints(cloud, "r1/H100 in use"), Band(c, {0, 8, 12, 12, 4}, {0, 0, 0, 0, 0}));
   ExpectPoints(SeriesPoints(cloud, "capacity"), Steps(c, {16, 16, 16, 16, 16}));
   EXPECT_NE(cloud.find(">time (hours)<"), std::string::npos);
@@ -261,8 +253,8 @@ TEST_F(HtmlReportTest, UsePlotsStackPoolsUnderCapacity) {
   EXPECT_EQ(SeriesNames(rival),
             (std::vector<std::string>{"r2/H100 first-party", "r2/H100 external", "capacity"}));
   const Axes r = AxesOf(rival);
-  ExpectRange(r.x, 0, 4);
-  ExpectRange(r.y, 0, 8);  // ticks every 2
+  ExpectExactRange(r.x, 0, 4);
+  ExpectExactRange(r.y, 0, 8);  // ticks every 2
   ExpectPoints(SeriesPoints(rival, "r2/H100 first-party"),
                Band(r, {0, 0, 4, 4, 0}, {0, 0, 0, 0, 0}));
   ExpectPoints(SeriesPoints(rival, "r2/H100 external"), Band(r, {0, 4, 8, 8, 0}, {0, 0, 4, 4, 0}));
@@ -273,12 +265,12 @@ TEST_F(HtmlReportTest, QueuePlotsFollowTheTimeline) {
   const std::string html = Report();
   const std::string jobs = PlotSvg(html, "queue-jobs");
   const Axes j = AxesOf(jobs);
-  ExpectRange(j.x, 0, 4);
-  ExpectRange(j.y, 0, 1);
+  ExpectExactRange(j.x, 0, 4);
+  ExpectExactRange(j.y, 0, 1);
   ExpectPoints(SeriesPoints(jobs, "jobs waiting"), Steps(j, {0, 1, 0, 1, 0}));
   const std::string accelerators = PlotSvg(html, "queue-accelerators");
   const Axes a = AxesOf(accelerators);
-  ExpectRange(a.y, 0, 8);
+  ExpectExactRange(a.y, 0, 8);
   ExpectPoints(SeriesPoints(accelerators, "accelerators requested"), Steps(a, {0, 4, 0, 8, 0}));
 }
 
@@ -287,8 +279,8 @@ TEST_F(HtmlReportTest, QueueingDelayIsBucketedBySubmitHour) {
   // 3600 s. The largest p99 is an hour, so the axis is in minutes.
   const std::string svg = PlotSvg(Report(), "queueing-delay");
   const Axes d = AxesOf(svg);
-  ExpectRange(d.x, 0, 4);
-  ExpectRange(d.y, 0, 60);
+  ExpectExactRange(d.x, 0, 4);
+  ExpectExactRange(d.y, 0, 60);
   EXPECT_NE(svg.find(">queueing delay (minutes)<"), std::string::npos);
   EXPECT_NE(svg.find(">submit time (hours)<"), std::string::npos);
   ExpectPoints(SeriesPoints(svg, "mean"),
@@ -303,8 +295,8 @@ TEST_F(HtmlReportTest, CompletionTimeCdfPerTenant) {
   EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"lab", "rival-models"}));
   const Axes a = AxesOf(svg);
   EXPECT_TRUE(a.log_x);
-  ExpectRange(a.x, 3600, 21600);
-  ExpectRange(a.y, 0, 1);
+  ExpectExactRange(a.x, 3600, 21600);
+  ExpectExactRange(a.y, 0, 1);
   ExpectPoints(SeriesPoints(svg, "lab"),
                {a.At('M', 5400, 0), a.At('L', 5400, 1.0 / 3), a.At('L', 7200, 1.0 / 3),
                 a.At('L', 7200, 1), a.At('L', 21600, 1)});
@@ -317,7 +309,7 @@ TEST_F(HtmlReportTest, CompletionTimeCdfPerTenant) {
 TEST_F(HtmlReportTest, CostBarsByTenantProviderAndKind) {
   const std::string html = Report();
   const std::string by_tenant = PlotSvg(html, "cost-by-tenant");
-  ExpectRange(AxesOf(by_tenant).y, 0, 25);
+  ExpectExactRange(AxesOf(by_tenant).y, 0, 25);
   ExpectBar(by_tenant, "cloud", "lab", 0, 2, 0, 16);
   ExpectBar(by_tenant, "rival", "lab", 0, 2, 16, 24);
   ExpectBar(by_tenant, "rival", "rival-models", 1, 2, 0, 2);
@@ -325,13 +317,13 @@ TEST_F(HtmlReportTest, CostBarsByTenantProviderAndKind) {
   EXPECT_NE(by_tenant.find(">$24.00<"), std::string::npos);  // the bar's total
 
   const std::string by_provider = PlotSvg(html, "cost-by-provider");
-  ExpectRange(AxesOf(by_provider).y, 0, 20);
+  ExpectExactRange(AxesOf(by_provider).y, 0, 20);
   ExpectBar(by_provider, "lab", "cloud", 0, 2, 0, 16);
   ExpectBar(by_provider, "lab", "rival", 1, 2, 0, 8);
   ExpectBar(by_provider, "rival-models", "rival", 1, 2, 8, 10);
 
   const std::string by_kind = PlotSvg(html, "cost-by-kind");
-  ExpectRange(AxesOf(by_kind).y, 0, 25);
+  ExpectExactRange(AxesOf(by_kind).y, 0, 25);
   ExpectBar(by_kind, "lab", "on-demand", 0, 7, 0, 24);
   ExpectBar(by_kind, "rival-models", "internal", 4, 7, 0, 2);
   ExpectBar(by_kind, "lab", "lost work", 6, 7, 0, 2);
@@ -344,12 +336,12 @@ TEST_F(HtmlReportTest, CostBarsByTenantProviderAndKind) {
 TEST_F(HtmlReportTest, LostWorkSectionOnlyWhenJobsWereInterrupted) {
   std::string html = Report();
   const std::string svg = PlotSvg(html, "lost-work");
-  ExpectRange(AxesOf(svg).y, 0, 2);
+  ExpectExactRange(AxesOf(svg).y, 0, 2);
   ExpectBar(svg, "lost work", "lab", 0, 2, 0, 2);
   EXPECT_NE(html.find("<section id=\"lost-work\">"), std::string::npos);
   // Where it was lost: 4 accelerators x 30 minutes on the rival's pool.
   const std::string by_provider = PlotSvg(html, "lost-by-provider");
-  ExpectRange(AxesOf(by_provider).y, 0, 2);
+  ExpectExactRange(AxesOf(by_provider).y, 0, 2);
   ExpectBar(by_provider, "lost accelerator-hours", "rival", 1, 2, 0, 2);
   EXPECT_FALSE(BarRect(by_provider, "lost accelerator-hours", "cloud").found);
   // j1's one restart was a migration.
@@ -511,7 +503,7 @@ TEST_F(MarketReportTest, RequestsPerProviderByTenantFromTheAuditRecords) {
   // items: distinct requests count).
   const std::string svg = PlotSvg(Report(), "market-requests");
   EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"lab"}));
-  ExpectRange(AxesOf(svg).y, 0, 5);  // at least 0 to 5, so that ticks are whole requests
+  ExpectExactRange(AxesOf(svg).y, 0, 5);  // at least 0 to 5, so that ticks are whole requests
   ExpectBar(svg, "lab", "cloud", 0, 2, 0, 3);
   ExpectBar(svg, "lab", "rival", 1, 2, 0, 3);
   EXPECT_NE(svg.find(">requests asked about<"), std::string::npos);
@@ -547,7 +539,7 @@ TEST_F(MarketReportTest, AsksStackedByAnswer) {
   const std::string svg = PlotSvg(Report(), "market-asks");
   EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"accepted in full", "accepted in part",
                                                         "declined", "timed out"}));
-  ExpectRange(AxesOf(svg).y, 0, 5);
+  ExpectExactRange(AxesOf(svg).y, 0, 5);
   ExpectBar(svg, "accepted in full", "cloud", 0, 2, 0, 2);
   ExpectBar(svg, "timed out", "cloud", 0, 2, 2, 3);
   ExpectBar(svg, "accepted in full", "rival", 1, 2, 0, 1);
@@ -560,7 +552,7 @@ TEST_F(MarketReportTest, AsksStackedByAnswer) {
 TEST_F(MarketReportTest, ItemsWonByRightAndDeliveries) {
   const std::string html = Report();
   const std::string won = PlotSvg(html, "market-won");
-  ExpectRange(AxesOf(won).y, 0, 5);
+  ExpectExactRange(AxesOf(won).y, 0, 5);
   ExpectBar(won, "by right", "cloud", 0, 2, 0, 1);
   ExpectBar(won, "best offer", "cloud", 0, 2, 1, 2);
   ExpectBar(won, "best offer", "rival", 1, 2, 0, 1);
@@ -568,7 +560,7 @@ TEST_F(MarketReportTest, ItemsWonByRightAndDeliveries) {
   EXPECT_NE(won.find("fill=\"url(#market-won-hatch-0)\""), std::string::npos);
 
   const std::string delivery = PlotSvg(html, "market-delivery");
-  ExpectRange(AxesOf(delivery).y, 0, 5);
+  ExpectExactRange(AxesOf(delivery).y, 0, 5);
   ExpectBar(delivery, "on time", "cloud", 0, 2, 0, 1);
   ExpectBar(delivery, "released", "cloud", 0, 2, 1, 2);
   ExpectBar(delivery, "late", "rival", 1, 2, 0, 1);
@@ -579,7 +571,7 @@ TEST_F(MarketReportTest, EachTenantsShareOfNewCapacity) {
   // Only lab bought new capacity: two thirds from cloud, a third from rival.
   const std::string svg = PlotSvg(Report(), "market-share");
   EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"cloud", "rival"}));
-  ExpectRange(AxesOf(svg).y, 0, 100);
+  ExpectExactRange(AxesOf(svg).y, 0, 100);
   ExpectBar(svg, "cloud", "lab", 0, 1, 0, 200.0 / 3);
   ExpectBar(svg, "rival", "lab", 0, 1, 200.0 / 3, 100);
   EXPECT_FALSE(BarRect(svg, "cloud", "rival-models").found);
@@ -593,8 +585,8 @@ TEST_F(MarketReportTest, HolderWaitPerRequestFromAskToAnswerOrTimeout) {
   const std::string svg = PlotSvg(html, "market-rofr-wait");
   EXPECT_EQ(SeriesNames(svg), (std::vector<std::string>{"lab"}));
   const Axes a = AxesOf(svg);
-  ExpectRange(a.x, 0, 60);
-  ExpectRange(a.y, 0, 1);
+  ExpectExactRange(a.x, 0, 60);
+  ExpectExactRange(a.y, 0, 1);
   EXPECT_NE(svg.find(">wait on the holder (minutes)<"), std::string::npos);
   ExpectPoints(SeriesPoints(svg, "lab"), {a.At('M', 30, 0), a.At('L', 30, 0.5), a.At('L', 60, 0.5),
                                           a.At('L', 60, 1), a.At('L', 60, 1)});

@@ -13,6 +13,8 @@ using ::arbiter::testing::Area;
 using ::arbiter::testing::Attribute;
 using ::arbiter::testing::AxisRange;
 using ::arbiter::testing::BarRect;
+using ::arbiter::testing::ExpectPoints;
+using ::arbiter::testing::kPixel;
 using ::arbiter::testing::PlotArea;
 using ::arbiter::testing::Point;
 using ::arbiter::testing::Range;
@@ -20,23 +22,12 @@ using ::arbiter::testing::SeriesNames;
 using ::arbiter::testing::SeriesPoints;
 using ::arbiter::testing::TagBalanceError;
 
-constexpr double kPixel = 0.006;  // coordinates are printed with two decimals
-
 // Pixel positions of data values on a chart's axes.
 double PixelX(const Area& a, const Range& r, double v) {
   return a.left + (v - r.min) / (r.max - r.min) * a.width;
 }
 double PixelY(const Area& a, const Range& r, double v) {
   return a.top + a.height - (v - r.min) / (r.max - r.min) * a.height;
-}
-
-void ExpectPoints(const std::vector<Point>& actual, const std::vector<Point>& expected) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    EXPECT_EQ(actual[i].command, expected[i].command) << "point " << i;
-    EXPECT_NEAR(actual[i].x, expected[i].x, kPixel) << "point " << i;
-    EXPECT_NEAR(actual[i].y, expected[i].y, kPixel) << "point " << i;
-  }
 }
 
 TEST(TickStep, PicksTheSmallestRoundStepWithAtMostTargetPlusOneIntervals) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gtest/gtest.h"
+
 namespace arbiter::testing {
 
 // The <svg ...>...</svg> element with data-plot="id", or "" if there is none.
@@ -203,6 +205,25 @@ inline size_t CountOf(std::string_view text, std::string_view needle) {
     ++n;
   }
   return n;
+}
+
+// Coordinates are printed with two decimals: a point is where it should be within this.
+inline constexpr double kPixel = 0.006;
+
+// Expects the same path commands at the same pixels (within kPixel), point by point.
+inline void ExpectPoints(const std::vector<Point>& actual, const std::vector<Point>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) {
+    EXPECT_EQ(actual[i].command, expected[i].command) << "point " << i;
+    EXPECT_NEAR(actual[i].x, expected[i].x, kPixel) << "point " << i;
+    EXPECT_NEAR(actual[i].y, expected[i].y, kPixel) << "point " << i;
+  }
+}
+
+// Expects an axis range of [min, max] (up to rounding).
+inline void ExpectRange(const Range& r, double min, double max) {
+  EXPECT_NEAR(r.min, min, 1e-9);
+  EXPECT_NEAR(r.max, max, 1e-9);
 }
 
 }  // namespace arbiter::testing
