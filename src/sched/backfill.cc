@@ -194,14 +194,10 @@ PoolId BackfillPolicy::Pick(JobId job, const ClusterView& view) {
     if (chosen.valid()) break;
   }
   // Debug builds (the test suite) check the shortcut against the plain choice.
-  assert(chosen ==
-         (StartableNow(job, view).empty() ? PoolId() : Choose(job, StartableNow(job, view), view)));
+  assert(chosen == (StartableNow(job, view).empty()
+                        ? PoolId()
+                        : FastestPool(job, StartableNow(job, view), view)));
   return chosen;
-}
-
-PoolId BackfillPolicy::Choose(JobId job, std::span<const PoolId> fits,
-                              const ClusterView& view) const {
-  return FastestPool(job, fits, view);
 }
 
 void BackfillPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer) {

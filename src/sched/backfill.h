@@ -101,10 +101,9 @@ class BackfillPolicy final : public Policy {
   Time EarliestStart(PoolId pool, int32_t gang, Duration runtime, const ClusterView& view);
   // The pools where the job can start now without delaying a reservation.
   PoolList StartableNow(JobId job, const ClusterView& view);
-  // Choose(StartableNow(job)) from ranked_: per type, the first pool by price that admits the
+  // FastestPool(StartableNow(job)) from ranked_: per type, the first pool by price that admits the
   // job; invalid if none does.
   PoolId Pick(JobId job, const ClusterView& view);
-  PoolId Choose(JobId job, std::span<const PoolId> fits, const ClusterView& view) const;
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
   // Recomputes the reservations, starting what can start on the way.
   void Walk(const ClusterView& view, Placer& placer);

@@ -8,11 +8,6 @@ ListScheduler::Key CostGreedyPolicy::KeyOn(JobId job, PoolId /*pool*/,
   return {-static_cast<int64_t>(spec.priority), spec.submit};
 }
 
-PoolId CostGreedyPolicy::ChoosePool(JobId job, std::span<const PoolId> fits,
-                                    const ClusterView& view) const {
-  return CheapestPool(job, fits, view);
-}
-
 std::unique_ptr<Policy> MakeCostGreedyPolicy(const PolicyOptions& /*options*/) {
   return std::make_unique<CostGreedyPolicy>();
 }

@@ -20,9 +20,7 @@ class CostGreedyPolicy final : public ListScheduler {
  protected:
   KeyScope key_scope() const override { return KeyScope::kJob; }
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
-  PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
-                    const ClusterView& view) const override;
-  Chooser chooser() const override { return Chooser::kCheapest; }
+  RankedPools::Rule rule() const override { return RankedPools::Rule::kCheapest; }
 };
 
 std::unique_ptr<Policy> MakeCostGreedyPolicy(const PolicyOptions& options);

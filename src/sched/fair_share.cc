@@ -129,7 +129,7 @@ PoolId FairSharePolicy::Pick(JobId job, const ClusterView& view) {
   const std::span<RankedPools::List> lists = ranked_.lists(ranked_.SetOf(spec, view));
   const Work remaining = view.RemainingWork(job);
   // [0]: the tenant's holding pools, [1]: the others. Types in the job's order, so that a tie
-  // goes to the earlier type, as in Choose over FitsNow.
+  // goes to the earlier type, as in FastestPool over FitsNow.
   PoolId best[2];
   Duration best_runtime[2] = {0, 0};
   Micros best_price[2] = {0, 0};
@@ -166,7 +166,7 @@ PoolId FairSharePolicy::Pick(JobId job, const ClusterView& view) {
   std::vector<uint8_t> blocked = queues_[spec.tenant.index()].blocked;
   const PoolList fits = FitsNow(job, view);
   assert(blocked == queues_[spec.tenant.index()].blocked);
-  assert(chosen == (fits.empty() ? PoolId() : Choose(job, fits, view)));
+  assert(chosen == (fits.empty() ? PoolId() : FastestPool(job, fits, view)));
 #endif
   return chosen;
 }
@@ -202,11 +202,6 @@ void FairSharePolicy::Release(JobId job) {
     queue.blocked[a.type.index()] = 0;
     quota_freed_[a.type.index()] = 1;
   }
-}
-
-PoolId FairSharePolicy::Choose(JobId job, std::span<const PoolId> fits,
-                               const ClusterView& view) const {
-  return FastestPool(job, fits, view);
 }
 
 PoolList FairSharePolicy::FitsNow(JobId job, const ClusterView& view) {

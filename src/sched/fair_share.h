@@ -115,9 +115,8 @@ class FairSharePolicy final : public Policy {
   void FillPool(PoolId pool, const ClusterView& view, Placer& placer);
   // Pools where the job can start now (within its quota); its tenant's holdings only, if any.
   PoolList FitsNow(JobId job, const ClusterView& view);
-  PoolId Choose(JobId job, std::span<const PoolId> fits, const ClusterView& view) const;
-  // Choose(FitsNow(job)), with FitsNow's effect on blocked flags, from ranked_ (no scan of every
-  // eligible pool); invalid if the job can start nowhere now.
+  // FastestPool(FitsNow(job)), with FitsNow's effect on blocked flags, from ranked_ (no scan of
+  // every eligible pool); invalid if the job can start nowhere now.
   PoolId Pick(JobId job, const ClusterView& view);
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
   void Admit(JobId job, PoolId pool, const ClusterView& view);

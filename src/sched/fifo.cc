@@ -7,11 +7,6 @@ ListScheduler::Key FifoPolicy::KeyOn(JobId job, PoolId /*pool*/, const ClusterVi
   return {-static_cast<int64_t>(spec.priority), spec.submit};
 }
 
-PoolId FifoPolicy::ChoosePool(JobId job, std::span<const PoolId> fits,
-                              const ClusterView& view) const {
-  return FastestPool(job, fits, view);
-}
-
 std::unique_ptr<Policy> MakeFifoPolicy(const PolicyOptions& /*options*/) {
   return std::make_unique<FifoPolicy>();
 }

@@ -18,9 +18,7 @@ class FifoPolicy final : public ListScheduler {
  protected:
   KeyScope key_scope() const override { return KeyScope::kJob; }
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
-  PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
-                    const ClusterView& view) const override;
-  Chooser chooser() const override { return Chooser::kFastest; }
+  RankedPools::Rule rule() const override { return RankedPools::Rule::kFastest; }
 };
 
 std::unique_ptr<Policy> MakeFifoPolicy(const PolicyOptions& options);

@@ -85,7 +85,7 @@ void ListScheduler::OnPending(JobId job, const ClusterView& view) {
   Slot& slot = slots_[job.index()];
   slot.pending = true;
   slot.cls = cls;
-  if (slot.ranked < 0 && chooser() != Chooser::kCustom) slot.ranked = ranked_.SetOf(spec, view);
+  if (slot.ranked < 0) slot.ranked = ranked_.SetOf(spec, view);
   ++slot.generation;
   ++pending_count_;
   for (int32_t g : classes_[cls].groups) {
@@ -178,18 +178,13 @@ void ListScheduler::Schedule(const ClusterView& view, std::span<const PoolId> gr
 }
 
 PoolId ListScheduler::Pick(JobId job, const ClusterView& view) {
-  const Chooser how = chooser();
-  if (how == Chooser::kCustom) {
-    const PoolList fits = FitsNow(job, view);
-    return fits.empty() ? PoolId() : ChoosePool(job, fits, view);
-  }
-  const PoolId pool = ranked_.Choose(
-      job, slots_[job.index()].ranked,
-      how == Chooser::kFastest ? RankedPools::Rule::kFastest : RankedPools::Rule::kCheapest, view);
+  const RankedPools::Rule how = rule();
+  const PoolId pool = ranked_.Choose(job, slots_[job.index()].ranked, how, view);
   // Debug builds (the test suite) check the shortcut against the plain choice.
   assert(pool == (FitsNow(job, view).empty() ? PoolId()
-                  : how == Chooser::kFastest ? FastestPool(job, FitsNow(job, view), view)
-                                             : CheapestPool(job, FitsNow(job, view), view)));
+                  : how == RankedPools::Rule::kFastest
+                      ? FastestPool(job, FitsNow(job, view), view)
+                      : CheapestPool(job, FitsNow(job, view), view)));
   return pool;
 }
 

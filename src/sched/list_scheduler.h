@@ -48,15 +48,9 @@ class ListScheduler : public Policy {
   // What KeyOn depends on besides the job: nothing, the pool's accelerator type, or the pool.
   enum class KeyScope { kJob, kType, kPool };
   virtual KeyScope key_scope() const { return KeyScope::kPool; }
-  // Where to start the job, among `fits` (non-empty: the pools where it fits now; only its
-  // tenant's holding pools if it fits in any).
-  virtual PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
-                            const ClusterView& view) const = 0;
-
-  // Which chooser ChoosePool is, so that the pass can use the sorted pools (see above) and call
-  // ChoosePool only for kCustom. The result must be the same as ChoosePool's.
-  enum class Chooser { kCustom, kFastest, kCheapest };
-  virtual Chooser chooser() const { return Chooser::kCustom; }
+  // How to choose where a job starts among the pools where it fits now (its tenant's holding
+  // pools first): FastestPool or CheapestPool (eligibility.h), computed from ranked lists.
+  virtual RankedPools::Rule rule() const = 0;
 
  private:
   struct Entry {

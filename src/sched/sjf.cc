@@ -6,11 +6,6 @@ ListScheduler::Key SjfPolicy::KeyOn(JobId job, PoolId pool, const ClusterView& v
   return {RuntimeOn(job, pool, view), view.job(job).submit};
 }
 
-PoolId SjfPolicy::ChoosePool(JobId job, std::span<const PoolId> fits,
-                             const ClusterView& view) const {
-  return FastestPool(job, fits, view);
-}
-
 std::unique_ptr<Policy> MakeSjfPolicy(const PolicyOptions& /*options*/) {
   return std::make_unique<SjfPolicy>();
 }

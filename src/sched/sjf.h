@@ -18,9 +18,7 @@ class SjfPolicy final : public ListScheduler {
  protected:
   KeyScope key_scope() const override { return KeyScope::kType; }
   Key KeyOn(JobId job, PoolId pool, const ClusterView& view) const override;
-  PoolId ChoosePool(JobId job, std::span<const PoolId> fits,
-                    const ClusterView& view) const override;
-  Chooser chooser() const override { return Chooser::kFastest; }
+  RankedPools::Rule rule() const override { return RankedPools::Rule::kFastest; }
 };
 
 std::unique_ptr<Policy> MakeSjfPolicy(const PolicyOptions& options);
