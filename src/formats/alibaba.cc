@@ -42,10 +42,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
     if (!got.ok()) return got.status();
     if (!*got) break;
     const int64_t line = reader.line();
-    if (f.size() != header->size()) {
-      return ParseError({file, line, {}}, StrCat(f.size(), " fields"),
-                        StrCat(header->size(), " like the header"));
-    }
+    if (absl::Status s = header->CheckRow(f, file, line); !s.ok()) return s;
     ++report.rows;
     absl::StatusOr<int64_t> gpus = ParseIntField(f[c_gpu], {file, line, "num_gpu"}, 0, 1 << 20);
     if (!gpus.ok()) return gpus.status();
@@ -142,10 +139,7 @@ absl::StatusOr<std::vector<AlibabaNodeGroup>> AlibabaNodeGroups(std::string_view
     if (!got.ok()) return got.status();
     if (!*got) break;
     const int64_t line = reader.line();
-    if (f.size() != header->size()) {
-      return ParseError({file, line, {}}, StrCat(f.size(), " fields"),
-                        StrCat(header->size(), " like the header"));
-    }
+    if (absl::Status s = header->CheckRow(f, file, line); !s.ok()) return s;
     absl::StatusOr<int64_t> gpus = ParseIntField(f[c_gpu], {file, line, "gpu"}, 0, 1024);
     if (!gpus.ok()) return gpus.status();
     if (*gpus == 0) continue;

@@ -46,10 +46,7 @@ absl::StatusOr<std::vector<CatalogRow>> ParseSkyPilotCatalog(std::string_view fi
     if (!got.ok()) return got.status();
     if (!*got) break;
     const int64_t line = reader.line();
-    if (f.size() != header->size()) {
-      return ParseError({file, line, {}}, StrCat(f.size(), " fields"),
-                        StrCat(header->size(), " like the header"));
-    }
+    if (absl::Status s = header->CheckRow(f, file, line); !s.ok()) return s;
     CatalogRow row;
     row.line = line;
     row.instance_type = f[c_type];

@@ -72,6 +72,13 @@ absl::StatusOr<CsvHeader> CsvHeader::Make(const std::vector<std::string>& header
   return h;
 }
 
+absl::Status CsvHeader::CheckRow(const std::vector<std::string>& row, std::string_view file,
+                                 int64_t line) const {
+  if (row.size() == names_.size()) return absl::OkStatus();
+  return ParseError({file, line, {}}, StrCat(row.size(), " fields"),
+                    StrCat(names_.size(), " like the header"));
+}
+
 int CsvHeader::Find(std::string_view name) const {
   for (size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] == name) return static_cast<int>(i);

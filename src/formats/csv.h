@@ -43,6 +43,9 @@ class CsvHeader {
   // Index of `name`, or -1 if the header does not have it.
   int Find(std::string_view name) const;
   size_t size() const { return names_.size(); }
+  // A row of `file` at `line` with as many fields as the header, or a located error.
+  absl::Status CheckRow(const std::vector<std::string>& row, std::string_view file,
+                        int64_t line) const;
 
  private:
   std::vector<std::string> names_;

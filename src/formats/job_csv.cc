@@ -101,10 +101,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     if (!got.ok()) return got.status();
     if (!*got) break;
     const int64_t line = reader.line();
-    if (f.size() != header->size()) {
-      return ParseError({file, line, {}}, StrCat(f.size(), " fields"),
-                        StrCat(header->size(), " like the header"));
-    }
+    if (absl::Status s = header->CheckRow(f, file, line); !s.ok()) return s;
     ++report.rows;
     const auto cell = [&](int column) -> std::string_view {
       return column < 0 ? std::string_view() : StripWhitespace(f[column]);
