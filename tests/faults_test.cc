@@ -160,11 +160,15 @@ TEST_F(FaultsCase, OtherProviderMigratesTheCheckpointAndPaysEgress) {
   EXPECT_EQ(a.paid_accelerator_seconds, 1000);
   const RecoveryFigures& b = s.providers[1].recovery;
   EXPECT_EQ(b.interruptions, 0);
+  EXPECT_EQ(a.restarts, 0);
+  EXPECT_EQ(b.restarts, 1);  // the restart ran on b
   EXPECT_EQ(b.useful_accelerator_seconds, 3200);
   EXPECT_EQ(b.paid_accelerator_seconds, 3520);
   // jobs.csv: the new columns.
   const std::string csv = JobsCsv(sim->scenario(), sim->scenario().jobs, broker.outcomes());
-  EXPECT_NE(csv.find(",finished,1,1,1,0.0556,0.200000,4.500000,0.8850\n"), std::string::npos)
+  // Two launches (no launch model: each up at once).
+  EXPECT_NE(csv.find(",finished,1,1,1,0.0556,0.200000,4.500000,0.8850,2,0,0,0.000000\n"),
+            std::string::npos)
       << csv;
 }
 
@@ -343,6 +347,93 @@ TEST_F(SpotTraceCase, RateDrivenPreemptionIsSeededAndHitsOnlySpotRuns) {
   EXPECT_EQ(d.pool, pool_d_);
   EXPECT_EQ(d.interruptions, 0);
   EXPECT_EQ(d.end, 1000);
+}
+
+// Launches that take time on the spot trace above: a launch is up after 30 s, a failed one is
+// reported after 20 s. With `parallel`, a second spot pool S2 of provider a (region r3, no trace,
+// $2.16/h = 600 per accelerator-second) is there to try at the same time.
+class LaunchCase : public SpotTraceCase {
+ protected:
+  LaunchCase() {
+    LaunchModel& launch = scenario_.faults.launch;
+    launch.configured = true;
+    launch.latency = 30;
+    launch.failure_latency = 20;
+  }
+  void AddS2() {
+    Fleet& f = scenario_.fleet;
+    pool_s2_ = AddTestPool(f, f.AddRegion(ProviderId(0), "r3"), AcceleratorTypeId(0), 1, 4,
+                           std::nullopt, 0, 2'160'000);
+  }
+  PoolId pool_s2_;
+};
+
+TEST_F(LaunchCase, OneAttemptAtATimeRetriesUntilTheTraceComesBack) {
+  AddS2();  // never tried: S is cheaper and nothing tries two pools
+  const auto sim = Run();
+  ASSERT_NE(sim, nullptr);
+  const JobOutcome& o = sim->broker().outcome(JobId(0));
+  // Launched on S at 0, up at 30: 1000 s of work from 30. Preempted at 350: 320 s of work, the
+  // checkpoint at 300 kept; lost: 350 s paid less 300 kept, x 4 = 200. Back on S at 350: the
+  // launches at 350, 430 and 510 fail 20 s later (spot is gone until 550) and are retried 60 s
+  // after; the one at 590 is up at 620 and does the last 700 s: the end at 1320. Paid: 350 s and
+  // 730 s on S at 500.
+  EXPECT_EQ(o.end, 1320);
+  EXPECT_EQ(o.pool, pool_s_);
+  EXPECT_EQ(o.lost_accelerator_seconds, 200);
+  EXPECT_EQ(o.cost, 4 * (350 + 730) * 500);
+  EXPECT_EQ(o.launch_attempts, 5);
+  EXPECT_EQ(o.launch_failures, 3);
+  EXPECT_EQ(o.launch_wait, 60);
+  EXPECT_EQ(o.first_start, 0);
+  EXPECT_EQ(sim->broker().learning(pool_s_).launch_failures, 3);
+}
+
+TEST_F(LaunchCase, TwoPoolsAtOnceRestartOnTheOtherZoneWhileTheFirstFails) {
+  AddS2();
+  scenario_.faults.launch.parallel = 2;
+  const auto sim = Run();
+  ASSERT_NE(sim, nullptr);
+  const JobOutcome& o = sim->broker().outcome(JobId(0));
+  // At 0 on S and S2; both up at 30, S first (launched first): S2 is cancelled and pays its 30 s
+  // (4 x 30 x 600 = 72,000). Preempted on S at 350 as before; launched on S and S2 again: S fails
+  // at 370, S2 is up at 380 and does the last 700 s: the end at 1080. Paid: 350 s on S at 500,
+  // 730 s on S2 at 600, and S2's first 30 s.
+  EXPECT_EQ(o.end, 1080);
+  EXPECT_EQ(o.pool, pool_s2_);
+  EXPECT_EQ(o.cost, 4 * 350 * 500 + 4 * 730 * 600 + 72'000);
+  EXPECT_EQ(o.launch_waste_cost, 72'000);
+  EXPECT_EQ(o.launch_attempts, 4);
+  EXPECT_EQ(o.launch_failures, 1);
+  EXPECT_EQ(o.launches_cancelled, 1);
+  EXPECT_EQ(o.launch_wait, 60);
+  // The whole-run figures: a restart on a, one cancelled attempt, 0.03 accelerator-hours wasted.
+  const RunSummary s = Summarize(sim->scenario(), sim->broker(), {"fifo", 0, sim->end_time(), 0});
+  EXPECT_EQ(s.recovery.launch.attempts, 4);
+  EXPECT_EQ(s.recovery.launch.up, 2);
+  EXPECT_EQ(s.recovery.launch.cancelled, 1);
+  EXPECT_EQ(s.recovery.launch.waste_accelerator_seconds, 120);
+  EXPECT_EQ(s.providers[0].recovery.restarts, 1);
+  EXPECT_EQ(s.providers[0].recovery.launch.failed, 1);
+}
+
+TEST_F(LaunchCase, ATimeoutGivesUpOnALaunchThatWouldReportItsFailureLate) {
+  scenario_.faults.launch.failure_latency = 200;
+  const auto sim_late = Run();
+  ASSERT_NE(sim_late, nullptr);
+  // Without a timeout: the launch at 350 reports its failure at 550, the retry at 610 is up at
+  // 640, the end at 1340.
+  EXPECT_EQ(sim_late->broker().outcome(JobId(0)).end, 1340);
+  scenario_.faults.launch.timeout = 50;
+  const auto sim = Run();
+  ASSERT_NE(sim, nullptr);
+  const JobOutcome& o = sim->broker().outcome(JobId(0));
+  // With a 50 s timeout: the launch at 350 is given up at 400, the retry at 460 at 510, and the
+  // retry at 570 is up at 600: the end at 1300.
+  EXPECT_EQ(o.end, 1300);
+  EXPECT_EQ(o.launch_attempts, 4);
+  EXPECT_EQ(o.launch_failures, 2);
+  EXPECT_EQ(o.launch_timeouts, 2);
 }
 
 // --- The bundled example on real spot traces -----------------------------------------------------

@@ -31,6 +31,10 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   options.seed = args.seed;
   options.keep_audit = args.audit;
   options.recovery = args.recovery;
+  if (args.launch_parallel < 0) {
+    return Fail(err, absl::InvalidArgumentError("--launch-parallel: expected a count >= 1"), 2);
+  }
+  options.launch_parallel = args.launch_parallel;
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
@@ -112,6 +116,16 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
                  "revocations, %zu outages\n",
                  faults.recovery.c_str(), faults.node_failures.size(), faults.spot.size(),
                  faults.revocations.size(), faults.outages.size());
+    if (faults.launch.configured) {
+      std::fprintf(
+          out, "  launches: up after %s, failures seen after %s, timeout %s, %d pools at once\n",
+          HumanDuration(static_cast<double>(faults.launch.latency)).c_str(),
+          HumanDuration(static_cast<double>(faults.launch.failure_latency)).c_str(),
+          faults.launch.timeout > 0
+              ? HumanDuration(static_cast<double>(faults.launch.timeout)).c_str()
+              : "none",
+          faults.launch.parallel);
+    }
   }
   return 0;
 }

@@ -12,9 +12,10 @@ namespace arbiter {
 
 struct SimulateArgs {
   std::string scenario;
-  std::string policy;    // empty: the scenario's default
-  std::string recovery;  // empty: the scenario's faults.recovery (default any-pool)
-  std::string out;       // empty: out/<scenario name>
+  std::string policy;           // empty: the scenario's default
+  std::string recovery;         // empty: the scenario's faults.recovery (default any-pool)
+  int32_t launch_parallel = 0;  // 0: the scenario's faults.launch.parallel
+  std::string out;              // empty: out/<scenario name>
   uint64_t seed = 0;
   std::vector<std::string> overrides;
   std::string horizon;  // empty: the scenario's

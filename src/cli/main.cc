@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   simulate->add_option("--recovery", sim.recovery,
                        "Where killed jobs restart: any-pool, same-pool, other-provider, on-demand "
                        "(default: the scenario's faults.recovery, else any-pool)");
+  simulate->add_option("--launch-parallel", sim.launch_parallel,
+                       "Pools a start is launched on at once (default: the scenario's "
+                       "faults.launch.parallel; needs faults.launch)");
   simulate->add_option("--out", sim.out, "Output directory (default: out/<scenario name>)");
   simulate->add_option("--seed", sim.seed, "Random seed (default 0)");
   simulate

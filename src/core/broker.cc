@@ -221,6 +221,14 @@ absl::Status Broker::Check(Time now, const Event& event) const {
       return absl::FailedPreconditionError(
           StrCat("finish reported for job ", e->job.value(), ", which is not running"));
     }
+  } else if (const auto* e = std::get_if<JobStarted>(&event)) {
+    if (!options_.launch.confirm) {
+      return absl::FailedPreconditionError(
+          StrCat("start confirmed for job ", e->job.value(), ", but launches are not confirmed"));
+    }
+    if (!known(e->job)) return absl::InvalidArgumentError("start confirmed for an unknown job");
+  } else if (const auto* e = std::get_if<JobStartFailed>(&event); e && options_.launch.confirm) {
+    if (!known(e->job)) return absl::InvalidArgumentError("failed start for an unknown job");
   } else if (const auto* e = std::get_if<JobStartFailed>(&event)) {
     if (!known(e->job) || outcomes_[e->job.index()].state != JobState::kRunning) {
       return absl::FailedPreconditionError(
@@ -257,6 +265,8 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
     OnFinished(*e);
   } else if (const auto* e = std::get_if<JobStartFailed>(&event)) {
     OnStartFailed(*e);
+  } else if (const auto* e = std::get_if<JobStarted>(&event)) {
+    OnStarted(*e);
   } else if (const auto* e = std::get_if<JobKilled>(&event)) {
     OnKilled(*e);
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
@@ -401,19 +411,37 @@ bool Broker::PlaceAs(JobId job, PoolId pool, Purchase how) {
 }
 
 void Broker::StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind) {
+  if (options_.launch.confirm) {
+    Launch(job, pool, price, kind);
+    return;
+  }
+  Occupy(pool, job, +1);
+  const Duration setup = BeginRun(job, pool, price, kind, now_);
+  ++outcomes_[job.index()].launch_attempts;
+  ProviderRecovery& stats = provider_recovery_[fleet_.pool(pool).provider.index()];
+  ++stats.launch_attempts;
+  ++stats.launches_up;
+  const Job& spec = specs_[job.index()];
+  const Running& run = running_[job.index()];
+  out_->push_back(StartJob{job, pool, spec.accelerators, spec.work - run.done, run.rate, setup,
+                           kind == ChargeKind::kSpot});
+}
+
+Duration Broker::BeginRun(JobId job, PoolId pool, Micros price, ChargeKind kind, Time launched) {
   JobOutcome& outcome = outcomes_[job.index()];
   const Job& spec = specs_[job.index()];
-  Occupy(pool, job, +1);
   SetState(job, JobState::kRunning);
   outcome.pool = pool;
-  if (outcome.first_start == kNever) outcome.first_start = now_;
+  if (outcome.first_start == kNever) outcome.first_start = launched;
+  if (outcome.starts > 0) ++provider_recovery_[fleet_.pool(pool).provider.index()].restarts;
   ++outcome.starts;
   Running& run = running_[job.index()];
-  run.start = now_;
-  run.billed_until = now_;
+  run.start = launched;
+  run.billed_until = launched;
   run.useful_counted = 0;
-  run.setup = outcome.interruptions > 0 ? options_.restart_setup : 0;
-  run.setup += Migrate(job, pool);
+  const Duration restore =
+      (outcome.interruptions > 0 ? options_.restart_setup : 0) + Migrate(job, pool);
+  run.setup = (now_ - launched) + restore;
   run.rate = *spec.RateOn(fleet_.pool(pool).type);
   ++learning_[pool.index()].launches;
   run.price = price;
@@ -421,8 +449,160 @@ void Broker::StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind) {
   std::vector<JobId>& on_pool = pools_[pool.index()].running;
   running_slot_[job.index()] = static_cast<int32_t>(on_pool.size());
   on_pool.push_back(job);
-  out_->push_back(
-      StartJob{job, pool, spec.accelerators, spec.work - run.done, run.rate, run.setup});
+  return restore;
+}
+
+Duration Broker::TransferTime(JobId job, PoolId pool) const {
+  const JobRecovery& r = recovery_state_[job.index()];
+  const RecoveryOptions& o = options_.recovery;
+  const int64_t bytes = specs_[job.index()].checkpoint_bytes;
+  if (running_[job.index()].done <= 0 || !r.checkpoint_pool.valid() ||
+      fleet_.pool(r.checkpoint_pool).provider == fleet_.pool(pool).provider || bytes <= 0 ||
+      o.transfer_bytes_per_second <= 0) {
+    return 0;
+  }
+  return (bytes + o.transfer_bytes_per_second - 1) / o.transfer_bytes_per_second;
+}
+
+Duration Broker::RestoreTime(JobId job, PoolId pool) const {
+  return (outcomes_[job.index()].interruptions > 0 ? options_.restart_setup : 0) +
+         TransferTime(job, pool);
+}
+
+void Broker::Launch(JobId job, PoolId pool, Micros price, ChargeKind kind) {
+  SetState(job, JobState::kStarting);
+  AddAttempt(job, pool, price, kind);
+  const int32_t parallel = options_.launch.parallel;
+  if (parallel <= 1) return;
+  const Job& spec = specs_[job.index()];
+  const Pool& chosen = fleet_.pool(pool);
+  absl::InlinedVector<RecoveryCandidate, 8> alternatives;
+  for (PoolId other : EligiblePools(spec, *this)) {
+    const Pool& p = fleet_.pool(other);
+    if (other == pool || p.provider != chosen.provider || p.type != chosen.type ||
+        FreeAccelerators(other) < spec.accelerators) {
+      continue;
+    }
+    if (kind == ChargeKind::kSpot) {
+      if (PurchasePrice(spec.tenant, other, Purchase::kSpot)) {
+        alternatives.push_back({other, Purchase::kSpot});
+      }
+    } else if (const std::optional<Access>& access = AccessOf(spec.tenant, other);
+               access && access->kind == kind) {
+      alternatives.push_back({other, Purchase::kDefault});
+    }
+  }
+  RankCandidates(job, alternatives, *this);
+  for (size_t i = 0; i < alternatives.size() && i + 1 < static_cast<size_t>(parallel); ++i) {
+    const RecoveryCandidate& c = alternatives[i];
+    AddAttempt(job, c.pool, *PurchasePrice(spec.tenant, c.pool, c.how), kind);
+  }
+}
+
+void Broker::AddAttempt(JobId job, PoolId pool, Micros price, ChargeKind kind) {
+  const Job& spec = specs_[job.index()];
+  Occupy(pool, job, +1);
+  const uint32_t number = next_attempt_++ & 0xFFFFFF;
+  attempts_[job.value()].push_back({pool, price, kind, now_, number});
+  ++outcomes_[job.index()].launch_attempts;
+  ++provider_recovery_[fleet_.pool(pool).provider.index()].launch_attempts;
+  out_->push_back(StartJob{job, pool, spec.accelerators, spec.work - running_[job.index()].done,
+                           *spec.RateOn(fleet_.pool(pool).type), RestoreTime(job, pool),
+                           kind == ChargeKind::kSpot});
+  if (options_.launch.timeout > 0) {
+    out_->push_back(SetTimer{now_ + options_.launch.timeout,
+                             TimerTag(kLaunchTimeout, (int64_t{job.value()} << 24) | number)});
+  }
+}
+
+void Broker::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool timed_out) {
+  const Job& spec = specs_[job.index()];
+  JobOutcome& outcome = outcomes_[job.index()];
+  const ProviderId provider = fleet_.pool(attempt.pool).provider;
+  ProviderRecovery& stats = provider_recovery_[provider.index()];
+  Occupy(attempt.pool, job, -1);
+  grown_.push_back(attempt.pool);  // what the attempt held is free again (unless backed off)
+  if (failed) {
+    PoolLearning& l = learning_[attempt.pool.index()];
+    ++l.launches;
+    ++l.launch_failures;
+    ++outcome.launch_failures;
+    ++stats.launch_failures;
+    outcome.launch_timeouts += timed_out ? 1 : 0;
+    stats.launch_timeouts += timed_out ? 1 : 0;
+    BackOff(attempt.pool);
+    return;
+  }
+  // Cancelled after another attempt won: its accelerators were provisioned for the tenant.
+  ++outcome.launches_cancelled;
+  ++stats.launches_cancelled;
+  const Duration held = now_ - attempt.launched;
+  if (held <= 0) return;
+  Charge charge;
+  charge.start = attempt.launched;
+  charge.end = now_;
+  charge.job = job;
+  charge.tenant = spec.tenant;
+  charge.provider = provider;
+  charge.pool = attempt.pool;
+  charge.kind = attempt.kind;
+  charge.accelerators = spec.accelerators;
+  charge.price_per_accel_hour = attempt.price;
+  charge.amount = ChargeFor(spec.accelerators, held, attempt.price);
+  const Micros amount = ledger_.Record(charge);
+  const int64_t seconds = static_cast<int64_t>(spec.accelerators) * held;
+  outcome.cost += amount;
+  outcome.accelerator_seconds += seconds;
+  outcome.launch_waste_cost += amount;
+  outcome.launch_waste_accelerator_seconds += seconds;
+  stats.launch_waste_accelerator_seconds += seconds;
+  stats.launch_waste_cost += amount;
+}
+
+void Broker::LaunchFailed(JobId job) {
+  if (!recovery_state_[job.index()].core_placed) policy_->OnReleased(job);
+  // As a failed start without confirmation: wait out the retry delay before queueing again.
+  SetState(job, JobState::kPending);
+  out_->push_back(SetTimer{now_ + options_.start_retry_delay, TimerTag(kRetryStart, job.value())});
+}
+
+void Broker::OnStarted(const JobStarted& event) {
+  auto it = attempts_.find(event.job.value());
+  if (it == attempts_.end()) return;  // cancelled: the driver undoes it (CancelStart)
+  const auto won = std::find_if(it->second.begin(), it->second.end(),
+                                [&](const Attempt& a) { return a.pool == event.pool; });
+  if (won == it->second.end()) return;
+  const Attempt winner = *won;
+  const absl::InlinedVector<Attempt, 2> all = std::move(it->second);
+  attempts_.erase(it);
+  for (const Attempt& a : all) {
+    if (a.pool == winner.pool) continue;
+    out_->push_back(CancelStart{event.job, a.pool});
+    EndAttempt(event.job, a, /*failed=*/false, /*timed_out=*/false);
+  }
+  BeginRun(event.job, winner.pool, winner.price, winner.kind, winner.launched);
+  outcomes_[event.job.index()].launch_wait += now_ - winner.launched;
+  ProviderRecovery& stats = provider_recovery_[fleet_.pool(winner.pool).provider.index()];
+  ++stats.launches_up;
+  stats.launch_wait_seconds += now_ - winner.launched;
+}
+
+// Ends attempt `number` (or, if `pool` is set, the attempt on `pool`) of a starting job as failed.
+void Broker::FailAttempt(JobId job, PoolId pool, int64_t number, bool timed_out) {
+  auto it = attempts_.find(job.value());
+  if (it == attempts_.end()) return;
+  auto& attempts = it->second;
+  const auto failed = std::find_if(attempts.begin(), attempts.end(), [&](const Attempt& a) {
+    return number >= 0 ? a.number == number : (!pool.valid() || a.pool == pool);
+  });
+  if (failed == attempts.end()) return;
+  const Attempt attempt = *failed;
+  attempts.erase(failed);
+  const bool last = attempts.empty();
+  if (last) attempts_.erase(it);
+  if (timed_out) out_->push_back(CancelStart{job, attempt.pool});
+  EndAttempt(job, attempt, /*failed=*/true, timed_out);
+  if (last) LaunchFailed(job);
 }
 
 bool Broker::Preempt(JobId job, std::string_view reason) {
@@ -468,10 +648,9 @@ void Broker::EndRun(JobId job) {
 Duration Broker::Migrate(JobId job, PoolId pool) {
   JobRecovery& r = recovery_state_[job.index()];
   const Job& spec = specs_[job.index()];
-  Duration transfer = 0;
-  const ProviderId to = fleet_.pool(pool).provider;
+  const Duration transfer = TransferTime(job, pool);
   if (running_[job.index()].done > 0 && r.checkpoint_pool.valid() &&
-      fleet_.pool(r.checkpoint_pool).provider != to) {
+      fleet_.pool(r.checkpoint_pool).provider != fleet_.pool(pool).provider) {
     // The checkpoint leaves its provider: the tenant pays that provider's egress, and the run
     // waits for the transfer before it restores.
     const ProviderId from = fleet_.pool(r.checkpoint_pool).provider;
@@ -480,10 +659,6 @@ Duration Broker::Migrate(JobId job, PoolId pool) {
     ++outcome.migrations;
     ++stats.migrations_out;
     const RecoveryOptions& o = options_.recovery;
-    if (spec.checkpoint_bytes > 0 && o.transfer_bytes_per_second > 0) {
-      transfer =
-          (spec.checkpoint_bytes + o.transfer_bytes_per_second - 1) / o.transfer_bytes_per_second;
-    }
     const Micros per_gb = from.index() < o.egress_per_gb.size() ? o.egress_per_gb[from.index()] : 0;
     const Int128 scaled = static_cast<Int128>(spec.checkpoint_bytes) * per_gb;
     const auto amount = static_cast<Micros>((scaled + 500'000'000) / 1'000'000'000);
@@ -650,6 +825,10 @@ void Broker::OnFinished(const JobFinished& event) {
 }
 
 void Broker::OnStartFailed(const JobStartFailed& event) {
+  if (options_.launch.confirm) {
+    FailAttempt(event.job, event.pool, /*number=*/-1, /*timed_out=*/false);
+    return;
+  }
   JobOutcome& outcome = outcomes_[event.job.index()];
   Occupy(outcome.pool, event.job, -1);
   RemoveRunning(event.job);
@@ -657,6 +836,11 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   if (!recovery_state_[event.job.index()].core_placed) policy_->OnReleased(event.job);
   ++learning_[outcome.pool.index()].launch_failures;
   BackOff(outcome.pool);
+  ProviderRecovery& stats = provider_recovery_[fleet_.pool(outcome.pool).provider.index()];
+  if (outcome.starts > 1) --stats.restarts;
+  --stats.launches_up;  // it was counted up when it was sent
+  ++stats.launch_failures;
+  ++outcome.launch_failures;
   --outcome.starts;
   if (outcome.starts == 0) outcome.first_start = kNever;
   // The job waits out the retry delay before it is queued again, so that a pool whose room was
@@ -673,6 +857,11 @@ void Broker::OnTimer(const TimerFired& event) {
   if (kind == kBackoff) return;  // Handle offered the pool as grown (backoff_ends_)
   if (kind == kExchange) {
     exchange_.OnTimer(now_, subject, *this);
+    return;
+  }
+  if (kind == kLaunchTimeout) {
+    FailAttempt(JobId(static_cast<int32_t>(subject >> 24)), PoolId(), subject & 0xFFFFFF,
+                /*timed_out=*/true);
     return;
   }
   const JobId job(static_cast<int32_t>(subject));

@@ -78,6 +78,23 @@ struct RecoveryOptions {
   bool learn = false;
 };
 
+// Launches that take time (BrokerOptions::launch).
+struct LaunchOptions {
+  // The driver answers every StartJob with JobStarted or JobStartFailed (core/events.h). Until
+  // then the job is kStarting and each attempt holds its pool's capacity. false: a StartJob runs
+  // from the moment it is sent, and a failure is reported at once.
+  bool confirm = false;
+  // An attempt not up this many seconds after its launch is cancelled and counts as a failed
+  // launch of its pool (0: wait for the driver's answer).
+  Duration timeout = 0;
+  // Pools tried at once per start: the chosen pool, and up to parallel - 1 other pools of the
+  // same provider and accelerator type where the tenant buys the same way (spot, on demand, its
+  // own holding) that have room and are not backed off, ranked as recovery candidates (cost of
+  // the remaining run, then the pool most likely to hold). The first attempt up wins; the others
+  // are cancelled and pay for the time they held their accelerators. Only with `confirm`.
+  int32_t parallel = 1;
+};
+
 struct BrokerOptions {
   // How long a job whose start failed waits before it is queued again.
   Duration start_retry_delay = 60;
@@ -86,6 +103,7 @@ struct BrokerOptions {
   // The market's rules beyond the contracts (quote window, retry delay of unplaced jobs).
   MarketOptions market;
   RecoveryOptions recovery;
+  LaunchOptions launch;
   // Keep every market record (AuditRecord) for market.jsonl. Counts are kept either way.
   bool keep_audit = true;
 };
@@ -107,6 +125,18 @@ struct ProviderRecovery {
   int64_t useful_accelerator_seconds = 0;  // of ended runs on its pools
   int64_t migrations_out = 0;              // checkpoints moved out of it
   Micros egress_cost = 0;
+  int64_t restarts = 0;  // runs started on its pools that were not their job's first
+  // Launch attempts on its pools: made, come up, failed (including timed out), timed out, and
+  // cancelled because another attempt won; what the cancelled ones held and cost; and the seconds
+  // winning attempts took to come up (LaunchOptions::confirm; without it a launch is up at once).
+  int64_t launch_attempts = 0;
+  int64_t launches_up = 0;
+  int64_t launch_failures = 0;
+  int64_t launch_timeouts = 0;
+  int64_t launches_cancelled = 0;
+  int64_t launch_waste_accelerator_seconds = 0;
+  Micros launch_waste_cost = 0;
+  int64_t launch_wait_seconds = 0;
 };
 
 // Per provider: the market's record of what external tenants cost its own first-party demand.
@@ -268,8 +298,31 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   void Record(const AuditRecord& record) override;
   void Closed(RequestId request) override;
 
-  // Starts a run of `job` on `pool` now, charged at `price` as `kind`.
+  // Starts a run of `job` on `pool` now, charged at `price` as `kind` (with launch confirmation:
+  // launches it, see Launch).
   void StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind);
+  // The job's run on `pool` begins: billed from `launched`, with no progress until now plus its
+  // restore and transfer time. Returns that restore and transfer time.
+  Duration BeginRun(JobId job, PoolId pool, Micros price, ChargeKind kind, Time launched);
+  // Seconds the job's checkpoint takes to reach `pool` from another provider (0 on the same one).
+  Duration TransferTime(JobId job, PoolId pool) const;
+  // Seconds a run of `job` on `pool` starting now spends restoring (after an interruption) and
+  // waiting for its checkpoint to arrive from another provider.
+  Duration RestoreTime(JobId job, PoolId pool) const;
+  // With launch confirmation: launches `job` on `pool` and on the parallel alternatives
+  // (LaunchOptions::parallel); the job is kStarting until one is up.
+  void Launch(JobId job, PoolId pool, Micros price, ChargeKind kind);
+  void AddAttempt(JobId job, PoolId pool, Micros price, ChargeKind kind);
+  struct Attempt;
+  // An attempt (already removed from attempts_) ends without winning: its pool is free again.
+  // `failed`: it counts as a failed launch of its pool (`timed_out`: by the core's timeout);
+  // otherwise it was cancelled because another attempt won, and pays for the time it held.
+  void EndAttempt(JobId job, const Attempt& attempt, bool failed, bool timed_out);
+  // Fails the attempt numbered `number` (if >= 0) or the one on `pool` (unset: the first) of a
+  // starting job; a timed-out attempt is cancelled at the driver. Unknown attempts are ignored.
+  void FailAttempt(JobId job, PoolId pool, int64_t number, bool timed_out);
+  // Every attempt of the job failed: it goes back to the queue after the retry delay.
+  void LaunchFailed(JobId job);
   // Opens one capacity request per tenant for the jobs placed on market pools in this event.
   void OpenRequests();
   // The providers the job's tenant can buy capacity for it from (ascending).
@@ -291,6 +344,7 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   void OnSubmitted(JobSubmitted& event);
   void OnFinished(const JobFinished& event);
   void OnStartFailed(const JobStartFailed& event);
+  void OnStarted(const JobStarted& event);
   void OnKilled(const JobKilled& event);
   void OnAnswer(const ProviderAnswered& event);
   void OnCapacityChanged(const CapacityChanged& event);
@@ -332,8 +386,9 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
     kExchange = 2,
     kDeliver = 3,
     kRelease = 4,
-    kWakeup = 5,   // the policy's NextWakeup
-    kBackoff = 6,  // a pool's back-off ends (subject: the pool)
+    kWakeup = 5,         // the policy's NextWakeup
+    kBackoff = 6,        // a pool's back-off ends (subject: the pool)
+    kLaunchTimeout = 7,  // a launch attempt's timeout (subject: job << 24 | attempt number)
   };
   static uint64_t TimerTag(TimerKind kind, int64_t subject) {
     return (static_cast<uint64_t>(kind) << 56) | static_cast<uint64_t>(subject);
@@ -398,6 +453,17 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   // the pool to the pass as grown (its room shows again from that instant on).
   std::vector<std::pair<Time, PoolId>> backoff_ends_;
   std::vector<ProviderRecovery> provider_recovery_;
+  // A launch attempt of a starting job (LaunchOptions::confirm).
+  struct Attempt {
+    PoolId pool;
+    Micros price = 0;
+    ChargeKind kind = ChargeKind::kOnDemand;
+    Time launched = 0;
+    uint32_t number = 0;  // in the timeout timer's tag
+  };
+  absl::flat_hash_map<int32_t, absl::InlinedVector<Attempt, 2>>
+      attempts_;  // by job, while starting
+  uint32_t next_attempt_ = 0;
   std::vector<PoolId> grown_;            // pools whose free capacity grew during this event
   std::vector<Command>* out_ = nullptr;  // the current Handle call's output
 };

@@ -31,10 +31,22 @@ struct JobFinished {
 };
 
 // A start the core asked for did not happen (no room on the real pool, launch error). Nothing is
-// charged; the job goes back to the queue after the broker's retry delay.
+// charged. Without launch confirmation the job goes back to the queue after the broker's retry
+// delay. With it (BrokerOptions::launch), `pool` names the attempt that failed; the job goes back
+// to the queue when its last attempt has failed. A failure of an attempt the core has cancelled
+// (CancelStart) is ignored.
 struct JobStartFailed {
   JobId job;
   std::string reason;
+  PoolId pool;  // the attempt's pool; unset: the job's only start
+};
+
+// With launch confirmation (BrokerOptions::launch): the launch of `job` on `pool` succeeded, its
+// nodes are up and the run begins now. The core cancels the job's other attempts. A confirmation
+// of an attempt the core has cancelled is ignored (the driver has been told to undo it).
+struct JobStarted {
+  JobId job;
+  PoolId pool;
 };
 
 // A running job stopped without finishing, for a reason outside the core: its node failed, the
@@ -70,13 +82,17 @@ struct TimerFired {
 struct CloseBilling {};
 
 using Event = std::variant<JobSubmitted, JobFinished, JobStartFailed, JobKilled, CapacityChanged,
-                           ProviderAnswered, TimerFired, CloseBilling>;
+                           ProviderAnswered, TimerFired, CloseBilling, JobStarted>;
 
 // --- Commands ---
 
 // Start `job` on `pool` now. The job spends `setup` seconds restoring (no progress), then has
 // `remaining` work at `rate` work units per second, so it finishes after
 // setup + RuntimeFor(remaining, rate) seconds unless stopped.
+//
+// With launch confirmation (BrokerOptions::launch) this is a launch attempt: the driver
+// provisions the nodes and answers JobStarted (the run, with its setup, begins then) or
+// JobStartFailed. A job may have attempts on several pools at once; the first confirmed wins.
 struct StartJob {
   JobId job;
   PoolId pool;
@@ -84,6 +100,14 @@ struct StartJob {
   Work remaining = 0;
   Rate rate = 0;
   Duration setup = 0;
+  bool spot = false;  // bought as spot capacity
+};
+
+// Abandon the launch attempt of `job` on `pool` (another attempt won, or it timed out): release
+// whatever it provisioned and report nothing more about it.
+struct CancelStart {
+  JobId job;
+  PoolId pool;
 };
 
 // Stop `job` now (the core preempted it); its accelerators are free from now on.
@@ -114,7 +138,8 @@ struct RequestClosed {
   RequestId request = 0;
 };
 
-using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider, RequestClosed>;
+using Command =
+    std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider, RequestClosed, CancelStart>;
 
 }  // namespace arbiter
 

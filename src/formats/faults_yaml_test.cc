@@ -104,7 +104,49 @@ TEST(FaultsYaml, UnknownKeyNamesTheLineAndTheKeysThatExist) {
   EXPECT_EQ(FaultsError("faults:\n  recover: same-pool\n"),
             "s.yaml:17: faults.recover: unknown key 'recover'; expected one of recovery, "
             "restart_setup, transfer_bytes_per_second, backoff, max_backoff, egress, "
-            "node_failures, spot, revocations, outages");
+            "node_failures, spot, revocations, outages, launch");
+}
+
+TEST(FaultsYaml, LaunchResolvesWithPerProviderLatencies) {
+  absl::StatusOr<Scenario> s = WithFaults(R"y(faults:
+  launch:
+    latency: 4m
+    failure_latency: 1m
+    timeout: 10m
+    parallel: 2
+    providers:
+      - {provider: rival, latency: 8m}
+)y");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const LaunchModel& l = s->faults.launch;
+  EXPECT_TRUE(l.configured);
+  EXPECT_EQ(l.timeout, 600);
+  EXPECT_EQ(l.parallel, 2);
+  EXPECT_EQ(l.LatencyOf(ProviderId(0), true), 240);
+  EXPECT_EQ(l.LatencyOf(ProviderId(0), false), 60);
+  EXPECT_EQ(l.LatencyOf(ProviderId(1), true), 480);
+  EXPECT_EQ(l.LatencyOf(ProviderId(1), false), 60);  // not overridden: the default
+  // failure_latency defaults to latency; parallel to 1.
+  s = WithFaults("faults:\n  launch: {latency: 3m}\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->faults.launch.failure_latency, 180);
+  EXPECT_EQ(s->faults.launch.parallel, 1);
+  EXPECT_FALSE(WithFaults("")->faults.launch.configured);
+}
+
+TEST(FaultsYaml, LaunchErrorsNameTheKey) {
+  EXPECT_EQ(FaultsError("faults:\n  launch: {parallel: 0}\n"),
+            "s.yaml:17: faults.launch.parallel: 0 is out of range; expected an integer in [1, "
+            "64]");
+  EXPECT_EQ(FaultsError("faults:\n  launch: {latency: soon}\n"),
+            "s.yaml:17: faults.launch.latency: 'soon' is not a duration; expected seconds, or a "
+            "number with s, m, h, d or w (e.g. 2h)");
+  EXPECT_EQ(FaultsError("faults:\n  launch:\n    providers: [{provider: gcp, latency: 1m}]\n"),
+            "s.yaml:18: faults.launch.providers[0].provider: unknown provider 'gcp'; expected a "
+            "provider's name");
+  EXPECT_THAT(FaultsError("faults:\n  launch: {parallell: 2}\n"),
+              HasSubstr("faults.launch.parallell: unknown key 'parallell'; expected one of "
+                        "latency, failure_latency, timeout, parallel, providers"));
 }
 
 TEST(FaultsYaml, UnknownPoolAndRegion) {

@@ -58,12 +58,11 @@ nlohmann::ordered_json Hours(int64_t seconds) {
   return Number(static_cast<double>(seconds) / 3600.0, 3);
 }
 
-// The recovery figures of a tenant, a provider or the run (`restarts` only where they are
-// counted: per tenant and for the run).
-nlohmann::ordered_json Recovery(const RecoveryFigures& r, bool restarts) {
+// The recovery figures of a tenant, a provider or the run.
+nlohmann::ordered_json Recovery(const RecoveryFigures& r) {
   nlohmann::ordered_json j;
   j["interruptions"] = r.interruptions;
-  if (restarts) j["restarts"] = r.restarts;
+  j["restarts"] = r.restarts;
   j["migrations"] = r.migrations;
   j["lost_accelerator_hours"] = Hours(r.lost_accelerator_seconds);
   j["lost_cost"] = Dollars(r.lost_cost);
@@ -71,6 +70,18 @@ nlohmann::ordered_json Recovery(const RecoveryFigures& r, bool restarts) {
   j["useful_accelerator_hours"] = Hours(r.useful_accelerator_seconds);
   j["paid_accelerator_hours"] = Hours(r.paid_accelerator_seconds);
   j["goodput"] = Number(r.goodput, 6);
+  const LaunchFigures& l = r.launch;
+  j["launch"] = {
+      {"attempts", l.attempts},
+      {"up", l.up},
+      {"failed", l.failed},
+      {"timed_out", l.timed_out},
+      {"cancelled", l.cancelled},
+      {"mean_wait_seconds",
+       Number(l.up == 0 ? 0.0 : static_cast<double>(l.wait_seconds) / static_cast<double>(l.up),
+              1)},
+      {"waste_accelerator_hours", Hours(l.waste_accelerator_seconds)},
+      {"waste_cost", Dollars(l.waste_cost)}};
   return j;
 }
 
@@ -82,7 +93,8 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
   std::string out =
       "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
       "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
-      "lost_cost,egress_cost,goodput\n";
+      "lost_cost,egress_cost,goodput,launch_attempts,launch_failures,launch_wait_seconds,"
+      "launch_waste_cost\n";
   out.reserve(out.size() + jobs.size() * 96);
   const JobOutcome not_submitted;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -113,7 +125,8 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
                                                : static_cast<double>(o.useful_accelerator_seconds) /
                                                      static_cast<double>(o.accelerator_seconds),
                     4),
-              "\n");
+              ",", o.launch_attempts, ",", o.launch_failures, ",", o.launch_wait, ",",
+              Dollars(o.launch_waste_cost), "\n");
   }
   return out;
 }
@@ -159,7 +172,7 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
                           Number(static_cast<double>(p.busy_accelerator_seconds) / 3600.0, 3)},
                          {"utilisation", Number(p.utilisation, 6)},
                          {"external_revenue", Dollars(p.revenue)},
-                         {"recovery", Recovery(p.recovery, false)}});
+                         {"recovery", Recovery(p.recovery)}});
   }
   j["providers"] = providers;
   nlohmann::ordered_json tenants = nlohmann::ordered_json::array();
@@ -176,11 +189,11 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
          {"cost_by_provider", by_provider},
          {"accelerator_hours", Number(static_cast<double>(t.accelerator_seconds) / 3600.0, 3)},
          {"jct", Stats(t.jct)},
-         {"recovery", Recovery(t.recovery, true)}});
+         {"recovery", Recovery(t.recovery)}});
   }
   j["tenants"] = tenants;
   nlohmann::ordered_json recovery = {{"policy", s.recovery_policy}};
-  recovery.update(Recovery(s.recovery, true));
+  recovery.update(Recovery(s.recovery));
   j["recovery"] = recovery;
   nlohmann::ordered_json market_providers = nlohmann::ordered_json::array();
   for (const ProviderMarket& m : s.market_providers) {

@@ -87,6 +87,12 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
   outcomes[3].lost_cost = 250'000;
   outcomes[3].egress_cost = 1'800'000;
   outcomes[3].useful_accelerator_seconds = 900;
+  // Three launch attempts: one failed, the others took 240 s to come up in all, and a cancelled
+  // one cost $0.125.
+  outcomes[3].launch_attempts = 4;
+  outcomes[3].launch_failures = 1;
+  outcomes[3].launch_wait = 240;
+  outcomes[3].launch_waste_cost = 125'000;
   // One accelerator-second: 1/3600 h is 0.0003 to four decimals.
   outcomes[4].state = JobState::kFinished;
   outcomes[4].pool = PoolId(0);
@@ -100,23 +106,27 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
   EXPECT_EQ(JobsCsv(s, jobs, outcomes),
             "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
             "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
-            "lost_cost,egress_cost,goodput\n"
+            "lost_cost,egress_cost,goodput,launch_attempts,launch_failures,launch_wait_seconds,"
+            "launch_waste_cost\n"
             "0,\"train \"\"big\"\", v2\",lab,0,10,3610,\"cloud, inc\",\"cloud, inc/east/H100\","
-            "H100,8,55.040000,8.0000,finished,0,0,0,0.0000,0.000000,0.000000,1.0000\n"
-            "1,eval,lab,100,,,,,,1,0.000000,0.0000,pending,0,0,0,0.0000,0.000000,0.000000,0.0000\n"
+            "H100,8,55.040000,8.0000,finished,0,0,0,0.0000,0.000000,0.000000,1.0000,0,0,0,"
+            "0.000000\n"
+            "1,eval,lab,100,,,,,,1,0.000000,0.0000,pending,0,0,0,0.0000,0.000000,0.000000,0.0000,"
+            "0,0,0,0.000000\n"
             "2,huge,lab,200,,,,,,64,0.000000,0.0000,rejected,0,0,0,0.0000,0.000000,0.000000,"
-            "0.0000\n"
+            "0.0000,0,0,0,0.000000\n"
             "3,probe,lab,300,500,,\"cloud, inc\",\"cloud, inc/east/H100\",H100,2,1.234567,0.5000,"
-            "running,2,2,1,0.2500,0.250000,1.800000,0.5000\n"
+            "running,2,2,1,0.2500,0.250000,1.800000,0.5000,4,1,240,0.125000\n"
             "4,\"two\nlines\",lab,400,400,401,\"cloud, inc\",\"cloud, inc/east/H100\",H100,1,"
-            "0.001911,0.0003,finished,0,0,0,0.0000,0.000000,0.000000,1.0000\n");
+            "0.001911,0.0003,finished,0,0,0,0.0000,0.000000,0.000000,1.0000,0,0,0,0.000000\n");
 }
 
 TEST(JobsCsv, NoJobsIsJustTheHeader) {
   EXPECT_EQ(JobsCsv(TinyScenario(), {}, {}),
             "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
             "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
-            "lost_cost,egress_cost,goodput\n");
+            "lost_cost,egress_cost,goodput,launch_attempts,launch_failures,launch_wait_seconds,"
+            "launch_waste_cost\n");
 }
 
 DurationStats Stats(int64_t count, double mean, Duration median, Duration p99, Duration max) {
@@ -178,6 +188,9 @@ RunSummary TinySummary() {
   recovery.useful_accelerator_seconds = 29'700;
   recovery.paid_accelerator_seconds = 30'600;
   recovery.goodput = 29'700.0 / 30'600.0;
+  // Five attempts: three up after 600 s in all, one failed by its timeout, one cancelled after
+  // holding 2 accelerators for 450 s (0.25 h) at $2.
+  recovery.launch = {5, 3, 1, 1, 1, 600, 900, 500'000};
   provider.recovery = recovery;
   r.recovery = recovery;
   r.recovery_policy = "same-pool";
@@ -270,13 +283,24 @@ TEST(SummaryJson, FixedKeysAndFormats) {
       "external_revenue": "56.274567",
       "recovery": {
         "interruptions": 2,
+        "restarts": 2,
         "migrations": 1,
         "lost_accelerator_hours": 0.25,
         "lost_cost": "0.250000",
         "egress_cost": "1.800000",
         "useful_accelerator_hours": 8.25,
         "paid_accelerator_hours": 8.5,
-        "goodput": 0.970588
+        "goodput": 0.970588,
+        "launch": {
+          "attempts": 5,
+          "up": 3,
+          "failed": 1,
+          "timed_out": 1,
+          "cancelled": 1,
+          "mean_wait_seconds": 200.0,
+          "waste_accelerator_hours": 0.25,
+          "waste_cost": "0.500000"
+        }
       }
     }
   ],
@@ -306,7 +330,17 @@ TEST(SummaryJson, FixedKeysAndFormats) {
         "egress_cost": "1.800000",
         "useful_accelerator_hours": 8.25,
         "paid_accelerator_hours": 8.5,
-        "goodput": 0.970588
+        "goodput": 0.970588,
+        "launch": {
+          "attempts": 5,
+          "up": 3,
+          "failed": 1,
+          "timed_out": 1,
+          "cancelled": 1,
+          "mean_wait_seconds": 200.0,
+          "waste_accelerator_hours": 0.25,
+          "waste_cost": "0.500000"
+        }
       }
     }
   ],
@@ -320,7 +354,17 @@ TEST(SummaryJson, FixedKeysAndFormats) {
     "egress_cost": "1.800000",
     "useful_accelerator_hours": 8.25,
     "paid_accelerator_hours": 8.5,
-    "goodput": 0.970588
+    "goodput": 0.970588,
+    "launch": {
+      "attempts": 5,
+      "up": 3,
+      "failed": 1,
+      "timed_out": 1,
+      "cancelled": 1,
+      "mean_wait_seconds": 200.0,
+      "waste_accelerator_hours": 0.25,
+      "waste_cost": "0.500000"
+    }
   },
   "market": {
     "providers": [
@@ -385,22 +429,27 @@ TEST(SummaryJson, EmptyRun) {
   r.scenario = "tiny";
   r.policy = "sjf";
   const std::string json = SummaryJson(s, r);
-  EXPECT_THAT(json,
-              HasSubstr("  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
-                        "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
-                        "  \"recovery\": {\n    \"policy\": \"\",\n    \"interruptions\": 0,\n    "
-                        "\"restarts\": 0,\n"
-                        "    \"migrations\": 0,\n    \"lost_accelerator_hours\": 0.0,\n"
-                        "    \"lost_cost\": \"0.000000\",\n    \"egress_cost\": \"0.000000\",\n"
-                        "    \"useful_accelerator_hours\": 0.0,\n"
-                        "    \"paid_accelerator_hours\": 0.0,\n    \"goodput\": 0.0\n  },\n"
-                        "  \"market\": {\n    \"providers\": [],\n    \"tenants\": []\n  },\n"
-                        "  \"bounds\": {\n    \"jobs\": 0,\n    \"makespan\": {\n"
-                        "      \"bound_s\": 0,\n      \"ratio\": null\n    },\n"
-                        "    \"mean_jct\": {\n      \"bound_s\": 0.0,\n      \"ratio\": null\n"
-                        "    },\n    \"cost\": {\n      \"bound\": \"0.000000\",\n"
-                        "      \"ratio\": null\n    }\n  },\n"
-                        "  \"load_notes\": []\n}\n"));
+  EXPECT_THAT(
+      json,
+      HasSubstr(
+          "  \"total_cost\": \"0.000000\",\n  \"accelerator_hours\": 0.0,\n"
+          "  \"pools\": [],\n  \"providers\": [],\n  \"tenants\": [],\n"
+          "  \"recovery\": {\n    \"policy\": \"\",\n    \"interruptions\": 0,\n    "
+          "\"restarts\": 0,\n"
+          "    \"migrations\": 0,\n    \"lost_accelerator_hours\": 0.0,\n"
+          "    \"lost_cost\": \"0.000000\",\n    \"egress_cost\": \"0.000000\",\n"
+          "    \"useful_accelerator_hours\": 0.0,\n"
+          "    \"paid_accelerator_hours\": 0.0,\n    \"goodput\": 0.0,\n    \"launch\": {\n      "
+          "\"attempts\": 0,\n      \"up\": 0,\n      \"failed\": 0,\n      \"timed_out\": 0,\n     "
+          " \"cancelled\": 0,\n      \"mean_wait_seconds\": 0.0,\n      "
+          "\"waste_accelerator_hours\": 0.0,\n      \"waste_cost\": \"0.000000\"\n    }\n  },\n"
+          "  \"market\": {\n    \"providers\": [],\n    \"tenants\": []\n  },\n"
+          "  \"bounds\": {\n    \"jobs\": 0,\n    \"makespan\": {\n"
+          "      \"bound_s\": 0,\n      \"ratio\": null\n    },\n"
+          "    \"mean_jct\": {\n      \"bound_s\": 0.0,\n      \"ratio\": null\n"
+          "    },\n    \"cost\": {\n      \"bound\": \"0.000000\",\n"
+          "      \"ratio\": null\n    }\n  },\n"
+          "  \"load_notes\": []\n}\n"));
   EXPECT_THAT(json, HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": 0.0,\n"));
 }
 

@@ -725,9 +725,9 @@ class Loader {
 
   // The faults section (model/faults.h).
   absl::Status Faults(const Field& f) {
-    ARBITER_RETURN_IF_ERROR(
-        f.OnlyKeys({"recovery", "restart_setup", "transfer_bytes_per_second", "backoff",
-                    "max_backoff", "egress", "node_failures", "spot", "revocations", "outages"}));
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"recovery", "restart_setup", "transfer_bytes_per_second",
+                                        "backoff", "max_backoff", "egress", "node_failures", "spot",
+                                        "revocations", "outages", "launch"}));
     arbiter::Faults& faults = s_.faults;
     faults.configured = true;
     ARBITER_ASSIGN(faults.recovery, f.Child("recovery").StringOr("any-pool"));
@@ -749,6 +749,9 @@ class Loader {
       ProviderId provider;
       ARBITER_ASSIGN(provider, ProviderRef(e.Child("provider")));
       ARBITER_ASSIGN(faults.egress_per_gb[provider.index()], e.Child("per_gb").Dollars());
+    }
+    if (Field launch = f.Child("launch"); launch.defined()) {
+      ARBITER_RETURN_IF_ERROR(Launch(launch));
     }
     Field nodes = f.Child("node_failures");
     ARBITER_ASSIGN(n, nodes.ListSize());
@@ -825,6 +828,36 @@ class Loader {
       ARBITER_ASSIGN(o.end, e.Child("end").SecondsOr(kNever));
       if (o.end <= o.start) return e.Child("end").Error("is not after 'start'", "a later time");
       faults.outages.push_back(o);
+    }
+    return absl::OkStatus();
+  }
+
+  // faults.launch: how long launches take and how the core tries them.
+  absl::Status Launch(const Field& f) {
+    ARBITER_RETURN_IF_ERROR(
+        f.OnlyKeys({"latency", "failure_latency", "timeout", "parallel", "providers"}));
+    LaunchModel& launch = s_.faults.launch;
+    launch.configured = true;
+    ARBITER_ASSIGN(launch.latency, f.Child("latency").SecondsOr(0));
+    ARBITER_ASSIGN(launch.failure_latency, f.Child("failure_latency").SecondsOr(launch.latency));
+    ARBITER_ASSIGN(launch.timeout, f.Child("timeout").SecondsOr(0));
+    int64_t parallel = 1;
+    ARBITER_ASSIGN(parallel, f.Child("parallel").IntOr(1, 1, 64));
+    launch.parallel = static_cast<int32_t>(parallel);
+    const size_t providers = s_.fleet.providers.size();
+    launch.provider_latency.assign(providers, -1);
+    launch.provider_failure_latency.assign(providers, -1);
+    Field list = f.Child("providers");
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field e = list.Item(i);
+      ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"provider", "latency", "failure_latency"}));
+      ProviderId provider;
+      ARBITER_ASSIGN(provider, ProviderRef(e.Child("provider")));
+      ARBITER_ASSIGN(launch.provider_latency[provider.index()], e.Child("latency").SecondsOr(-1));
+      ARBITER_ASSIGN(launch.provider_failure_latency[provider.index()],
+                     e.Child("failure_latency").SecondsOr(-1));
     }
     return absl::OkStatus();
   }

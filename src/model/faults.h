@@ -52,6 +52,29 @@ struct RegionOutage {
   Time end = kNever;
 };
 
+// Launches that take time and may fail: the driver confirms every start (core/events.h), and the
+// core may try several pools at once, each with a timeout.
+struct LaunchModel {
+  bool configured = false;  // the faults section has a launch subsection
+  // A launch that succeeds has its nodes up after `latency`; one that cannot (no room on the
+  // pool, spot not available) reports its failure after `failure_latency`. Per provider: the
+  // provider's own figures, or -1 for these defaults.
+  Duration latency = 0;
+  Duration failure_latency = 0;
+  std::vector<Duration> provider_latency;          // per provider, -1: `latency`
+  std::vector<Duration> provider_failure_latency;  // per provider, -1: `failure_latency`
+  // The core's rules: an attempt not up after `timeout` is cancelled and counts as a failed
+  // launch (0: wait for the answer); each start tries up to `parallel` pools at once.
+  Duration timeout = 0;
+  int32_t parallel = 1;
+
+  Duration LatencyOf(ProviderId provider, bool succeeds) const {
+    const std::vector<Duration>& own = succeeds ? provider_latency : provider_failure_latency;
+    if (provider.index() < own.size() && own[provider.index()] >= 0) return own[provider.index()];
+    return succeeds ? latency : failure_latency;
+  }
+};
+
 struct Faults {
   std::vector<NodeFailures> node_failures;
   std::vector<SpotPreemption> spot;
@@ -69,6 +92,7 @@ struct Faults {
   // after its k-th such failure in a row, at most max_backoff (0: no back-off).
   Duration backoff = 0;
   Duration max_backoff = 0;
+  LaunchModel launch;
 
   bool configured = false;  // the scenario has a faults section
 };

@@ -8,6 +8,8 @@ std::string_view JobStateName(JobState state) {
       return "pending";
     case JobState::kRunning:
       return "running";
+    case JobState::kStarting:
+      return "starting";
     case JobState::kFinished:
       return "finished";
     case JobState::kRejected:

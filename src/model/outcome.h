@@ -13,6 +13,7 @@ namespace arbiter {
 enum class JobState : uint8_t {
   kPending,   // submitted, waiting for capacity
   kRunning,   // started, not finished
+  kStarting,  // launched on one or more pools, waiting for a launch to come up (core/events.h)
   kFinished,  // all work done
   kRejected,  // can never run (no eligible pool, invalid spec); see `reason`
 };
@@ -35,6 +36,17 @@ struct JobOutcome {
   // Accelerator-seconds of ended runs that made progress it kept (not setup, not work lost to a
   // kill); with the current run's progress, divided by accelerator_seconds, this is its goodput.
   int64_t useful_accelerator_seconds = 0;
+  // Launch attempts (StartJob commands) made, those that failed (including timed out), timed out
+  // (LaunchOptions::timeout) and were cancelled because another attempt came up first; seconds
+  // from the winning attempts' launches to their nodes being up (summed over starts); and what
+  // the cancelled attempts held and cost (in `accelerator_seconds` and `cost` too).
+  int32_t launch_attempts = 0;
+  int32_t launch_failures = 0;
+  int32_t launch_timeouts = 0;
+  int32_t launches_cancelled = 0;
+  Duration launch_wait = 0;
+  int64_t launch_waste_accelerator_seconds = 0;
+  Micros launch_waste_cost = 0;
   std::string reason;  // why it was rejected
 };
 

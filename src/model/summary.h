@@ -26,9 +26,23 @@ struct DurationStats {
 // What failures, preemptions and recovery cost: work lost since checkpoints (with the setup of
 // interrupted runs), restarts, checkpoints moved between providers, and goodput: useful
 // accelerator-seconds (progress that was kept) over those paid for.
+// Launch attempts (JobOutcome's launch fields): made, come up, failed (including timed out),
+// timed out, cancelled after another attempt came up; the seconds the winners took to come up;
+// what the cancelled attempts held and cost.
+struct LaunchFigures {
+  int64_t attempts = 0;
+  int64_t up = 0;
+  int64_t failed = 0;
+  int64_t timed_out = 0;
+  int64_t cancelled = 0;
+  int64_t wait_seconds = 0;
+  int64_t waste_accelerator_seconds = 0;
+  Micros waste_cost = 0;
+};
+
 struct RecoveryFigures {
   int64_t interruptions = 0;
-  int64_t restarts = 0;    // starts after the first
+  int64_t restarts = 0;    // starts after the first (per provider: on its pools)
   int64_t migrations = 0;  // per tenant: restarts on another provider; per provider: moves out
   int64_t lost_accelerator_seconds = 0;
   Micros lost_cost = 0;
@@ -36,6 +50,7 @@ struct RecoveryFigures {
   int64_t useful_accelerator_seconds = 0;
   int64_t paid_accelerator_seconds = 0;  // of jobs' runs (not idle commitments)
   double goodput = 0;                    // useful / paid; 0 when nothing was paid
+  LaunchFigures launch;
 };
 
 struct PoolUsage {

@@ -5,10 +5,12 @@
 //   1 kJobKilled       - then work stopped by failures or by providers,
 //   2 kCapacityChanged - then supply changes,
 //   3 kStartFailed     - then failed launches are reported,
-//   4 kProviderAnswer  - then providers' answers to capacity requests,
-//   5 kJobSubmitted    - then arrivals (they see all capacity freed at that instant),
-//   6 kTimer           - then timers the core set (windows end after answers due at that time),
-//   7 kCloseBilling    - and the end of the run closes billing last.
+//   4 kLaunchDone      - then launch attempts that take time come up or fail (faults.launch;
+//                        before timers, so an attempt up exactly at its timeout counts),
+//   5 kProviderAnswer  - then providers' answers to capacity requests,
+//   6 kJobSubmitted    - then arrivals (they see all capacity freed at that instant),
+//   7 kTimer           - then timers the core set (windows end after answers due at that time),
+//   8 kCloseBilling    - and the end of the run closes billing last.
 // Within a class, events keep the order in which they were pushed (the sequence number), so
 // arrivals at one instant are submitted in trace order.
 #ifndef ARBITER_SIM_EVENT_QUEUE_H_
@@ -27,10 +29,11 @@ enum class EventClass : uint8_t {
   kJobKilled = 1,
   kCapacityChanged = 2,
   kStartFailed = 3,
-  kProviderAnswer = 4,
-  kJobSubmitted = 5,
-  kTimer = 6,
-  kCloseBilling = 7,
+  kLaunchDone = 4,
+  kProviderAnswer = 5,
+  kJobSubmitted = 6,
+  kTimer = 7,
+  kCloseBilling = 8,
 };
 
 struct QueuedEvent {

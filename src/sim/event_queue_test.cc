@@ -20,9 +20,10 @@ TEST(EventQueue, OrdersByTimeThenClassThenPushOrder) {
   q.Push(10, EventClass::kCloseBilling, 8);
   q.Push(10, EventClass::kProviderAnswer, 9);
   q.Push(10, EventClass::kJobKilled, 10);
+  q.Push(10, EventClass::kLaunchDone, 11);
   std::vector<int64_t> order;
   while (!q.empty()) order.push_back(q.Pop().payload);
-  EXPECT_EQ(order, (std::vector<int64_t>{3, 4, 6, 10, 5, 7, 9, 2, 1, 8}));
+  EXPECT_EQ(order, (std::vector<int64_t>{3, 4, 6, 10, 5, 7, 11, 9, 2, 1, 8}));
 }
 
 TEST(EventQueue, KeepsPayloadsAndClass) {

@@ -95,6 +95,15 @@ void AddTo(RecoveryFigures& total, const RecoveryFigures& part) {
   total.egress_cost += part.egress_cost;
   total.useful_accelerator_seconds += part.useful_accelerator_seconds;
   total.paid_accelerator_seconds += part.paid_accelerator_seconds;
+  LaunchFigures& l = total.launch;
+  l.attempts += part.launch.attempts;
+  l.up += part.launch.up;
+  l.failed += part.launch.failed;
+  l.timed_out += part.launch.timed_out;
+  l.cancelled += part.launch.cancelled;
+  l.wait_seconds += part.launch.wait_seconds;
+  l.waste_accelerator_seconds += part.launch.waste_accelerator_seconds;
+  l.waste_cost += part.launch.waste_cost;
 }
 
 void SummarizeRecovery(const Broker& broker, RunSummary& s) {
@@ -111,12 +120,29 @@ void SummarizeRecovery(const Broker& broker, RunSummary& s) {
     // Billing was closed at the end: the outcome counts the current run's progress too.
     r.useful_accelerator_seconds += o.useful_accelerator_seconds;
     r.paid_accelerator_seconds += o.accelerator_seconds;
+    r.launch.attempts += o.launch_attempts;
+    r.launch.up += o.starts;
+    r.launch.failed += o.launch_failures;
+    r.launch.timed_out += o.launch_timeouts;
+    r.launch.cancelled += o.launches_cancelled;
+    r.launch.wait_seconds += o.launch_wait;
+    r.launch.waste_accelerator_seconds += o.launch_waste_accelerator_seconds;
+    r.launch.waste_cost += o.launch_waste_cost;
   }
   for (size_t p = 0; p < s.providers.size(); ++p) {
     const ProviderRecovery& pr = broker.provider_recovery(ProviderId::FromIndex(p));
     RecoveryFigures& r = s.providers[p].recovery;
     r.interruptions = pr.interruptions;
+    r.restarts = pr.restarts;
     r.migrations = pr.migrations_out;
+    r.launch = {pr.launch_attempts,
+                pr.launches_up,
+                pr.launch_failures,
+                pr.launch_timeouts,
+                pr.launches_cancelled,
+                pr.launch_wait_seconds,
+                pr.launch_waste_accelerator_seconds,
+                pr.launch_waste_cost};
     r.lost_accelerator_seconds = pr.lost_accelerator_seconds;
     r.lost_cost = pr.lost_cost;
     r.egress_cost = pr.egress_cost;
@@ -173,6 +199,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
         s.last_finish = std::max(s.last_finish, o.end);
         break;
       case JobState::kRunning:
+      case JobState::kStarting:
         ++s.running;
         break;
       case JobState::kPending:

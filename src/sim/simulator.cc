@@ -65,6 +65,14 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
   broker_options.recovery.backoff = faults.backoff;
   broker_options.recovery.max_backoff = faults.max_backoff;
   broker_options.recovery.learn = faults.configured;
+  if (options.launch_parallel > 0 && !faults.launch.configured) {
+    return absl::InvalidArgumentError(
+        "--launch-parallel: the scenario has no faults.launch section (launches that take time)");
+  }
+  broker_options.launch.confirm = faults.launch.configured;
+  broker_options.launch.timeout = faults.launch.timeout;
+  broker_options.launch.parallel =
+      options.launch_parallel > 0 ? options.launch_parallel : faults.launch.parallel;
   auto sim = std::unique_ptr<Simulator>(new Simulator(std::move(scenario), std::move(options)));
   sim->broker_ = std::make_unique<Broker>(sim->scenario_.fleet, *std::move(policy),
                                           std::move(broker_options), *std::move(recovery));
@@ -135,6 +143,8 @@ void Simulator::ScheduleFaults() {
   spot_limit_.assign(pools, std::numeric_limits<int64_t>::max());
   spot_tick_.assign(faults.spot.size(), 0);
   start_failing_.assign(scenario_.jobs.size(), false);
+  confirm_launches_ = faults.launch.configured;
+  spot_launching_.assign(pools, 0);
   fault_rng_ = AgentSeed(options_.seed ^ 0xFA0175EEDULL, fleet.providers.size() + 1);
   for (const NodeFailures& f : faults.node_failures) node_mtbf_[f.pool.index()] = f.mtbf;
   for (size_t i = 0; i < faults.spot.size(); ++i) {
@@ -169,15 +179,14 @@ Duration Simulator::DrawExponential(double mean) {
   return std::max<Duration>(1, static_cast<Duration>(std::min(t, 1e15) + 0.5));
 }
 
-void Simulator::DrawRunFault(size_t job, PoolId pool, Time finish) {
+void Simulator::DrawRunFault(size_t job, PoolId pool, Time finish, bool spot) {
   Time at = kNever;
   KillCause cause = kNodeFailure;
   if (const Duration mtbf = node_mtbf_[pool.index()]; mtbf > 0) {
     // n nodes, each failing at rate 1 / mtbf: the first fails at rate n / mtbf.
     at = now_ + DrawExponential(static_cast<double>(mtbf) / scenario_.jobs[job].nodes);
   }
-  if (const Duration mean = spot_mean_[pool.index()];
-      mean > 0 && broker_->run_kind(JobId::FromIndex(job)) == ChargeKind::kSpot) {
+  if (const Duration mean = spot_mean_[pool.index()]; mean > 0 && spot) {
     const Time t = now_ + DrawExponential(static_cast<double>(mean));
     if (t < at) {
       at = t;
@@ -206,8 +215,33 @@ absl::Status Simulator::Kill(JobId job, std::string reason, bool capacity_lost) 
   return Deliver(JobKilled{job, std::move(reason), false, capacity_lost});
 }
 
+void Simulator::FailLaunches(PoolId pool, int64_t limit, bool spot_only) {
+  if (!confirm_launches_) return;
+  std::vector<std::pair<Time, size_t>> coming;  // newest launch first, then the later slot
+  for (size_t slot = 0; slot < launches_.size(); ++slot) {
+    const LaunchSlot& l = launches_[slot];
+    if (l.live && l.up && l.start.pool == pool && (!spot_only || l.start.spot)) {
+      coming.push_back({-l.launched, slot});
+    }
+  }
+  std::sort(coming.begin(), coming.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second > b.second;
+  });
+  const size_t p = pool.index();
+  int64_t used = spot_only ? SpotUsed(pool) + spot_launching_[p] : pools_[p].used;
+  for (const auto& [newest, slot] : coming) {
+    if (used <= limit) break;
+    LaunchSlot& l = launches_[slot];
+    l.up = false;  // its outcome, when due, is a failure
+    pools_[p].used -= l.start.accelerators;
+    if (l.start.spot) spot_launching_[p] -= l.start.accelerators;
+    used -= l.start.accelerators;
+  }
+}
+
 absl::Status Simulator::KillUntil(PoolId pool, int64_t limit, bool spot_only,
                                   std::string_view reason) {
+  FailLaunches(pool, limit, spot_only);
   std::vector<std::pair<Time, int32_t>> victims;  // newest run first, then the higher job id
   for (JobId job : broker_->running_on(pool)) {
     // A run whose start failed holds nothing; the core hears of it next.
@@ -311,8 +345,78 @@ absl::Status Simulator::Deliver(Event event) {
   return absl::OkStatus();
 }
 
+void Simulator::Launch(const StartJob& start) {
+  const size_t p = start.pool.index();
+  PoolTruth& pool = pools_[p];
+  const int64_t limit = spot_limit_[p];
+  const bool up = pool.capacity - pool.used >= start.accelerators &&
+                  (!start.spot || limit == std::numeric_limits<int64_t>::max() ||
+                   SpotUsed(start.pool) + spot_launching_[p] + start.accelerators <= limit);
+  if (up) {
+    pool.used += start.accelerators;
+    if (start.spot) spot_launching_[p] += start.accelerators;
+  }
+  size_t slot = launches_.size();
+  if (free_launches_.empty()) {
+    launches_.emplace_back();
+  } else {
+    slot = free_launches_.back();
+    free_launches_.pop_back();
+  }
+  LaunchSlot& l = launches_[slot];
+  l.start = start;
+  l.live = true;
+  l.up = up;
+  l.launched = now_;
+  ++l.generation;
+  launch_slot_[{start.job.value(), start.pool.value()}] = slot;
+  const Duration delay =
+      scenario_.faults.launch.LatencyOf(scenario_.fleet.pool(start.pool).provider, up);
+  queue_.Push(now_ + delay, EventClass::kLaunchDone, static_cast<int64_t>(slot), l.generation);
+}
+
+void Simulator::CancelLaunch(JobId job, PoolId pool) {
+  auto it = launch_slot_.find({job.value(), pool.value()});
+  if (it == launch_slot_.end()) return;
+  LaunchSlot& l = launches_[it->second];
+  if (l.up) {
+    pools_[pool.index()].used -= l.start.accelerators;
+    if (l.start.spot) spot_launching_[pool.index()] -= l.start.accelerators;
+  }
+  l.live = false;
+  free_launches_.push_back(it->second);
+  launch_slot_.erase(it);
+}
+
+absl::Status Simulator::LaunchDone(size_t slot, int64_t generation) {
+  LaunchSlot& l = launches_[slot];
+  if (!l.live || l.generation != generation) return absl::OkStatus();  // cancelled
+  const StartJob start = l.start;
+  const bool up = l.up;
+  l.live = false;
+  free_launches_.push_back(slot);
+  launch_slot_.erase({start.job.value(), start.pool.value()});
+  if (!up) {
+    return Deliver(
+        JobStartFailed{start.job, "the launch failed: the pool had no room", start.pool});
+  }
+  // The nodes are up: the run begins now (its nodes were held since the launch).
+  const size_t job = start.job.index();
+  if (start.spot) spot_launching_[start.pool.index()] -= start.accelerators;
+  run_pool_[job] = start.pool;
+  run_start_[job] = now_;
+  const Time finish = now_ + start.setup + RuntimeFor(start.remaining, start.rate);
+  queue_.Push(finish, EventClass::kJobFinished, start.job.value(), ++run_generation_[job]);
+  DrawRunFault(job, start.pool, finish, start.spot);
+  return Deliver(JobStarted{start.job, start.pool});
+}
+
 void Simulator::Apply(Command& command) {
-  if (const auto* start = std::get_if<StartJob>(&command)) {
+  if (const auto* start = std::get_if<StartJob>(&command); start && confirm_launches_) {
+    Launch(*start);
+  } else if (const auto* cancel = std::get_if<CancelStart>(&command)) {
+    CancelLaunch(cancel->job, cancel->pool);
+  } else if (start) {
     PoolTruth& pool = pools_[start->pool.index()];
     const size_t job = start->job.index();
     const bool spot = broker_->run_kind(start->job) == ChargeKind::kSpot;
@@ -329,7 +433,7 @@ void Simulator::Apply(Command& command) {
     run_start_[job] = now_;
     const Time finish = now_ + start->setup + RuntimeFor(start->remaining, start->rate);
     queue_.Push(finish, EventClass::kJobFinished, start->job.value(), ++run_generation_[job]);
-    DrawRunFault(job, start->pool, finish);
+    DrawRunFault(job, start->pool, finish, spot);
   } else if (const auto* stop = std::get_if<StopJob>(&command)) {
     const size_t job = stop->job.index();
     pools_[run_pool_[job].index()].used -= scenario_.jobs[job].accelerators;
@@ -509,6 +613,9 @@ absl::Status Simulator::Run() {
           start_failing_[static_cast<size_t>(e.payload)] = false;
           status = Deliver(JobStartFailed{JobId(static_cast<int32_t>(e.payload)),
                                           "the pool had no room when the job was launched"});
+          break;
+        case EventClass::kLaunchDone:
+          status = LaunchDone(static_cast<size_t>(e.payload), e.payload2);
           break;
         case EventClass::kTimer:
           status = Deliver(TimerFired{static_cast<uint64_t>(e.payload)});

@@ -45,6 +45,9 @@ struct SimOptions {
   bool keep_audit = true;
   // The recovery policy (core/recovery.h); empty: the scenario's faults.recovery.
   std::string recovery;
+  // Pools tried at once per start (LaunchOptions::parallel); 0: the scenario's
+  // faults.launch.parallel. Needs faults.launch.
+  int32_t launch_parallel = 0;
 };
 
 class Simulator {
@@ -95,9 +98,18 @@ class Simulator {
   void ScheduleFaults();
   void PushFault(Time at, FaultStep step, size_t index);
   absl::Status ApplyFault(const FaultEvent& fault);
-  // Draws when the run just started on `pool` fails or is preempted, and queues that kill if it
-  // comes before `finish`.
-  void DrawRunFault(size_t job, PoolId pool, Time finish);
+  // Draws when the run just started on `pool` fails or is preempted (`spot`: it was bought as
+  // spot), and queues that kill if it comes before `finish`.
+  void DrawRunFault(size_t job, PoolId pool, Time finish, bool spot);
+  // --- Launches that take time (faults.launch) ---
+  // Carries out a launch attempt: it will come up if the pool has room now (its nodes are held
+  // from now on), else fail; either after the provider's latency.
+  void Launch(const StartJob& start);
+  void CancelLaunch(JobId job, PoolId pool);
+  absl::Status LaunchDone(size_t slot, int64_t generation);
+  // Attempts on `pool` that would come up but no longer fit under `limit` accelerators (of spot
+  // work, if `spot_only`) will fail instead, newest first.
+  void FailLaunches(PoolId pool, int64_t limit, bool spot_only);
   // Sets the pool's nodes to what its base, revocations and outages leave, tells the core, and
   // kills the newest runs that no longer fit.
   absl::Status ApplyNodes(PoolId pool, std::string_view reason);
@@ -150,6 +162,20 @@ class Simulator {
   std::vector<int64_t> spot_limit_;
   std::vector<size_t> spot_tick_;    // per spot trace: the tick applied last
   std::vector<bool> start_failing_;  // per job: its start failed; the core has not heard yet
+  // Launch attempts in flight (faults.launch), in slots reused after they end; a slot's
+  // generation tells a queued outcome whether it is still the slot's attempt.
+  struct LaunchSlot {
+    StartJob start;
+    bool live = false;
+    bool up = false;  // will come up (holds its nodes); else will fail
+    Time launched = 0;
+    int64_t generation = 0;
+  };
+  bool confirm_launches_ = false;
+  std::vector<LaunchSlot> launches_;
+  std::vector<size_t> free_launches_;
+  absl::flat_hash_map<std::pair<int32_t, int32_t>, size_t> launch_slot_;  // (job, pool) -> slot
+  std::vector<int64_t> spot_launching_;  // per pool: spot accelerators of attempts coming up
   uint64_t fault_rng_ = 0;
   Time now_ = 0;
   int64_t events_ = 0;
