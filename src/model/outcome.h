@@ -13,9 +13,9 @@ namespace arbiter {
 enum class JobState : uint8_t {
   kPending,   // submitted, waiting for capacity
   kRunning,   // started, not finished
-  kStarting,  // launched on one or more pools, waiting for a launch to come up (core/events.h)
   kFinished,  // all work done
   kRejected,  // can never run (no eligible pool, invalid spec); see `reason`
+  kStarting,  // launched on one or more pools, waiting for a launch to come up (core/events.h)
 };
 
 std::string_view JobStateName(JobState state);
