@@ -449,6 +449,8 @@ Duration Broker::BeginRun(JobId job, PoolId pool, Micros price, ChargeKind kind,
   std::vector<JobId>& on_pool = pools_[pool.index()].running;
   running_slot_[job.index()] = static_cast<int32_t>(on_pool.size());
   on_pool.push_back(job);
+  // A run the recovery policy placed counts in the scheduling policy's books too (quotas).
+  if (recovery_state_[job.index()].core_placed) policy_->OnStartedElsewhere(job, pool, *this);
   return restore;
 }
 
@@ -642,7 +644,7 @@ void Broker::EndRun(JobId job) {
   Occupy(outcome.pool, job, -1);
   grown_.push_back(outcome.pool);
   RemoveRunning(job);
-  if (!recovery_state_[job.index()].core_placed) policy_->OnReleased(job);
+  policy_->OnReleased(job);  // the policy's own run, or one it was told of (OnStartedElsewhere)
 }
 
 Duration Broker::Migrate(JobId job, PoolId pool) {
@@ -833,7 +835,7 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   Occupy(outcome.pool, event.job, -1);
   RemoveRunning(event.job);
   grown_.push_back(outcome.pool);  // what the start took is free again (unless backed off)
-  if (!recovery_state_[event.job.index()].core_placed) policy_->OnReleased(event.job);
+  policy_->OnReleased(event.job);  // its run had begun (OnStartedElsewhere for the core's own)
   ++learning_[outcome.pool.index()].launch_failures;
   BackOff(outcome.pool);
   ProviderRecovery& stats = provider_recovery_[fleet_.pool(outcome.pool).provider.index()];

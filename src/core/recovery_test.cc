@@ -176,10 +176,11 @@ class CoreRecoveryTest : public ::testing::Test {
     lab_ = fleet_.AddTenant({"lab", 1, p});
   }
 
-  void Make(const std::string& recovery, RecoveryOptions options = {}) {
+  void Make(const std::string& recovery, RecoveryOptions options = {},
+            const std::string& policy = "fifo") {
     BrokerOptions broker_options;
     broker_options.recovery = std::move(options);
-    broker_ = std::make_unique<Broker>(fleet_, *MakePolicy("fifo", {}), broker_options,
+    broker_ = std::make_unique<Broker>(fleet_, *MakePolicy(policy, {}), broker_options,
                                        *MakeRecoveryPolicy(recovery));
   }
 
@@ -267,6 +268,23 @@ TEST_F(CoreRecoveryTest, ARecoveringJobWhoseStartsKeepFailingGoesBackToThePolicy
   EXPECT_EQ(starts[0].job, JobId(0));
   EXPECT_EQ(starts[0].pool, pool_b_);
   EXPECT_TRUE(broker_->recovering().empty());
+}
+
+TEST_F(CoreRecoveryTest, ARunTheRecoveryPolicyPlacedCountsAgainstTheTenantsQuota) {
+  // The lab may use 4 H100 at a time (nominal 4, no borrowing); the fleet has 8.
+  fleet_.tenants[lab_.index()].quotas = {{h100_, 4, 0}};
+  Make("same-pool", {}, "fair");
+  Handle(0, JobSubmitted{JobId(0), LabJob("j0", 0)});
+  ASSERT_EQ(broker_->outcome(JobId(0)).pool, pool_a_);
+  // j0 is killed at 50 and same-pool restarts it on A at once, outside the fair policy's queue.
+  ASSERT_EQ(Starts(Handle(50, JobKilled{JobId(0), "node failed"})).size(), 1u);
+  EXPECT_EQ(broker_->outcome(JobId(0)).pool, pool_a_);
+  // j1 arrives at 60: B is free, but the lab's quota is used by j0's restarted run.
+  EXPECT_TRUE(Starts(Handle(60, JobSubmitted{JobId(1), LabJob("j1", 60)})).empty());
+  // j0 finishes at 250 (200 s of work again, no checkpoint): its quota goes to j1.
+  const std::vector<StartJob> starts = Starts(Handle(250, JobFinished{JobId(0)}));
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].job, JobId(1));
 }
 
 TEST_F(CoreRecoveryTest, BackOffDoublesPerFailureUpToTheCapAndAFinishResetsIt) {

@@ -934,6 +934,64 @@ int FiguresHeight(const std::vector<Figure>& figures) {
 
 }  // namespace
 
+// Launch attempts per provider (faults.launch): what came of them, how long the winners took to
+// come up, what cancelled attempts cost. Shown when a launch failed, was cancelled or took time.
+bool HasLaunchActivity(const RunSummary& s) {
+  const LaunchFigures& l = s.recovery.launch;
+  return l.failed > 0 || l.cancelled > 0 || l.wait_seconds > 0;
+}
+
+Section LaunchSection(const ReportInput& in) {
+  const Fleet& fleet = in.scenario.fleet;
+  Section section;
+  section.id = "launches";
+  section.title = "Launches";
+  section.intro =
+      "<p>Each start is a launch attempt on a pool; with parallel launches a start tries several "
+      "pools of one provider at once. The first attempt up wins, the others are cancelled and pay "
+      "for the time they held their accelerators; an attempt that fails or times out backs its "
+      "pool off.</p>";
+  svg::StackedBarChart chart;
+  chart.id = "launch-outcomes";
+  chart.x_label = "provider";
+  chart.y.label = "launch attempts";
+  chart.total_label = [](double v) { return Count(static_cast<int64_t>(std::llround(v))); };
+  chart.size = {kHalfWidth, 280};
+  svg::BarStack up{"up", {}, kGood, false};
+  svg::BarStack cancelled{"cancelled (another attempt won)", {}, kNeutral, false};
+  svg::BarStack timed_out{"timed out", {}, kLate, false};
+  svg::BarStack failed{"failed", {}, kBad, true};
+  std::string& table = section.after;
+  table =
+      "<table class=\"numbers\"><tr><th>provider</th><th class=\"n\">attempts</th>"
+      "<th class=\"n\">up</th><th class=\"n\">failed</th><th class=\"n\">timed out</th>"
+      "<th class=\"n\">cancelled</th><th class=\"n\">mean time to come up</th>"
+      "<th class=\"n\">cost of cancelled attempts</th></tr>";
+  for (size_t p = 0; p < fleet.providers.size(); ++p) {
+    const LaunchFigures l =
+        p < in.summary.providers.size() ? in.summary.providers[p].recovery.launch : LaunchFigures{};
+    chart.categories.push_back(fleet.providers[p].name);
+    up.values.push_back(static_cast<double>(l.up));
+    cancelled.values.push_back(static_cast<double>(l.cancelled));
+    timed_out.values.push_back(static_cast<double>(l.timed_out));
+    failed.values.push_back(static_cast<double>(l.failed - l.timed_out));
+    StrAppend(&table, "<tr><td>", Escape(fleet.providers[p].name), "</td><td class=\"n\">",
+              Count(l.attempts), "</td><td class=\"n\">", Count(l.up), "</td><td class=\"n\">",
+              Count(l.failed - l.timed_out), "</td><td class=\"n\">", Count(l.timed_out),
+              "</td><td class=\"n\">", Count(l.cancelled), "</td><td class=\"n\">",
+              l.up > 0 ? HumanDuration(static_cast<double>(l.wait_seconds) /
+                                       static_cast<double>(l.up))
+                       : "-",
+              "</td><td class=\"n\">", Dollars(ToDollars(l.waste_cost)), "</td></tr>");
+  }
+  table += "</table>";
+  section.after_rows = static_cast<int>(fleet.providers.size()) + 1;
+  chart.stacks = {std::move(up), std::move(cancelled), std::move(timed_out), std::move(failed)};
+  section.figures.push_back({"Launch attempts by outcome, per provider",
+                             svg::DrawStackedBarChart(chart), "", false, chart.size.height});
+  return section;
+}
+
 std::vector<Section> ReportSections(const ReportInput& in) {
   const Unit unit = TimeUnitFor(in.summary.end);
   std::vector<Section> sections;
@@ -946,6 +1004,7 @@ std::vector<Section> ReportSections(const ReportInput& in) {
   bool interrupted = false;
   for (const Lost& l : lost) interrupted = interrupted || l.interruptions > 0;
   if (interrupted) sections.push_back(LostWorkSection(in, lost));
+  if (HasLaunchActivity(in.summary)) sections.push_back(LaunchSection(in));
   return sections;
 }
 
@@ -1033,6 +1092,17 @@ std::string HeadlineTable(const ReportInput& in) {
                                 Count(s.recovery.migrations), " to another provider), ",
                                 Dollars(ToDollars(s.recovery.egress_cost)), " egress; goodput ",
                                 Percent(s.recovery.goodput))));
+  if (HasLaunchActivity(s)) {
+    const LaunchFigures& l = s.recovery.launch;
+    row("launches",
+        StrCat(Plural(l.attempts, "attempt"), ": ", Count(l.up), " up (",
+               l.up > 0 ? HumanDuration(static_cast<double>(l.wait_seconds) /
+                                        static_cast<double>(l.up))
+                        : std::string("-"),
+               " to come up on average), ", Count(l.failed), " failed (", Count(l.timed_out),
+               " timed out), ", Count(l.cancelled), " cancelled for ",
+               Dollars(ToDollars(l.waste_cost))));
+  }
   out += "</table>";
   return out;
 }

@@ -367,6 +367,36 @@ TEST_F(HtmlReportTest, LostWorkSectionOnlyWhenJobsWereInterrupted) {
   EXPECT_NE(html.find("none (no run was interrupted)"), std::string::npos);
 }
 
+TEST_F(HtmlReportTest, LaunchSectionOnlyWhenLaunchesFailedOrTookTime) {
+  EXPECT_EQ(Report().find("<section id=\"launches\">"), std::string::npos);
+  // The rival's pools: 6 attempts, 2 up (900 s to come up in all), 1 failed, 1 timed out, 2
+  // cancelled after another attempt won, which cost $1.50; the cloud's: 3 up at once.
+  summary_.providers[0].recovery.launch = {3, 3, 0, 0, 0, 0, 0, 0};
+  summary_.providers[1].recovery.launch = {6, 2, 2, 1, 2, 900, 3600, 1'500'000};
+  summary_.recovery.launch = {9, 5, 2, 1, 2, 900, 3600, 1'500'000};
+  const std::string html = Report();
+  EXPECT_NE(html.find("<section id=\"launches\">"), std::string::npos);
+  const std::string svg = PlotSvg(html, "launch-outcomes");
+  EXPECT_EQ(TagBalanceError(svg), "");
+  ExpectBar(svg, "up", "cloud", 0, 2, 0, 3);
+  ExpectBar(svg, "up", "rival", 1, 2, 0, 2);
+  ExpectBar(svg, "cancelled (another attempt won)", "rival", 1, 2, 2, 4);
+  ExpectBar(svg, "timed out", "rival", 1, 2, 4, 5);
+  ExpectBar(svg, "failed", "rival", 1, 2, 5, 6);
+  EXPECT_FALSE(BarRect(svg, "failed", "cloud").found);
+  EXPECT_NE(html.find("<tr><td>rival</td><td class=\"n\">6</td><td class=\"n\">2</td>"
+                      "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">2</td>"
+                      "<td class=\"n\">7m30s</td><td class=\"n\">$1.50</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td>cloud</td><td class=\"n\">3</td><td class=\"n\">3</td>"
+                      "<td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">0</td>"
+                      "<td class=\"n\">0s</td><td class=\"n\">$0</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("9 attempts: 5 up (3m00s to come up on average), 2 failed (1 timed out), "
+                      "2 cancelled for $1.50"),
+            std::string::npos);
+}
+
 TEST_F(HtmlReportTest, NoMarketSectionWithoutMarketActivity) {
   const std::string html = Report();
   EXPECT_EQ(html.find("<section id=\"market\">"), std::string::npos);

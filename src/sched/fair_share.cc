@@ -124,6 +124,11 @@ void FairSharePolicy::OnReleased(JobId job) {
   }
 }
 
+void FairSharePolicy::OnStartedElsewhere(JobId job, PoolId pool, const ClusterView& view) {
+  Init(view);
+  Admit(job, pool, view);
+}
+
 PoolId FairSharePolicy::Pick(JobId job, const ClusterView& view) {
   const Job& spec = view.job(job);
   const std::span<RankedPools::List> lists = ranked_.lists(ranked_.SetOf(spec, view));

@@ -66,6 +66,7 @@ class FairSharePolicy final : public Policy {
   void OnPending(JobId job, const ClusterView& view) override;
   void OnRemoved(JobId job) override;
   void OnReleased(JobId job) override;
+  void OnStartedElsewhere(JobId job, PoolId pool, const ClusterView& view) override;
   void Schedule(const ClusterView& view, std::span<const PoolId> grown, Placer& placer) override;
 
   // For tests and reports (valid after the first job became pending).

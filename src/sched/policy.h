@@ -40,6 +40,10 @@ class Policy {
   // before OnPending when the job returns to the queue. Policies that keep books of use (per
   // tenant, per pool) update them here; the others ignore it.
   virtual void OnReleased(JobId /*job*/) {}
+  // A job this policy did not place started a run on `pool`: the core's recovery policy placed it
+  // after a kill (core/recovery.h). Policies that keep books of use count it here, so that it
+  // counts against its tenant's quota like their own runs; OnReleased follows when the run ends.
+  virtual void OnStartedElsewhere(JobId /*job*/, PoolId /*pool*/, const ClusterView& /*view*/) {}
 
   // The next time this policy wants a pass even if no event comes (the start of a round, the
   // moment a deadline forces a choice), or kNever. The core asks after every pass and sets a
