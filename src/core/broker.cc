@@ -997,7 +997,7 @@ void Broker::OpenRequests() {
       // in back-off (the providers' agents are told to avoid them).
       const bool pinned = recovery_state_[job.index()].core_placed;
       const ProviderId chosen = fleet_.pool(market.held_pool).provider;
-      if (pinned || options_.recovery.backoff > 0) {
+      if (pinned || !backoff_ends_.empty()) {  // some pool is in back-off now
         for (PoolId pool : EligiblePools(j, *this)) {
           if (pool == market.held_pool) continue;
           if ((pinned && fleet_.pool(pool).provider == chosen) ||
