@@ -432,6 +432,15 @@ absl::StatusOr<Scenario> GenerateScenario(const TraceModel& model, const Generat
     faults.max_backoff = 6 * 3600;
     for (Job& job : scenario.jobs) job.checkpoint_interval = 3600;
   }
+  // --- Launches that take time ---
+  if (options.launch_latency > 0) {
+    Faults& faults = scenario.faults;
+    faults.configured = true;
+    faults.launch.configured = true;
+    faults.launch.latency = options.launch_latency;
+    faults.launch.failure_latency = options.launch_latency;
+    faults.launch.parallel = std::max(1, options.launch_parallel);
+  }
   return scenario;
 }
 

@@ -65,6 +65,11 @@ struct GeneratorOptions {
   // restores for 5 minutes, and a pool that lost a run is backed off for 10 minutes (doubling, at
   // most 6 hours); recovery any-pool.
   double node_mtbf_days = 0;
+  // Launches that take time (the scenario's faults.launch): nodes up this many seconds after a
+  // launch, failures reported after the same; each start tries `launch_parallel` pools of its
+  // provider at once. 0: launches are up at once (no launch model).
+  Duration launch_latency = 0;
+  int32_t launch_parallel = 1;
   uint64_t seed = 1;
 };
 

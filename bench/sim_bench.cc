@@ -178,6 +178,12 @@ int Main(int argc, char** argv) {
   app.add_option("--node-mtbf-days", gen.node_mtbf_days,
                  "Node failures: mean days between failures per node (0: none)")
       ->capture_default_str();
+  app.add_option("--launch-latency", gen.launch_latency,
+                 "Launches take this many seconds to come up or fail (0: at once)")
+      ->capture_default_str();
+  app.add_option("--launch-parallel", gen.launch_parallel,
+                 "Pools of one provider each start is launched on at once (with --launch-latency)")
+      ->capture_default_str();
   app.add_option("--data", data_dir, "The repository's data/ directory")->capture_default_str();
   bool audit = false;
   app.add_flag("--audit", audit,
@@ -307,7 +313,9 @@ int Main(int argc, char** argv) {
                     {"tenants", gen.tenants},
                     {"accelerators", gen.accelerators},
                     {"outages_per_pool_day", gen.outages_per_pool_day},
-                    {"node_mtbf_days", gen.node_mtbf_days}};
+                    {"node_mtbf_days", gen.node_mtbf_days},
+                    {"launch_latency", gen.launch_latency},
+                    {"launch_parallel", gen.launch_parallel}};
   nlohmann::json gangs = nlohmann::json::object();
   for (const auto& [gang, count] : report.gang_histogram) gangs[StrCat(gang)] = count;
   out["workload"] = {{"accelerators", report.accelerators},
@@ -364,7 +372,10 @@ int Main(int argc, char** argv) {
                    {"interruptions", summary.recovery.interruptions},
                    {"lost_accelerator_hours",
                     static_cast<double>(summary.recovery.lost_accelerator_seconds) / 3600},
-                   {"goodput", summary.recovery.goodput}};
+                   {"goodput", summary.recovery.goodput},
+                   {"launch_attempts", summary.recovery.launch.attempts},
+                   {"launches_failed", summary.recovery.launch.failed},
+                   {"launches_cancelled", summary.recovery.launch.cancelled}};
   out["target"] = {{"simulate_s", 10.0},
                    {"peak_rss_kib", 2LL * 1024 * 1024},
                    {"applies", target_config},

@@ -979,9 +979,9 @@ Section LaunchSection(const ReportInput& in) {
               Count(l.attempts), "</td><td class=\"n\">", Count(l.up), "</td><td class=\"n\">",
               Count(l.failed - l.timed_out), "</td><td class=\"n\">", Count(l.timed_out),
               "</td><td class=\"n\">", Count(l.cancelled), "</td><td class=\"n\">",
-              l.up > 0 ? HumanDuration(static_cast<double>(l.wait_seconds) /
-                                       static_cast<double>(l.up))
-                       : "-",
+              l.up > 0
+                  ? HumanDuration(static_cast<double>(l.wait_seconds) / static_cast<double>(l.up))
+                  : "-",
               "</td><td class=\"n\">", Dollars(ToDollars(l.waste_cost)), "</td></tr>");
   }
   table += "</table>";
@@ -1094,14 +1094,13 @@ std::string HeadlineTable(const ReportInput& in) {
                                 Percent(s.recovery.goodput))));
   if (HasLaunchActivity(s)) {
     const LaunchFigures& l = s.recovery.launch;
-    row("launches",
-        StrCat(Plural(l.attempts, "attempt"), ": ", Count(l.up), " up (",
-               l.up > 0 ? HumanDuration(static_cast<double>(l.wait_seconds) /
-                                        static_cast<double>(l.up))
-                        : std::string("-"),
-               " to come up on average), ", Count(l.failed), " failed (", Count(l.timed_out),
-               " timed out), ", Count(l.cancelled), " cancelled for ",
-               Dollars(ToDollars(l.waste_cost))));
+    row("launches", StrCat(Plural(l.attempts, "attempt"), ": ", Count(l.up), " up (",
+                           l.up > 0 ? HumanDuration(static_cast<double>(l.wait_seconds) /
+                                                    static_cast<double>(l.up))
+                                    : std::string("-"),
+                           " to come up on average), ", Count(l.failed), " failed (",
+                           Count(l.timed_out), " timed out), ", Count(l.cancelled),
+                           " cancelled for ", Dollars(ToDollars(l.waste_cost))));
   }
   out += "</table>";
   return out;
