@@ -1,4 +1,4 @@
-// The simulator's event queue: a binary min-heap with a total, deterministic order.
+// The simulator's event queue: a 4-ary min-heap with a total, deterministic order.
 //
 // Events are ordered by (time, class, sequence). At one instant, classes go in this order:
 //   0 kJobFinished     - work that ends frees its capacity first,
@@ -63,6 +63,7 @@ class EventQueue {
   }
 
  private:
+  static constexpr size_t kArity = 4;
   std::vector<QueuedEvent> heap_;
   uint64_t next_sequence_ = 0;
 };
