@@ -132,6 +132,16 @@ TEST(FaultsYaml, LaunchResolvesWithPerProviderLatencies) {
   EXPECT_EQ(s->faults.launch.failure_latency, 180);
   EXPECT_EQ(s->faults.launch.parallel, 1);
   EXPECT_FALSE(WithFaults("")->faults.launch.configured);
+  EXPECT_TRUE(s->load_notes.empty());
+  // A timeout no longer than a provider's latency times out every launch there: allowed, noted.
+  s = WithFaults(
+      "faults:\n  launch:\n    latency: 4m\n    timeout: 5m\n    providers: [{provider: rival, "
+      "latency: 8m}]\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->load_notes.size(), 1u);
+  EXPECT_EQ(s->load_notes[0],
+            "faults.launch: the timeout (300 s) is not longer than rival's launch latency (480 s): "
+            "every launch there will time out");
 }
 
 TEST(FaultsYaml, LaunchErrorsNameTheKey) {

@@ -859,6 +859,16 @@ class Loader {
       ARBITER_ASSIGN(launch.provider_failure_latency[provider.index()],
                      e.Child("failure_latency").SecondsOr(-1));
     }
+    // Allowed (a what-if), but almost surely a mistake: say so where every run shows it.
+    for (size_t p = 0; p < providers && launch.timeout > 0; ++p) {
+      const Duration latency = launch.LatencyOf(ProviderId::FromIndex(p), true);
+      if (latency >= launch.timeout) {
+        s_.load_notes.push_back(StrCat("faults.launch: the timeout (", launch.timeout,
+                                       " s) is not longer than ", s_.fleet.providers[p].name,
+                                       "'s launch latency (", latency,
+                                       " s): every launch there will time out"));
+      }
+    }
     return absl::OkStatus();
   }
 
