@@ -439,8 +439,8 @@ Duration Broker::BeginRun(JobId job, PoolId pool, Micros price, ChargeKind kind,
   run.start = launched;
   run.billed_until = launched;
   run.useful_counted = 0;
-  const Duration restore =
-      (outcome.interruptions > 0 ? options_.restart_setup : 0) + Migrate(job, pool);
+  const Duration restore = RestoreTime(job, pool);  // before Migrate moves the checkpoint
+  Migrate(job, pool);
   run.setup = (now_ - launched) + restore;
   run.rate = *spec.RateOn(fleet_.pool(pool).type);
   ++learning_[pool.index()].launches;
@@ -647,10 +647,9 @@ void Broker::EndRun(JobId job) {
   policy_->OnReleased(job);  // the policy's own run, or one it was told of (OnStartedElsewhere)
 }
 
-Duration Broker::Migrate(JobId job, PoolId pool) {
+void Broker::Migrate(JobId job, PoolId pool) {
   JobRecovery& r = recovery_state_[job.index()];
   const Job& spec = specs_[job.index()];
-  const Duration transfer = TransferTime(job, pool);
   if (running_[job.index()].done > 0 && r.checkpoint_pool.valid() &&
       fleet_.pool(r.checkpoint_pool).provider != fleet_.pool(pool).provider) {
     // The checkpoint leaves its provider: the tenant pays that provider's egress, and the run
@@ -681,7 +680,6 @@ Duration Broker::Migrate(JobId job, PoolId pool) {
     }
   }
   if (running_[job.index()].done > 0) r.checkpoint_pool = pool;
-  return transfer;
 }
 
 void Broker::Interrupt(JobId job, bool killed) {

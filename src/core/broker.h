@@ -364,9 +364,9 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   void Recover();
   // A failure of `pool` that counts for its back-off.
   void BackOff(PoolId pool);
-  // The migration of a restarting job's checkpoint to `pool`: charges egress, returns the
-  // transfer time.
-  Duration Migrate(JobId job, PoolId pool);
+  // The migration of a restarting job's checkpoint to `pool`: counts it and charges egress
+  // (its transfer time is in RestoreTime).
+  void Migrate(JobId job, PoolId pool);
   // Work done in the current run so far, and the part of it saved by checkpoints.
   Work Progressed(JobId job) const;
   Work Checkpointed(JobId job) const;
