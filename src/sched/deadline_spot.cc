@@ -1,6 +1,7 @@
 #include "sched/deadline_spot.h"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 #include <tuple>
 
@@ -12,6 +13,7 @@ void DeadlineSpotPolicy::OnPending(JobId job, const ClusterView& view) {
   const bool tracked = s.pending || s.placed;
   s.pending = true;
   s.placed = false;
+  SetOf(job, view);  // its shape's ranked lists, once per job (not in the pass that starts it)
   if (HasDeadline(job, view)) {
     if (!tracked) deadline_jobs_.push_back(job);
   } else {
@@ -43,7 +45,86 @@ void DeadlineSpotPolicy::Wake(JobId job, Time at) {
   std::push_heap(wakes_.begin(), wakes_.end(), std::greater<>());
 }
 
-std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::Cheapest(
+int32_t DeadlineSpotPolicy::SetOf(JobId job, const ClusterView& view) {
+  State& s = state_[job.index()];
+  if (s.ranked >= 0) return s.ranked;
+  const Job& spec = view.job(job);
+  s.ranked = ranked_.SetOf(spec, view);
+  if (static_cast<size_t>(s.ranked) >= on_demand_rate_.size()) {
+    // A new shape: its best on-demand rate is that of its fastest type sold on demand.
+    Rate best = 0;
+    for (const RankedPools::List& list : ranked_.lists(s.ranked)) {
+      if (list.how == Purchase::kOnDemand) best = std::max(best, *spec.RateOn(list.type));
+    }
+    on_demand_rate_.push_back(best);
+  }
+  return s.ranked;
+}
+
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FirstFit(JobId job,
+                                                                       RankedPools::List& list,
+                                                                       const ClusterView& view) {
+  const Job& spec = view.job(job);
+  const size_t first = RankedPools::FirstFit(list, spec.accelerators, view);
+  if (first == list.pools.size()) return std::nullopt;
+  const Duration runtime = RuntimeFor(view.RemainingWork(job), *spec.RateOn(list.type));
+  Option option{list.pools[first].second, list.how,
+                ChargeFor(spec.accelerators, runtime, list.pools[first].first), runtime};
+  // The cost does not fall as the price rises, but a higher price can round to the same cost:
+  // among the pools with room at that cost, the scan's choice is the lowest id.
+  for (size_t i = first + 1; i < list.pools.size(); ++i) {
+    const auto& [price, pool] = list.pools[i];
+    if (ChargeFor(spec.accelerators, runtime, price) != option.cost) break;
+    if (pool < option.pool && view.FreeAccelerators(pool) >= spec.accelerators) option.pool = pool;
+  }
+  return option;
+}
+
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::Cheapest(JobId job, Purchase how,
+                                                                       const ClusterView& view) {
+  // Per list the runtime is the same on every pool, so its cheapest pool with room is the first
+  // by price (FirstFit); between lists, equal (cost, runtime) go to the lower pool id and then to
+  // spot, the order in which the plain scan meets them.
+  std::optional<Option> best;
+  for (RankedPools::List& list : ranked_.lists(SetOf(job, view))) {
+    if (how != Purchase::kDefault && list.how != how) continue;
+    const std::optional<Option> option = FirstFit(job, list, view);
+    if (option && (!best || std::tie(option->cost, option->runtime, option->pool, option->how) <
+                                std::tie(best->cost, best->runtime, best->pool, best->how))) {
+      best = option;
+    }
+  }
+  // Debug builds (the test suite) check the shortcut against the plain scan.
+  assert(Same(best, CheapestByScan(job, how, view)));
+  return best;
+}
+
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemand(
+    JobId job, const ClusterView& view) {
+  std::optional<Option> best;
+  for (RankedPools::List& list : ranked_.lists(SetOf(job, view))) {
+    if (list.how != Purchase::kOnDemand) continue;
+    const std::optional<Option> option = FirstFit(job, list, view);
+    if (option && (!best || std::tie(option->runtime, option->cost, option->pool) <
+                                std::tie(best->runtime, best->cost, best->pool))) {
+      best = option;
+    }
+  }
+  assert(Same(best, FastestOnDemandByScan(job, view)));
+  return best;
+}
+
+Rate DeadlineSpotPolicy::OnDemandRate(JobId job, const ClusterView& view) {
+  return on_demand_rate_[SetOf(job, view)];
+}
+
+bool DeadlineSpotPolicy::Same(const std::optional<Option>& a, const std::optional<Option>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return std::tie(a->pool, a->how, a->cost, a->runtime) ==
+         std::tie(b->pool, b->how, b->cost, b->runtime);
+}
+
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::CheapestByScan(
     JobId job, Purchase how, const ClusterView& view) const {
   const Job& spec = view.job(job);
   std::optional<Option> best;
@@ -64,7 +145,7 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::Cheapest(
   return best;
 }
 
-std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemand(
+std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemandByScan(
     JobId job, const ClusterView& view) const {
   const Job& spec = view.job(job);
   std::optional<Option> best;
@@ -81,28 +162,18 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemand(
   return best;
 }
 
-Rate DeadlineSpotPolicy::OnDemandRate(JobId job, const ClusterView& view) const {
-  const Job& spec = view.job(job);
-  Rate best = 0;
-  for (PoolId pool : eligible_.Pools(spec, view)) {
-    if (!view.PurchasePrice(spec.tenant, pool, Purchase::kOnDemand)) continue;
-    best = std::max(best, *spec.RateOn(view.fleet().pool(pool).type));
-  }
-  return best;
-}
-
 Duration DeadlineSpotPolicy::Changeover(JobId job, const ClusterView& view) const {
   return kChangeover + std::max<Duration>(0, view.job(job).checkpoint_interval);
 }
 
-bool DeadlineSpotPolicy::Critical(JobId job, const ClusterView& view) const {
+bool DeadlineSpotPolicy::Critical(JobId job, const ClusterView& view) {
   const Rate rate = OnDemandRate(job, view);
   if (rate == 0) return false;  // spot only: nothing to fall back on
   const Duration runtime = RuntimeFor(view.RemainingWork(job), rate);
   return view.job(job).deadline - view.now() - runtime <= Changeover(job, view);
 }
 
-bool DeadlineSpotPolicy::Hopeless(JobId job, const ClusterView& view) const {
+bool DeadlineSpotPolicy::Hopeless(JobId job, const ClusterView& view) {
   const Rate rate = OnDemandRate(job, view);
   if (rate == 0) return false;
   return view.job(job).deadline - view.now() < RuntimeFor(view.RemainingWork(job), rate);
@@ -115,7 +186,7 @@ bool DeadlineSpotPolicy::Behind(JobId job, Work done, const ClusterView& view) c
          static_cast<Int128>(spec.work) * (view.now() - spec.submit);
 }
 
-Time DeadlineSpotPolicy::NextDecision(JobId job, const ClusterView& view) const {
+Time DeadlineSpotPolicy::NextDecision(JobId job, const ClusterView& view) {
   const Job& spec = view.job(job);
   const Time now = view.now();
   Time at = kNever;
@@ -187,6 +258,7 @@ void DeadlineSpotPolicy::Decide(JobId job, const ClusterView& view, Placer& plac
     // (otherwise spot is better than nothing).
     if (Critical(job, view) && FastestOnDemand(job, view) &&
         placer.Preempt(job, "too close to its deadline on spot: moved to on-demand")) {
+      ranked_.GrewAll();  // its pool has room now (it may not be the one it was placed on)
       if (const std::optional<Option> od = FastestOnDemand(job, view)) {
         Start(job, *od, view, placer);
         state_[job.index()].committed = true;
@@ -215,6 +287,7 @@ void DeadlineSpotPolicy::Decide(JobId job, const ClusterView& view, Placer& plac
       !placer.Preempt(job, "ahead of uniform progress: back to spot")) {
     return;
   }
+  ranked_.GrewAll();
   if (const std::optional<Option> spot = Cheapest(job, Purchase::kSpot, view)) {
     Start(job, *spot, view, placer);
   }
@@ -250,6 +323,7 @@ void DeadlineSpotPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& 
 void DeadlineSpotPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grown,
                                   Placer& placer) {
   const Time now = view.now();
+  for (PoolId pool : grown) ranked_.Grew(pool);
   for (PoolId pool : grown) FillPool(pool, view, placer);
   bool deadline_pass = !grown.empty() || (!wakes_.empty() && wakes_.front().first <= now);
   for (JobId job : fresh_) {
