@@ -19,6 +19,7 @@ void DeadlineSpotPolicy::OnPending(JobId job, const ClusterView& view) {
   } else {
     const Job& spec = view.job(job);
     buckets_.Add(job, view, {-static_cast<int64_t>(spec.priority), spec.submit});
+    ++joined_;
   }
   fresh_.push_back(job);
 }
@@ -293,30 +294,58 @@ void DeadlineSpotPolicy::Decide(JobId job, const ClusterView& view, Placer& plac
   }
 }
 
+void DeadlineSpotPolicy::PushHead(int32_t bucket) {
+  const JobBuckets::Entry* head = buckets_.Head(bucket);
+  if (head == nullptr) return;
+  heads_.push_back({head->key.primary, head->key.secondary, head->job, bucket});
+  std::push_heap(heads_.begin(), heads_.end(), std::greater<>());
+}
+
 void DeadlineSpotPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer) {
+  // The next job is the best head (key, then id) among the buckets of the pool's type that can
+  // run on it and whose gang fits in what is free. While the pool fills its free capacity only
+  // falls, and a start changes the head of its own bucket only (a job is in one bucket per type),
+  // so the heads wait in a heap: a head whose gang no longer fits leaves it for good, and after a
+  // start only that bucket is read again. A head is checked against its bucket when it surfaces
+  // (a job may have left the queue since), and the heap is rebuilt if a job joined the queue.
   const AcceleratorTypeId type = view.fleet().pool(pool).type;
-  while (view.FreeAccelerators(pool) > 0) {
+  if (view.FreeAccelerators(pool) <= 0) return;
+  const auto gather = [&] {
+    heads_.clear();
     const int64_t free = view.FreeAccelerators(pool);
-    const JobBuckets::Entry* best = nullptr;
     for (int32_t b : buckets_.OfType(type)) {
       const JobBuckets::Bucket& bucket = buckets_.bucket(b);
       if (bucket.gang > free) break;
-      if (bucket.live == 0 || !JobBuckets::Eligible(bucket, pool, view)) continue;
-      const JobBuckets::Entry* head = buckets_.Head(b);
-      if (head == nullptr) continue;
-      if (best == nullptr || std::tie(head->key.primary, head->key.secondary, head->job) <
-                                 std::tie(best->key.primary, best->key.secondary, best->job)) {
-        best = head;
-      }
+      if (bucket.live > 0 && JobBuckets::Eligible(bucket, pool, view)) PushHead(b);
     }
-    if (best == nullptr) return;
-    const JobId job = best->job;
-    const std::optional<Option> option = Cheapest(job, Purchase::kDefault, view);
-    if (!option) {
-      buckets_.Remove(job);  // cannot happen: it fits on `pool`
+  };
+  gather();
+  uint64_t joined = joined_;
+  while (!heads_.empty()) {
+    const int64_t free = view.FreeAccelerators(pool);
+    if (free <= 0) return;
+    std::pop_heap(heads_.begin(), heads_.end(), std::greater<>());
+    const QueuedHead top = heads_.back();
+    heads_.pop_back();
+    if (buckets_.bucket(top.bucket).gang > free) continue;
+    const JobBuckets::Entry* head = buckets_.Head(top.bucket);
+    if (head == nullptr) continue;
+    if (head->job != top.job) {
+      PushHead(top.bucket);
       continue;
     }
-    Start(job, *option, view, placer);
+    const JobId job = top.job;
+    if (const std::optional<Option> option = Cheapest(job, Purchase::kDefault, view)) {
+      Start(job, *option, view, placer);
+    } else {
+      buckets_.Remove(job);  // cannot happen: it fits on `pool`
+    }
+    if (joined != joined_) {
+      gather();
+      joined = joined_;
+    } else {
+      PushHead(top.bucket);
+    }
   }
 }
 

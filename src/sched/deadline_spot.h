@@ -30,6 +30,9 @@
 // (priority, then submission), each takes the cheapest whole run (spot or on-demand, any pool with
 // room now); they are indexed by sched/job_buckets.h. Jobs with a deadline are re-examined at
 // every pass that freed capacity, so the cost of a pass grows with the deadline jobs waiting.
+// Where a start goes comes from sched/ranked_pools.h's lists per (type, way of buying), sorted by
+// price with cursors past full pools, not from pricing every eligible pool both ways; it is the
+// same choice (debug builds assert it against that scan).
 #ifndef ARBITER_SCHED_DEADLINE_SPOT_H_
 #define ARBITER_SCHED_DEADLINE_SPOT_H_
 
@@ -76,6 +79,14 @@ class DeadlineSpotPolicy final : public Policy {
     Micros cost = 0;
     Duration runtime = 0;
   };
+  // A bucket's head as FillPool last saw it; the heap of them is ordered by (key, job).
+  struct QueuedHead {
+    int64_t primary = 0;
+    int64_t secondary = 0;
+    JobId job;
+    int32_t bucket = 0;
+    auto operator<=>(const QueuedHead&) const = default;
+  };
   struct State {
     bool pending = false;
     bool placed = false;
@@ -114,7 +125,10 @@ class DeadlineSpotPolicy final : public Policy {
   Time NextDecision(JobId job, const ClusterView& view);
   void Decide(JobId job, const ClusterView& view, Placer& placer);
   void Start(JobId job, const Option& option, const ClusterView& view, Placer& placer);
+  // Starts jobs without a deadline, in queue order, while `pool` has room for one of them.
   void FillPool(PoolId pool, const ClusterView& view, Placer& placer);
+  // Queues bucket `bucket`'s head (if any) in heads_.
+  void PushHead(int32_t bucket);
   void Wake(JobId job, Time at);
 
   Rule rule_;
@@ -125,6 +139,8 @@ class DeadlineSpotPolicy final : public Policy {
   std::vector<Rate> on_demand_rate_;  // per set of ranked_: OnDemandRate
   mutable EligibleCache eligible_;    // eligible pools per job shape, for the plain scans
   JobBuckets buckets_;                // pending jobs without a deadline
+  uint64_t joined_ = 0;               // jobs added to buckets_ so far
+  std::vector<QueuedHead> heads_;     // FillPool's min-heap (kept to reuse its memory)
   std::vector<JobId> deadline_jobs_;  // pending or placed jobs with a deadline
   std::vector<State> state_;          // per job
   std::vector<JobId> fresh_;
