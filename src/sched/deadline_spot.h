@@ -30,6 +30,9 @@
 // (priority, then submission), each takes the cheapest whole run (spot or on-demand, any pool with
 // room now); they are indexed by sched/job_buckets.h. Jobs with a deadline are re-examined at
 // every pass that freed capacity, so the cost of a pass grows with the deadline jobs waiting.
+// Where a start goes comes from sched/ranked_pools.h's lists per (type, way of buying), sorted by
+// price with cursors past full pools, not from pricing every eligible pool both ways; it is the
+// same choice (debug builds assert it against that scan).
 #ifndef ARBITER_SCHED_DEADLINE_SPOT_H_
 #define ARBITER_SCHED_DEADLINE_SPOT_H_
 
@@ -43,6 +46,7 @@
 #include "sched/eligibility.h"
 #include "sched/job_buckets.h"
 #include "sched/policy.h"
+#include "sched/ranked_pools.h"
 #include "sched/registry.h"
 
 namespace arbiter {
@@ -75,38 +79,68 @@ class DeadlineSpotPolicy final : public Policy {
     Micros cost = 0;
     Duration runtime = 0;
   };
+  // A bucket's head as FillPool last saw it; the heap of them is ordered by (key, job).
+  struct QueuedHead {
+    int64_t primary = 0;
+    int64_t secondary = 0;
+    JobId job;
+    int32_t bucket = 0;
+    auto operator<=>(const QueuedHead&) const = default;
+  };
   struct State {
     bool pending = false;
     bool placed = false;
     bool committed = false;  // on on-demand to the end
     Purchase how = Purchase::kDefault;
-    Time wake = kNever;  // the wake-up currently asked for it
+    Time wake = kNever;   // the wake-up currently asked for it
+    int32_t ranked = -1;  // its job shape's set in ranked_, once asked
   };
 
   bool HasDeadline(JobId job, const ClusterView& view) const {
     return view.job(job).deadline != kNever;
   }
-  // The cheapest whole run among pools with room now, bought `how` (kDefault: any way).
-  std::optional<Option> Cheapest(JobId job, Purchase how, const ClusterView& view) const;
-  // The fastest on-demand pool with room now (then the cheaper), if any.
-  std::optional<Option> FastestOnDemand(JobId job, const ClusterView& view) const;
+  // The set of ranked lists of the job's shape (built on first use, with its on-demand rate).
+  int32_t SetOf(JobId job, const ClusterView& view);
+  // The cheapest whole run among pools with room now, bought `how` (kDefault: any way); among
+  // equal costs the shorter run, then the lower pool id, then spot.
+  std::optional<Option> Cheapest(JobId job, Purchase how, const ClusterView& view);
+  // The fastest on-demand pool with room now (then the cheaper, then the lower id), if any.
+  std::optional<Option> FastestOnDemand(JobId job, const ClusterView& view);
+  // The cheapest pool with room now in one ranked list (then the lower id), if any.
+  static std::optional<Option> FirstFit(JobId job, RankedPools::List& list,
+                                        const ClusterView& view);
+  // The same two choices by scanning every eligible pool both ways: what the ranked lists must
+  // agree with (debug builds assert it).
+  std::optional<Option> CheapestByScan(JobId job, Purchase how, const ClusterView& view) const;
+  std::optional<Option> FastestOnDemandByScan(JobId job, const ClusterView& view) const;
+  static bool Same(const std::optional<Option>& a, const std::optional<Option>& b);
   // The job's best on-demand rate over the pools it can ever use, or 0.
-  Rate OnDemandRate(JobId job, const ClusterView& view) const;
+  Rate OnDemandRate(JobId job, const ClusterView& view);
   Duration Changeover(JobId job, const ClusterView& view) const;
-  bool Critical(JobId job, const ClusterView& view) const;
+  bool Critical(JobId job, const ClusterView& view);
   // Not even on-demand from now can meet the deadline.
-  bool Hopeless(JobId job, const ClusterView& view) const;
+  bool Hopeless(JobId job, const ClusterView& view);
   bool Behind(JobId job, Work done, const ClusterView& view) const;
   // When a waiting (or spot-running) job next needs a decision.
-  Time NextDecision(JobId job, const ClusterView& view) const;
+  Time NextDecision(JobId job, const ClusterView& view);
   void Decide(JobId job, const ClusterView& view, Placer& placer);
   void Start(JobId job, const Option& option, const ClusterView& view, Placer& placer);
+  // Starts jobs without a deadline, in queue order, while `pool` has room for one of them.
   void FillPool(PoolId pool, const ClusterView& view, Placer& placer);
+  // Queues bucket `bucket`'s head (if any) in heads_.
+  void PushHead(int32_t bucket);
   void Wake(JobId job, Time at);
 
   Rule rule_;
-  mutable EligibleCache eligible_;    // eligible pools per job shape
+  // Per job shape, the eligible pools of each (type, way of buying) by price, with cursors: where
+  // starts are chosen. The core reports every pool that grew (Schedule's `grown`), and Decide
+  // every pool its own preemptions free (GrewAll).
+  RankedPools ranked_{RankedPools::Ways::kSpotAndOnDemand};
+  std::vector<Rate> on_demand_rate_;  // per set of ranked_: OnDemandRate
+  mutable EligibleCache eligible_;    // eligible pools per job shape, for the plain scans
   JobBuckets buckets_;                // pending jobs without a deadline
+  uint64_t joined_ = 0;               // jobs added to buckets_ so far
+  std::vector<QueuedHead> heads_;     // FillPool's min-heap (kept to reuse its memory)
   std::vector<JobId> deadline_jobs_;  // pending or placed jobs with a deadline
   std::vector<State> state_;          // per job
   std::vector<JobId> fresh_;

@@ -1,6 +1,7 @@
 #include "sched/ranked_pools.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace arbiter {
 
@@ -9,14 +10,26 @@ int32_t RankedPools::SetOf(const Job& spec, const ClusterView& view) {
   if (!added) return it->second;
   const int32_t set = it->second;
   std::vector<List> lists;
+  const auto add = [&lists](AcceleratorTypeId type, bool holding, Purchase how, Micros price,
+                            PoolId pool) {
+    auto list = std::find_if(lists.begin(), lists.end(), [&](const List& l) {
+      return l.type == type && l.holding == holding && l.how == how;
+    });
+    if (list == lists.end()) list = lists.insert(lists.end(), List{type, holding, how, {}, 0});
+    list->pools.emplace_back(price, pool);
+  };
   for (PoolId pool : EligiblePools(spec, view)) {
     const Pool& p = view.fleet().pool(pool);
-    const bool holding = p.holding.has_value();
-    auto list = std::find_if(lists.begin(), lists.end(), [&](const List& l) {
-      return l.type == p.type && l.holding == holding;
-    });
-    if (list == lists.end()) list = lists.insert(lists.end(), List{p.type, holding, {}, 0});
-    list->pools.emplace_back(*view.PriceFor(spec.tenant, pool), pool);
+    if (ways_ == Ways::kDefault) {
+      add(p.type, p.holding.has_value(), Purchase::kDefault, *view.PriceFor(spec.tenant, pool),
+          pool);
+      continue;
+    }
+    for (const Purchase how : {Purchase::kSpot, Purchase::kOnDemand}) {
+      if (const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, how)) {
+        add(p.type, false, how, *price, pool);
+      }
+    }
   }
   if (where_.size() < view.fleet().pools.size()) where_.resize(view.fleet().pools.size());
   for (size_t l = 0; l < lists.size(); ++l) {
@@ -36,6 +49,12 @@ void RankedPools::Grew(PoolId pool) {
   for (const Where& at : where_[pool.index()]) {
     size_t& full = sets_[at.set][at.list].full;
     full = std::min(full, static_cast<size_t>(at.position));
+  }
+}
+
+void RankedPools::GrewAll() {
+  for (std::vector<List>& lists : sets_) {
+    for (List& list : lists) list.full = 0;
   }
 }
 

@@ -8,7 +8,12 @@
 // list per (type, holding or not) sorted that way, each with a cursor past the pools that were
 // full when last looked at. The cursor is only valid while the owner reports every growth of a
 // pool's free capacity (Grew): the pools a pass is told have grown, and those its own preemptions
-// or releases free.
+// or releases free (GrewAll when it cannot tell which pool that was).
+//
+// Built with Ways::kSpotAndOnDemand, the lists are per (type, way of buying: Purchase::kSpot or
+// kOnDemand) instead, priced by ClusterView::PurchasePrice, and holding pools are not set apart:
+// for policies that choose how to buy as well as where (sched/deadline_spot.h). Like the
+// contracts' prices, purchase prices are fixed for a run.
 #ifndef ARBITER_SCHED_RANKED_POOLS_H_
 #define ARBITER_SCHED_RANKED_POOLS_H_
 
@@ -27,9 +32,17 @@ namespace arbiter {
 
 class RankedPools {
  public:
+  // What the lists of a job shape are split by and priced with.
+  enum class Ways {
+    kDefault,          // per (type, holding or not), priced by ClusterView::PriceFor
+    kSpotAndOnDemand,  // per (type, kSpot or kOnDemand), priced by ClusterView::PurchasePrice
+  };
+  explicit RankedPools(Ways ways = Ways::kDefault) : ways_(ways) {}
+
   struct List {
     AcceleratorTypeId type;
-    bool holding = false;  // the tenant's holding pools (used before any other)
+    bool holding = false;  // the tenant's holding pools (used before any other); kDefault only
+    Purchase how = Purchase::kDefault;             // kSpotAndOnDemand: how these pools are bought
     std::vector<std::pair<Micros, PoolId>> pools;  // by price, then id
     size_t full = 0;  // pools before this had no free accelerator when last looked at
   };
@@ -40,13 +53,15 @@ class RankedPools {
 
   // `pool` may have more free accelerators than when its lists last looked.
   void Grew(PoolId pool);
+  // Any pool may have: every cursor goes back to the start.
+  void GrewAll();
 
   // The index in `list` of its first pool with room for `gang`, or list.pools.size().
   static size_t FirstFit(List& list, int64_t gang, const ClusterView& view);
 
   // The pool FastestPool / CheapestPool (eligibility.h) would choose among the job's eligible
   // pools with room now, its tenant's holding pools first; invalid if it fits nowhere. (The
-  // cheapest choice reads HoldPpm only among pools of equal cost.)
+  // cheapest choice reads HoldPpm only among pools of equal cost.) Ways::kDefault only.
   enum class Rule { kFastest, kCheapest };
   PoolId Choose(JobId job, int32_t set, Rule rule, const ClusterView& view);
 
@@ -56,6 +71,7 @@ class RankedPools {
     int32_t list = 0;
     int32_t position = 0;
   };
+  Ways ways_;
   absl::flat_hash_map<JobShape, int32_t> set_by_shape_;
   std::vector<std::vector<List>> sets_;
   std::vector<std::vector<Where>> where_;  // per pool
