@@ -2,11 +2,29 @@
 
 #include <algorithm>
 #include <cassert>
+#include <span>
 #include <tuple>
 
 #include "model/strings.h"
 
 namespace arbiter {
+namespace {
+
+// The pool a job runs on: the one it was placed on, unless its capacity request was awarded on
+// another pool of the provider; then that one (invalid if it does not run).
+PoolId PoolRunning(JobId job, PoolId placed, const ClusterView& view) {
+  const auto runs_on = [&](PoolId pool) {
+    const std::span<const JobId> running = view.RunningOn(pool);
+    return std::find(running.begin(), running.end(), job) != running.end();
+  };
+  if (runs_on(placed)) return placed;
+  for (size_t p = 0; p < view.fleet().pools.size(); ++p) {
+    if (runs_on(PoolId::FromIndex(p))) return PoolId::FromIndex(p);
+  }
+  return PoolId();
+}
+
+}  // namespace
 
 std::string_view GavelPolicy::name() const {
   switch (objective_) {
@@ -56,8 +74,6 @@ void GavelPolicy::OnReleased(JobId job) {
   if (job.index() >= state_.size() || !state_[job.index()].placed) return;
   state_[job.index()].placed = false;
   released_.push_back(job);
-  // Its pool has room again (also mid-pass, when this policy stops a job).
-  ranked_pools_.Grew(state_[job.index()].pool);
 }
 
 Time GavelPolicy::NextWakeup() const {
@@ -443,10 +459,14 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
       Active& a = state_[job.index()];
       a.stop_at = kNever;
       const PoolId pool = a.pool;
+      const PoolId running = PoolRunning(job, pool, view);
       if (!placer.Preempt(job,
                           "stopped at a checkpoint: the round's allocation wants it elsewhere")) {
         continue;
       }
+      // The pool it ran on has room again: the ranked choices later in this pass must see it
+      // (the core offers it as grown only to the next pass).
+      if (running.valid()) ranked_pools_.Grew(running);
       freed.push_back(pool);
     }
     Account(view);
