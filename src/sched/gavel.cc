@@ -1,11 +1,30 @@
 #include "sched/gavel.h"
 
 #include <algorithm>
+#include <cassert>
+#include <span>
 #include <tuple>
 
 #include "model/strings.h"
 
 namespace arbiter {
+namespace {
+
+// The pool a job runs on: the one it was placed on, unless its capacity request was awarded on
+// another pool of the provider; then that one (invalid if it does not run).
+PoolId PoolRunning(JobId job, PoolId placed, const ClusterView& view) {
+  const auto runs_on = [&](PoolId pool) {
+    const std::span<const JobId> running = view.RunningOn(pool);
+    return std::find(running.begin(), running.end(), job) != running.end();
+  };
+  if (runs_on(placed)) return placed;
+  for (size_t p = 0; p < view.fleet().pools.size(); ++p) {
+    if (runs_on(PoolId::FromIndex(p))) return PoolId::FromIndex(p);
+  }
+  return PoolId();
+}
+
+}  // namespace
 
 std::string_view GavelPolicy::name() const {
   switch (objective_) {
@@ -38,7 +57,7 @@ GavelPolicy::Active& GavelPolicy::StateOf(JobId job, const ClusterView& view) {
 void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
   if (active_.empty()) next_round_ = std::max(next_round_, view.now());
   Active& a = StateOf(job, view);
-  a.pending = true;
+  SetPending(a, true);
   a.placed = false;
   a.stop_at = kNever;
   active_.insert(job);
@@ -47,7 +66,7 @@ void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
 
 void GavelPolicy::OnRemoved(JobId job) {
   if (job.index() >= state_.size()) return;
-  state_[job.index()].pending = false;
+  SetPending(state_[job.index()], false);
   if (!state_[job.index()].placed) Forget(job);
 }
 
@@ -60,6 +79,26 @@ void GavelPolicy::OnReleased(JobId job) {
 Time GavelPolicy::NextWakeup() const {
   if (active_.empty()) return kNever;
   return std::min(next_round_, next_stop_);
+}
+
+void GavelPolicy::SetPending(Active& a, bool pending) {
+  a.pending = pending;
+  for (const auto& [list, at] : a.slots) {
+    if (pending) {
+      lists_[list].pending.insert(at);
+    } else {
+      lists_[list].pending.erase(at);
+    }
+  }
+}
+
+void GavelPolicy::Enlist(JobId job, size_t list) {
+  RoundList& l = lists_[list];
+  Active& a = state_[job.index()];
+  const auto at = static_cast<int32_t>(l.jobs.size());
+  l.jobs.push_back(job);
+  a.slots.emplace_back(static_cast<int32_t>(list), at);
+  if (a.pending) l.pending.insert(at);
 }
 
 void GavelPolicy::Forget(JobId job) {
@@ -84,15 +123,75 @@ void GavelPolicy::Account(const ClusterView& view) {
   released_.clear();
 }
 
-PoolId GavelPolicy::PoolFor(JobId job, AcceleratorTypeId type, bool wanted,
-                            const ClusterView& view) const {
+int32_t GavelPolicy::RankedSet(JobId job, const ClusterView& view) {
+  Active& a = state_[job.index()];
+  if (a.ranked < 0) a.ranked = ranked_pools_.SetOf(view.job(job), view);
+  return a.ranked;
+}
+
+PoolId GavelPolicy::PoolFor(JobId job, AcceleratorTypeId type, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  const std::span<RankedPools::List> lists = ranked_pools_.lists(RankedSet(job, view));
+  // The type's holding pools, then its others, each in (price, id) order: the first with room.
+  PoolId chosen;
+  for (const bool holding : {true, false}) {
+    for (RankedPools::List& list : lists) {
+      if (list.type != type || list.holding != holding) continue;
+      const size_t first = RankedPools::FirstFit(list, spec.accelerators, view);
+      if (first < list.pools.size()) chosen = list.pools[first].second;
+    }
+    if (chosen.valid()) break;
+  }
+  assert(chosen == ScanPoolFor(job, type, view));
+  return chosen;
+}
+
+PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  const Work remaining = view.RemainingWork(job);
+  const std::span<RankedPools::List> lists = ranked_pools_.lists(RankedSet(job, view));
+  // On one type the runtime is the same on every pool and the cost does not fall as the price
+  // rises, so each list's first pool with room is its best by either rule; then the lists' best.
+  PoolId chosen;
+  for (const bool holding : {true, false}) {
+    std::tuple<int64_t, int64_t, Micros> best_key;
+    for (RankedPools::List& list : lists) {
+      if (list.holding != holding) continue;
+      const int64_t need = spec.accelerators + Promised(list.type.index());
+      size_t first = 0;
+      if (need > 0) {
+        first = RankedPools::FirstFit(list, need, view);
+      } else {  // (promises are never negative; were one so, the cursor would not apply)
+        while (first < list.pools.size() &&
+               view.FreeAccelerators(list.pools[first].second) < need) {
+          ++first;
+        }
+      }
+      if (first == list.pools.size()) continue;
+      const auto& [price, pool] = list.pools[first];
+      const Duration runtime = RuntimeFor(remaining, *spec.RateOn(list.type));
+      const auto key =
+          objective_ == AllocationObjective::kMinCost
+              ? std::make_tuple(ChargeFor(spec.accelerators, runtime, price), runtime, price)
+              : std::make_tuple(runtime, price, Micros{0});
+      if (!chosen.valid() || std::tie(key, pool) < std::tie(best_key, chosen)) {
+        chosen = pool;
+        best_key = key;
+      }
+    }
+    if (chosen.valid()) break;
+  }
+  assert(chosen == ScanAnyPool(job, view));
+  return chosen;
+}
+
+PoolId GavelPolicy::ScanPoolFor(JobId job, AcceleratorTypeId type, const ClusterView& view) const {
   const Job& spec = view.job(job);
   const Fleet& fleet = view.fleet();
-  const int64_t keep = wanted ? 0 : Promised(type.index());
   PoolId best;
   std::tuple<bool, Micros> best_key;
   for (PoolId pool : fleet.PoolsOfType(type)) {
-    if (view.FreeAccelerators(pool) - keep < spec.accelerators || !CanEverRun(spec, pool, view)) {
+    if (view.FreeAccelerators(pool) < spec.accelerators || !CanEverRun(spec, pool, view)) {
       continue;
     }
     const auto key =
@@ -105,12 +204,12 @@ PoolId GavelPolicy::PoolFor(JobId job, AcceleratorTypeId type, bool wanted,
   return best;
 }
 
-PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) const {
+PoolId GavelPolicy::ScanAnyPool(JobId job, const ClusterView& view) const {
   const Job& spec = view.job(job);
   const Fleet& fleet = view.fleet();
   PoolId best;
   std::tuple<bool, int64_t, int64_t, Micros> best_key;
-  for (PoolId pool : eligible_.Pools(spec, view)) {
+  for (PoolId pool : EligiblePools(spec, view)) {
     const AcceleratorTypeId type = fleet.pool(pool).type;
     if (view.FreeAccelerators(pool) - Promised(type.index()) < spec.accelerators) continue;
     const Duration runtime = RuntimeOn(job, pool, view);
@@ -136,7 +235,7 @@ void GavelPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer&
     promised_[type] -= a.gang;
     a.promised = false;
   }
-  a.pending = false;
+  SetPending(a, false);
   a.placed = true;
   a.pool = pool;
   a.started = view.now();
@@ -144,18 +243,23 @@ void GavelPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer&
 }
 
 void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer) {
-  const AcceleratorTypeId type = view.fleet().pool(pool).type;
-  if (type.index() >= ranked_.size()) return;
-  // Jobs wanted on this type first; then the round's other jobs outside the promises.
+  const size_t type = view.fleet().pool(pool).type.index();
+  if (2 * type >= lists_.size()) return;
+  // Jobs wanted on this type first; then the round's other jobs outside the promises. Only the
+  // pending ones, in list order; a start takes a job out of `pending`, so walk by position.
   for (const bool wanted : {true, false}) {
-    for (JobId job : wanted ? wanted_[type.index()] : ranked_[type.index()]) {
-      const int64_t free = view.FreeAccelerators(pool) - (wanted ? 0 : Promised(type.index()));
+    RoundList& list = wanted ? Wanted(type) : Ranked(type);
+    for (auto it = list.pending.begin(); it != list.pending.end();) {
+      const int64_t free = view.FreeAccelerators(pool) - (wanted ? 0 : Promised(type));
       if (free <= 0) break;
-      const Active& a = state_[job.index()];
-      if (!a.pending) continue;
+      const int32_t at = *it;
+      const JobId job = list.jobs[at];
+      assert(state_[job.index()].pending);
       const Job& spec = view.job(job);
-      if (spec.accelerators > free || !CanEverRun(spec, pool, view)) continue;
-      Start(job, pool, view, placer);
+      if (spec.accelerators <= free && CanEverRun(spec, pool, view)) {
+        Start(job, pool, view, placer);
+      }
+      it = list.pending.upper_bound(at);
     }
   }
 }
@@ -188,12 +292,13 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     j.rates.assign(types, 0);
     j.prices.assign(types, 0);
     bool any = false;
-    for (PoolId pool : eligible_.Pools(spec, view)) {
-      const size_t t = fleet.pool(pool).type.index();
+    // Per type, the cheapest eligible pool is the first of its lists (holding or not).
+    for (const RankedPools::List& list : ranked_pools_.lists(RankedSet(job, view))) {
+      const size_t t = list.type.index();
       if (problem.capacity[t] < spec.accelerators) continue;
-      const Micros price = *view.PriceFor(spec.tenant, pool);
+      const Micros price = list.pools.front().first;
       if (j.rates[t] == 0 || price < j.prices[t]) j.prices[t] = price;
-      j.rates[t] = *spec.RateOn(fleet.pool(pool).type);
+      j.rates[t] = *spec.RateOn(list.type);
       any = true;
     }
     if (!any) continue;
@@ -207,8 +312,10 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     state_[job.index()].want = -1;
     state_[job.index()].promised = false;
   }
-  wanted_.assign(types, {});
-  ranked_.assign(types, {});
+  for (const RoundList& list : lists_) {
+    for (JobId job : list.jobs) state_[job.index()].slots.clear();
+  }
+  lists_.assign(2 * types, {});
   promised_.assign(types, 0);
   if (in_lp.empty()) return;
   problem.max_jobs_per_program = kMaxLpJobs;
@@ -246,10 +353,10 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     if (gang > left[p.type]) continue;
     left[p.type] -= gang;
     a.want = static_cast<int32_t>(p.type);
-    wanted_[p.type].push_back(p.job);
+    Enlist(p.job, 2 * p.type);
   }
   for (const Pair& p : pairs) {
-    if (state_[p.job.index()].pending) ranked_[p.type].push_back(p.job);
+    if (state_[p.job.index()].pending) Enlist(p.job, 2 * p.type + 1);
   }
   // Which running jobs stop (at their next checkpoint). Only jobs that checkpoint and have run
   // for a round may stop. A job wanted on another type moves only if that type will have room
@@ -295,7 +402,7 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   for (JobId job : movers) leaving[type_of(state_[job.index()])] += state_[job.index()].gang;
   std::vector<int64_t> demand(types, 0);
   for (size_t t = 0; t < types; ++t) {
-    for (JobId job : wanted_[t]) {
+    for (JobId job : Wanted(t).jobs) {
       if (state_[job.index()].pending) demand[t] += state_[job.index()].gang;
     }
   }
@@ -325,6 +432,7 @@ void GavelPolicy::DoRound(const ClusterView& view) {
 }
 
 void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grown, Placer& placer) {
+  for (PoolId pool : grown) ranked_pools_.Grew(pool);
   Account(view);
   const Time now = view.now();
   const Fleet& fleet = view.fleet();
@@ -351,10 +459,14 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
       Active& a = state_[job.index()];
       a.stop_at = kNever;
       const PoolId pool = a.pool;
+      const PoolId running = PoolRunning(job, pool, view);
       if (!placer.Preempt(job,
                           "stopped at a checkpoint: the round's allocation wants it elsewhere")) {
         continue;
       }
+      // The pool it ran on has room again: the ranked choices later in this pass must see it
+      // (the core offers it as grown only to the next pass).
+      if (running.valid()) ranked_pools_.Grew(running);
       freed.push_back(pool);
     }
     Account(view);
@@ -366,7 +478,7 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
     const Active& a = state_[job.index()];
     if (!a.pending) continue;
     PoolId pool;
-    if (a.want >= 0) pool = PoolFor(job, AcceleratorTypeId::FromIndex(a.want), true, view);
+    if (a.want >= 0) pool = PoolFor(job, AcceleratorTypeId::FromIndex(a.want), view);
     if (!pool.valid()) pool = AnyPool(job, view);
     if (pool.valid()) Start(job, pool, view, placer);
   }

@@ -28,19 +28,27 @@
 // for that type (those it gave a share of it); a job that becomes pending (arrived, or stopped)
 // starts at once on its wanted type if it has room, or else wherever it fits (gavel-cost: the
 // pool where the whole run costs least; the others: where it runs fastest).
+//
+// Cost of a pass: a freed pool walks only the pending jobs of its type's two lists (the round's
+// lists remember which of their jobs are pending), and a job's pool is chosen from its shape's
+// pools ranked by price per type (sched/ranked_pools.h) instead of from every eligible pool;
+// debug builds check both against the plain scans.
 #ifndef ARBITER_SCHED_GAVEL_H_
 #define ARBITER_SCHED_GAVEL_H_
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "sched/allocation_lp.h"
 #include "sched/eligibility.h"
 #include "sched/policy.h"
+#include "sched/ranked_pools.h"
 #include "sched/registry.h"
 
 namespace arbiter {
@@ -80,34 +88,56 @@ class GavelPolicy final : public Policy {
     bool in_lp = false;              // in the last round's program
     bool promised = false;           // room on `want` is promised to it
     int32_t gang = 0;
+    int32_t ranked = -1;  // its shape's set in ranked_pools_, once looked up
+    // Where the last round's lists hold it: (list in lists_, position there).
+    absl::InlinedVector<std::pair<int32_t, int32_t>, 2> slots;
   };
+
+  // One of the last round's lists: per type, the jobs it wants there (wanted) or its other jobs
+  // pending at the round with a share of the type (ranked), by priority; and the positions of
+  // the jobs pending now, kept up to date as jobs start and return, so that a pool that frees
+  // capacity walks only those.
+  struct RoundList {
+    std::vector<JobId> jobs;
+    absl::btree_set<int32_t> pending;
+  };
+  RoundList& Wanted(size_t type) { return lists_[2 * type]; }
+  RoundList& Ranked(size_t type) { return lists_[2 * type + 1]; }
+  void Enlist(JobId job, size_t list);
+  // Sets the job's pending flag and its place in the round lists' pending sets.
+  void SetPending(Active& a, bool pending);
 
   void DoRound(const ClusterView& view);
   // Drops a job that left (finished or cancelled), and any promise to it.
   void Forget(JobId job);
   void Account(const ClusterView& view);
   void FillPool(PoolId pool, const ClusterView& view, Placer& placer);
-  // The pool of `type` where the job fits now (the cheaper, then the lower id), if any; unless
-  // the round wants the job there, only outside the type's promises.
-  PoolId PoolFor(JobId job, AcceleratorTypeId type, bool wanted, const ClusterView& view) const;
-  // Any pool where the job fits now outside the promises: fastest, or (gavel-cost) cheapest
-  // whole run.
-  PoolId AnyPool(JobId job, const ClusterView& view) const;
+  // The pool of `type` where the job fits now, for a job the round wants there (so the promises
+  // do not apply): its tenant's holding pools first, then the cheaper, then the lower id; invalid
+  // if none.
+  PoolId PoolFor(JobId job, AcceleratorTypeId type, const ClusterView& view);
+  // Any pool where the job fits now outside the promises: holding pools first, then the fastest
+  // (then the cheaper), or (gavel-cost) the cheapest whole run (then the faster, the cheaper per
+  // hour); then the lower id.
+  PoolId AnyPool(JobId job, const ClusterView& view);
+  // The same choices by scanning every pool, which debug builds compare them with.
+  PoolId ScanPoolFor(JobId job, AcceleratorTypeId type, const ClusterView& view) const;
+  PoolId ScanAnyPool(JobId job, const ClusterView& view) const;
+  int32_t RankedSet(JobId job, const ClusterView& view);
   // Capacity of `type` promised to wanted jobs not running there yet.
   int64_t Promised(size_t type) const { return type < promised_.size() ? promised_[type] : 0; }
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
   Active& StateOf(JobId job, const ClusterView& view);
 
   AllocationObjective objective_;
-  mutable EligibleCache eligible_;  // eligible pools per job shape
-  absl::btree_set<JobId> active_;   // pending or placed, in id (= submission) order
-  std::vector<Active> state_;       // per job
-  std::vector<JobId> released_;     // to account at the next pass
-  std::vector<JobId> fresh_;        // became pending since the last pass
+  RankedPools ranked_pools_;       // eligible pools per job shape, by price per type
+  absl::btree_set<JobId> active_;  // pending or placed, in id (= submission) order
+  std::vector<Active> state_;      // per job
+  std::vector<JobId> released_;    // to account at the next pass
+  std::vector<JobId> fresh_;       // became pending since the last pass
   absl::flat_hash_map<JobId, std::vector<double>> shares_;  // last round's X per LP job
-  std::vector<std::vector<JobId>> wanted_;  // per type: jobs the round wants there, by priority
-  std::vector<std::vector<JobId>> ranked_;  // per type: the round's pending jobs by priority
-  std::vector<int64_t> promised_;           // per type
+  std::vector<RoundList> lists_;                            // per type: Wanted, Ranked
+  std::vector<int64_t> promised_;                           // per type
   Time next_round_ = 0;
   Time next_stop_ = kNever;
   int64_t rounds_ = 0;
