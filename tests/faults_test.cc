@@ -23,8 +23,6 @@ namespace fs = std::filesystem;
 using testing::AddTestPool;
 using testing::TestJob;
 
-constexpr Micros kDollar = 1'000'000;
-
 // Provider "a": pool A (region r1) and pool A2 (region r2); provider "b": pool B (region r3).
 // Each is 1 node x 4 H100, on demand at $3.60, $5.40 and $7.20 per accelerator-hour (1000, 1500
 // and 2000 micro-dollars per accelerator-second). The tenant "lab" buys on demand from both

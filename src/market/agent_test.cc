@@ -32,7 +32,7 @@ Ask OneItem(int32_t accelerators, OfferPreference preference = OfferPreference::
   return ask;
 }
 
-std::unique_ptr<AgentPolicy> Agent(AgentConfig config) {
+std::unique_ptr<AgentPolicy> Agent(const AgentConfig& config) {
   absl::StatusOr<std::unique_ptr<AgentPolicy>> agent = MakeAgent(config, 7);
   EXPECT_TRUE(agent.ok());
   return *std::move(agent);

@@ -85,8 +85,8 @@ class ExchangeTest : public ::testing::Test {
     return spec;
   }
 
-  Answer Offers(RequestId request, ProviderId provider, std::vector<std::optional<Micros>> prices,
-                Time start, PoolId pool) {
+  Answer Offers(RequestId request, ProviderId provider,
+                const std::vector<std::optional<Micros>>& prices, Time start, PoolId pool) {
     Answer answer;
     answer.request = request;
     answer.provider = provider;

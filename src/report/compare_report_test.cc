@@ -18,8 +18,6 @@ using ::arbiter::testing::ExpectPoints;
 using ::arbiter::testing::ExpectRange;
 using ::arbiter::testing::kPixel;
 using ::arbiter::testing::PlotSvg;
-using ::arbiter::testing::Point;
-using ::arbiter::testing::Range;
 using ::arbiter::testing::Rect;
 using ::arbiter::testing::SeriesNames;
 using ::arbiter::testing::SeriesPoints;

@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -34,7 +35,8 @@ class SimulatorTest : public ::testing::Test {
   }
 
   std::unique_ptr<Simulator> Run(SimOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(scenario_, options);
+    absl::StatusOr<std::unique_ptr<Simulator>> sim =
+        Simulator::Create(scenario_, std::move(options));
     EXPECT_TRUE(sim.ok()) << sim.status().message();
     const absl::Status s = (*sim)->Run();
     EXPECT_TRUE(s.ok()) << s.message();
