@@ -86,6 +86,18 @@ Broker::Broker(const Fleet& fleet, std::unique_ptr<Policy> policy, BrokerOptions
   }
   pools_.resize(fleet.pools.size());
   for (size_t i = 0; i < fleet.pools.size(); ++i) pools_[i].capacity = fleet.pools[i].capacity();
+  if (options_.launch.confirm && options_.launch.parallel > 1) {
+    siblings_.resize(fleet.pools.size());
+    for (size_t i = 0; i < fleet.pools.size(); ++i) {
+      for (size_t j = 0; j < fleet.pools.size(); ++j) {
+        const Pool& a = fleet.pools[i];
+        const Pool& b = fleet.pools[j];
+        if (i != j && a.provider == b.provider && a.type == b.type) {
+          siblings_[i].push_back(PoolId::FromIndex(j));
+        }
+      }
+    }
+  }
   provider_market_.resize(fleet.providers.size());
   for (size_t p = 0; p < fleet.providers.size(); ++p) {
     provider_market_[p].provider = ProviderId::FromIndex(p);
@@ -477,14 +489,9 @@ void Broker::Launch(JobId job, PoolId pool, Micros price, ChargeKind kind) {
   const int32_t parallel = options_.launch.parallel;
   if (parallel <= 1) return;
   const Job& spec = specs_[job.index()];
-  const Pool& chosen = fleet_.pool(pool);
   absl::InlinedVector<RecoveryCandidate, 8> alternatives;
-  for (PoolId other : EligiblePools(spec, *this)) {
-    const Pool& p = fleet_.pool(other);
-    if (other == pool || p.provider != chosen.provider || p.type != chosen.type ||
-        FreeAccelerators(other) < spec.accelerators) {
-      continue;
-    }
+  for (PoolId other : siblings_[pool.index()]) {
+    if (FreeAccelerators(other) < spec.accelerators || !CanEverRun(spec, other, *this)) continue;
     if (kind == ChargeKind::kSpot) {
       if (PurchasePrice(spec.tenant, other, Purchase::kSpot)) {
         alternatives.push_back({other, Purchase::kSpot});

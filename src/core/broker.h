@@ -463,6 +463,9 @@ class Broker final : private ClusterView, private Placer, private ExchangeOutbox
   };
   absl::flat_hash_map<int32_t, absl::InlinedVector<Attempt, 2>>
       attempts_;  // by job, while starting
+  // Per pool: the other pools of its provider and accelerator type, in id order (the candidates
+  // for parallel attempts; filled only with LaunchOptions::parallel > 1).
+  std::vector<std::vector<PoolId>> siblings_;
   uint32_t next_attempt_ = 0;
   std::vector<PoolId> grown_;            // pools whose free capacity grew during this event
   std::vector<Command>* out_ = nullptr;  // the current Handle call's output
