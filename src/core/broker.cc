@@ -431,8 +431,8 @@ void Broker::StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind) {
   const Duration setup = BeginRun(job, pool, price, kind, now_);
   ++outcomes_[job.index()].launch_attempts;
   ProviderRecovery& stats = provider_recovery_[fleet_.pool(pool).provider.index()];
-  ++stats.launch_attempts;
-  ++stats.launches_up;
+  ++stats.launch.attempts;
+  ++stats.launch.up;
   const Job& spec = specs_[job.index()];
   const Running& run = running_[job.index()];
   out_->push_back(StartJob{job, pool, spec.accelerators, spec.work - run.done, run.rate, setup,
@@ -514,7 +514,7 @@ void Broker::AddAttempt(JobId job, PoolId pool, Micros price, ChargeKind kind) {
   const uint32_t number = next_attempt_++ & 0xFFFFFF;
   attempts_[job.value()].push_back({pool, price, kind, now_, number});
   ++outcomes_[job.index()].launch_attempts;
-  ++provider_recovery_[fleet_.pool(pool).provider.index()].launch_attempts;
+  ++provider_recovery_[fleet_.pool(pool).provider.index()].launch.attempts;
   out_->push_back(StartJob{job, pool, spec.accelerators, spec.work - running_[job.index()].done,
                            *spec.RateOn(fleet_.pool(pool).type), RestoreTime(job, pool),
                            kind == ChargeKind::kSpot});
@@ -536,15 +536,15 @@ void Broker::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool tim
     ++l.launches;
     ++l.launch_failures;
     ++outcome.launch_failures;
-    ++stats.launch_failures;
+    ++stats.launch.failed;
     outcome.launch_timeouts += timed_out ? 1 : 0;
-    stats.launch_timeouts += timed_out ? 1 : 0;
+    stats.launch.timed_out += timed_out ? 1 : 0;
     BackOff(attempt.pool);
     return;
   }
   // Cancelled after another attempt won: its accelerators were provisioned for the tenant.
   ++outcome.launches_cancelled;
-  ++stats.launches_cancelled;
+  ++stats.launch.cancelled;
   const Duration held = now_ - attempt.launched;
   if (held <= 0) return;
   Charge charge;
@@ -564,8 +564,8 @@ void Broker::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool tim
   outcome.accelerator_seconds += seconds;
   outcome.launch_waste_cost += amount;
   outcome.launch_waste_accelerator_seconds += seconds;
-  stats.launch_waste_accelerator_seconds += seconds;
-  stats.launch_waste_cost += amount;
+  stats.launch.waste_accelerator_seconds += seconds;
+  stats.launch.waste_cost += amount;
 }
 
 void Broker::LaunchFailed(JobId job) {
@@ -592,8 +592,8 @@ void Broker::OnStarted(const JobStarted& event) {
   BeginRun(event.job, winner.pool, winner.price, winner.kind, winner.launched);
   outcomes_[event.job.index()].launch_wait += now_ - winner.launched;
   ProviderRecovery& stats = provider_recovery_[fleet_.pool(winner.pool).provider.index()];
-  ++stats.launches_up;
-  stats.launch_wait_seconds += now_ - winner.launched;
+  ++stats.launch.up;
+  stats.launch.wait_seconds += now_ - winner.launched;
 }
 
 // Ends attempt `number` (or, if `pool` is set, the attempt on `pool`) of a starting job as failed.
@@ -845,8 +845,8 @@ void Broker::OnStartFailed(const JobStartFailed& event) {
   BackOff(outcome.pool);
   ProviderRecovery& stats = provider_recovery_[fleet_.pool(outcome.pool).provider.index()];
   if (outcome.starts > 1) --stats.restarts;
-  --stats.launches_up;  // it was counted up when it was sent
-  ++stats.launch_failures;
+  --stats.launch.up;  // it was counted up when it was sent
+  ++stats.launch.failed;
   ++outcome.launch_failures;
   --outcome.starts;
   if (outcome.starts == 0) outcome.first_start = kNever;

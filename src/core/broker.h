@@ -126,17 +126,8 @@ struct ProviderRecovery {
   int64_t migrations_out = 0;              // checkpoints moved out of it
   Micros egress_cost = 0;
   int64_t restarts = 0;  // runs started on its pools that were not their job's first
-  // Launch attempts on its pools: made, come up, failed (including timed out), timed out, and
-  // cancelled because another attempt won; what the cancelled ones held and cost; and the seconds
-  // winning attempts took to come up (LaunchOptions::confirm; without it a launch is up at once).
-  int64_t launch_attempts = 0;
-  int64_t launches_up = 0;
-  int64_t launch_failures = 0;
-  int64_t launch_timeouts = 0;
-  int64_t launches_cancelled = 0;
-  int64_t launch_waste_accelerator_seconds = 0;
-  Micros launch_waste_cost = 0;
-  int64_t launch_wait_seconds = 0;
+  // Launch attempts on its pools (without LaunchOptions::confirm a launch is up at once).
+  LaunchFigures launch;
 };
 
 // Per provider: the market's record of what external tenants cost its own first-party demand.

@@ -99,8 +99,8 @@ TEST_F(LaunchTest, ARunIsBilledFromItsLaunchAndProgressesOnlyOnceItIsUp) {
   EXPECT_EQ(o.useful_accelerator_seconds, 400);
   EXPECT_EQ(o.launch_attempts, 1);
   EXPECT_EQ(o.launch_wait, 300);
-  EXPECT_EQ(broker_->provider_recovery(ProviderId(0)).launches_up, 1);
-  EXPECT_EQ(broker_->provider_recovery(ProviderId(0)).launch_wait_seconds, 300);
+  EXPECT_EQ(broker_->provider_recovery(ProviderId(0)).launch.up, 1);
+  EXPECT_EQ(broker_->provider_recovery(ProviderId(0)).launch.wait_seconds, 300);
 }
 
 TEST_F(LaunchTest, ParallelAttemptsTheFirstUpWinsAndTheOthersPayForWhatTheyHeld) {
@@ -139,9 +139,9 @@ TEST_F(LaunchTest, ParallelAttemptsTheFirstUpWinsAndTheOthersPayForWhatTheyHeld)
   EXPECT_EQ(o.useful_accelerator_seconds, 400);
   EXPECT_EQ(broker_->ledger().charges().size(), 3u);
   const ProviderRecovery& p = broker_->provider_recovery(ProviderId(0));
-  EXPECT_EQ(p.launch_attempts, 3);
-  EXPECT_EQ(p.launches_cancelled, 2);
-  EXPECT_EQ(p.launch_waste_cost, 2'400'000);
+  EXPECT_EQ(p.launch.attempts, 3);
+  EXPECT_EQ(p.launch.cancelled, 2);
+  EXPECT_EQ(p.launch.waste_cost, 2'400'000);
 }
 
 TEST_F(LaunchTest, ATimedOutAttemptIsCancelledAndItsPoolBackedOff) {
@@ -175,7 +175,7 @@ TEST_F(LaunchTest, ATimedOutAttemptIsCancelledAndItsPoolBackedOff) {
   EXPECT_EQ(o.launch_failures, 1);
   EXPECT_EQ(o.launch_timeouts, 1);
   EXPECT_EQ(o.launch_wait, 40);
-  EXPECT_EQ(broker_->provider_recovery(ProviderId(0)).launch_timeouts, 1);
+  EXPECT_EQ(broker_->provider_recovery(ProviderId(0)).launch.timed_out, 1);
 }
 
 TEST_F(LaunchTest, TheJobWaitsForItsLastAttemptBeforeItQueuesAgain) {

@@ -38,6 +38,18 @@ struct LaunchFigures {
   int64_t wait_seconds = 0;
   int64_t waste_accelerator_seconds = 0;
   Micros waste_cost = 0;
+
+  LaunchFigures& operator+=(const LaunchFigures& o) {
+    attempts += o.attempts;
+    up += o.up;
+    failed += o.failed;
+    timed_out += o.timed_out;
+    cancelled += o.cancelled;
+    wait_seconds += o.wait_seconds;
+    waste_accelerator_seconds += o.waste_accelerator_seconds;
+    waste_cost += o.waste_cost;
+    return *this;
+  }
 };
 
 struct RecoveryFigures {

@@ -95,15 +95,7 @@ void AddTo(RecoveryFigures& total, const RecoveryFigures& part) {
   total.egress_cost += part.egress_cost;
   total.useful_accelerator_seconds += part.useful_accelerator_seconds;
   total.paid_accelerator_seconds += part.paid_accelerator_seconds;
-  LaunchFigures& l = total.launch;
-  l.attempts += part.launch.attempts;
-  l.up += part.launch.up;
-  l.failed += part.launch.failed;
-  l.timed_out += part.launch.timed_out;
-  l.cancelled += part.launch.cancelled;
-  l.wait_seconds += part.launch.wait_seconds;
-  l.waste_accelerator_seconds += part.launch.waste_accelerator_seconds;
-  l.waste_cost += part.launch.waste_cost;
+  total.launch += part.launch;
 }
 
 void SummarizeRecovery(const Broker& broker, RunSummary& s) {
@@ -135,14 +127,7 @@ void SummarizeRecovery(const Broker& broker, RunSummary& s) {
     r.interruptions = pr.interruptions;
     r.restarts = pr.restarts;
     r.migrations = pr.migrations_out;
-    r.launch = {pr.launch_attempts,
-                pr.launches_up,
-                pr.launch_failures,
-                pr.launch_timeouts,
-                pr.launches_cancelled,
-                pr.launch_wait_seconds,
-                pr.launch_waste_accelerator_seconds,
-                pr.launch_waste_cost};
+    r.launch = pr.launch;
     r.lost_accelerator_seconds = pr.lost_accelerator_seconds;
     r.lost_cost = pr.lost_cost;
     r.egress_cost = pr.egress_cost;
