@@ -23,9 +23,10 @@ JobId JobTable::Add(Job spec) {
 
 void JobTable::Admit(JobId job) { CountPending(job, +1); }  // a new outcome starts pending
 
-void JobTable::Reject(JobId job, std::string reason) {
+void JobTable::Reject(JobId job, RejectReason category, std::string reason) {
   JobOutcome& outcome = outcomes_[job.index()];
   outcome.state = JobState::kRejected;  // never counted as pending (see SetState)
+  outcome.rejected_for = category;
   outcome.reason = std::move(reason);
 }
 
@@ -66,10 +67,16 @@ Work JobTable::WorkAtRisk(JobId job, Time now) const {
   return Progressed(job, now) - Checkpointed(job, now);
 }
 
-Interruption JobTable::Interrupted(JobId job, Time now) const {
+Interruption JobTable::Interrupted(JobId job, Time now, bool announced) const {
   const Job& spec = specs_[job.index()];
   const JobRun& run = runs_[job.index()];
   Interruption result;
+  if (announced && spec.checkpoint_interval > 0) {
+    result.saved = Progressed(job, now);
+    result.kept = std::max<Duration>(0, now - run.start - run.setup);
+    result.lost = (now - run.start) - result.kept;
+    return result;
+  }
   result.saved = Checkpointed(job, now);
   if (spec.checkpoint_interval > 0 && now - run.start - run.setup > 0) {
     result.kept =
