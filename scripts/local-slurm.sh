@@ -59,13 +59,22 @@ user="$(id -un)"
 munge_dir="$dir/munge"
 munge_socket="$munge_dir/munge.socket"
 
+# Whether process PID runs. A zombie does not: daemons are children of PID 1, which in some
+# containers never reaps them.
+alive() { # PID
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat:0:1}" != Z ]
+}
+
 # The pid in FILE if that process is alive and runs PROGRAM (a reused pid is not ours).
 live_pid() { # FILE PROGRAM
   local pid
   [ -f "$1" ] || return 1
   pid="$(cat "$1" 2>/dev/null)" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
+  alive "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2" || return 1
   echo "$pid"
 }
@@ -76,10 +85,10 @@ stop_pid() { # FILE PROGRAM
   pid="$(live_pid "$1" "$2")" || { rm -f "$1"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 100; i++)); do
-    [ -d "/proc/$pid" ] || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   rm -f "$1"
 }
 
@@ -166,7 +175,7 @@ write_config() { # CLUSTER
     echo "ReturnToService=2"
     echo "KillWait=5"
     echo "InactiveLimit=0"
-    echo "MessageTimeout=10"
+    echo "MessageTimeout=5"
     for node in $(node_names "$c"); do
       echo "NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 Port=$(node_port "$c" "$node") CPUs=$(nproc)$gpus State=UNKNOWN"
     done

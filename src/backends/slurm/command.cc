@@ -50,7 +50,7 @@ absl::StatusOr<int> InputFile(std::string_view input) {
 
 }  // namespace
 
-ProcessRunner::ProcessRunner(std::vector<std::pair<std::string, std::string>> env,
+ProcessRunner::ProcessRunner(const std::vector<std::pair<std::string, std::string>>& env,
                              absl::Duration timeout)
     : timeout_(timeout) {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -106,9 +106,11 @@ absl::StatusOr<CommandResult> ProcessRunner::Run(const std::vector<std::string>&
   posix_spawnattr_setsigdefault(&attr, &defaults);
 
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<char*> envp;
+  envp.reserve(environment_.size() + 1);
   for (const std::string& e : environment_) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 

@@ -34,7 +34,8 @@ class CommandRunner {
 // (SIGKILL to its process group) and reported as DeadlineExceeded.
 class ProcessRunner : public CommandRunner {
  public:
-  ProcessRunner(std::vector<std::pair<std::string, std::string>> env, absl::Duration timeout);
+  ProcessRunner(const std::vector<std::pair<std::string, std::string>>& env,
+                absl::Duration timeout);
 
   absl::StatusOr<CommandResult> Run(const std::vector<std::string>& argv,
                                     std::string_view input) override;

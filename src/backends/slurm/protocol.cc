@@ -58,7 +58,9 @@ bool ConsumeSuffix(std::string_view* s, std::string_view suffix) {
 }
 
 // What every node runs: its rank and the master's address from srun's environment, accelerators
-// from the gres, then the job's setup and run (given as $1 and $2).
+// from the gres, then the job's setup and run ($1 and $2). The first node to fail records its
+// exit status in the directory $3 (mkdir is atomic): that is the gang's, whatever srun makes of
+// the nodes it stops after it.
 constexpr std::string_view kNodeScript = R"sh(export ARBITER_NODE_RANK="$SLURM_PROCID"
 export ARBITER_MASTER_ADDR="$SLURM_LAUNCH_NODE_IPADDR"
 # Slurm sets CUDA_VISIBLE_DEVICES from gres backed by device files; on a cluster whose gres are not
@@ -66,8 +68,21 @@ export ARBITER_MASTER_ADDR="$SLURM_LAUNCH_NODE_IPADDR"
 if [ -z "${CUDA_VISIBLE_DEVICES+x}" ] && [ "${SLURM_GPUS_ON_NODE:-0}" -gt 0 ]; then
   export CUDA_VISIBLE_DEVICES="$(seq -s, 0 $((SLURM_GPUS_ON_NODE - 1)))"
 fi
-if [ -n "$1" ]; then bash -c "$1" || exit $?; fi
-exec bash -c "$2")sh";
+status=0
+if [ -n "$1" ]; then bash -c "$1" || status=$?; fi
+if [ "$status" -eq 0 ]; then bash -c "$2"; status=$?; fi
+if [ "$status" -ne 0 ] && mkdir "$3" 2>/dev/null; then printf '%d\n' "$status" > "$3/status"; fi
+exit "$status")sh";
+
+// After srun: the gang's exit status, or srun's own failure when no node failed (it could not
+// start or follow the tasks, e.g. the controller did not answer): "launcher N".
+constexpr std::string_view kBatchTail = R"sh(status=$?
+if [ "$status" -eq 0 ]; then result=0
+elif [ -f "$arbiter_failed/status" ]; then status="$(cat "$arbiter_failed/status")"; result="$status"
+else result="launcher $status"; fi
+printf '%s\n' "$result" > "$arbiter_exit.tmp" && mv "$arbiter_exit.tmp" "$arbiter_exit"
+exit "$status"
+)sh";
 
 }  // namespace
 
@@ -98,6 +113,9 @@ std::string BatchLogFile(const std::string& log_dir, int64_t attempt) {
 }
 std::string ExitStatusFile(const std::string& log_dir, int64_t attempt) {
   return StrCat(log_dir, "/slurm-attempt-", attempt, ".exit");
+}
+std::string FailedMarkDir(const std::string& log_dir, int64_t attempt) {
+  return StrCat(log_dir, "/slurm-attempt-", attempt, ".failed");
 }
 
 absl::StatusOr<std::string> BatchScript(const LaunchSpec& spec) {
@@ -137,15 +155,15 @@ absl::StatusOr<std::string> BatchScript(const LaunchSpec& spec) {
   StrAppend(&s, "arbiter_node=", ShellQuote(kNodeScript), "\n");
   StrAppend(&s, "arbiter_setup=", ShellQuote(spec.setup), "\n");
   StrAppend(&s, "arbiter_run=", ShellQuote(spec.run), "\n");
+  std::string exit_file = ExitStatusFile(spec.log_dir, spec.key.attempt);
+  StrAppend(&s, "arbiter_exit=", ShellQuote(exit_file), "\n");
+  StrAppend(&s, "arbiter_failed=", ShellQuote(FailedMarkDir(spec.log_dir, spec.key.attempt)), "\n");
   StrAppend(&s, "srun --nodes=", spec.nodes, " --ntasks-per-node=1 --ntasks=", spec.nodes,
             " --kill-on-bad-exit=1 --input=none --open-mode=append --output=",
             ShellQuote(StrCat(spec.log_dir, "/node-%t.log")),
-            " bash -c \"$arbiter_node\" arbiter-node \"$arbiter_setup\" \"$arbiter_run\"\n");
-  s += "status=$?\n";
-  std::string exit_file = ExitStatusFile(spec.log_dir, spec.key.attempt);
-  StrAppend(&s, "printf '%d\\n' \"$status\" > ", ShellQuote(exit_file + ".tmp"), " && mv ",
-            ShellQuote(exit_file + ".tmp"), " ", ShellQuote(exit_file), "\n");
-  s += "exit \"$status\"\n";
+            " bash -c \"$arbiter_node\" arbiter-node \"$arbiter_setup\" \"$arbiter_run\" "
+            "\"$arbiter_failed\"\n");
+  s += kBatchTail;
   return s;
 }
 
@@ -244,12 +262,20 @@ Phase PhaseOf(const SlurmJob& job) {
   return Phase::kEnded;
 }
 
+bool NeverStarts(const SlurmJob& job) {
+  if (job.state != "PENDING") return false;
+  const std::string& r = job.reason;
+  return r == "PartitionNodeLimit" || r == "PartitionConfig" || r == "BadConstraints" ||
+         r == "InvalidAccount" || r == "InvalidQOS";
+}
+
 int ExitCodeOf(int wait_status) {
   if ((wait_status & 0x7f) != 0) return 128 + (wait_status & 0x7f);
   return (wait_status >> 8) & 0xff;
 }
 
-RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us) {
+RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us,
+                  std::optional<ScriptExit> script_exit) {
   RunReport r{.key = key};
   const std::string& s = job.state;
   std::string where =
@@ -267,9 +293,14 @@ RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us) 
     // The job's own fault when its script ran and failed; Slurm's when it could not start it.
     bool own_fault =
         s != "FAILED" || job.reason == "NonZeroExitCode" || job.reason.starts_with("RaisedSignal");
-    if (own_fault) {
+    if (script_exit.has_value() && script_exit->launcher_failed) {
+      r.status = RunStatus::kLost;
+      r.reason = StrCat(where, ": srun could not start or follow the tasks (exit code ",
+                        script_exit->code, "); no node failed");
+    } else if (own_fault) {
       r.status = RunStatus::kFailed;
-      r.exit_code = ExitCodeOf(job.wait_status);
+      r.exit_code = script_exit.has_value() && script_exit->code != 0 ? script_exit->code
+                                                                      : ExitCodeOf(job.wait_status);
       if (r.exit_code == 0) r.exit_code = 1;
       r.reason = s == "OUT_OF_MEMORY" ? StrCat(where, " ran out of memory")
                                       : StrCat(where, " exited with code ", r.exit_code);
@@ -300,10 +331,12 @@ RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us) 
   return r;
 }
 
-std::optional<int> ParseExitStatus(std::string_view text) {
-  int value = 0;
-  if (!ToInt(StripWhitespace(text), &value)) return std::nullopt;
-  return value;
+std::optional<ScriptExit> ParseExitStatus(std::string_view text) {
+  text = StripWhitespace(text);
+  ScriptExit exit;
+  exit.launcher_failed = ConsumePrefix(&text, "launcher ");
+  if (!ToInt(text, &exit.code)) return std::nullopt;
+  return exit;
 }
 
 std::vector<std::string> SinfoArgs(const std::string& partition) {

@@ -31,20 +31,27 @@ std::optional<RunKey> ParseRunName(std::string_view prefix, std::string_view nam
 
 // The batch script of a launch (given to sbatch on stdin) and sbatch's arguments. The script runs
 // one task per node with srun (a task that fails ends the others), each with the ARBITER_*
-// environment, and records the gang's exit status in ExitStatusFile(spec) before it exits.
-// InvalidArgument for a spec that cannot be run (no nodes, a bad environment variable name).
+// environment, and records how the gang ended in ExitStatusFile() before it exits: "0", the exit
+// status of the first node that failed, or "launcher N" when srun itself failed (exit code N)
+// and no node did. InvalidArgument for a spec that cannot be run (no nodes, a bad environment
+// variable name).
 absl::StatusOr<std::string> BatchScript(const LaunchSpec& spec);
 std::vector<std::string> SbatchArgs(const LaunchSpec& spec, const SubmitOptions& options);
 
-// Files of one attempt in spec.log_dir: node N's output, the batch script's own output, and the
-// exit status the script records (read when Slurm has forgotten the job).
+// Files of one attempt in spec.log_dir: node N's output, the batch script's own output, the exit
+// status the script records (read when a job failed, and when Slurm has forgotten the job), and
+// the directory the first failing node creates.
 std::string NodeLogFile(const LaunchSpec& spec, int rank);
 std::string BatchLogFile(const std::string& log_dir, int64_t attempt);
 std::string ExitStatusFile(const std::string& log_dir, int64_t attempt);
+std::string FailedMarkDir(const std::string& log_dir, int64_t attempt);
 
-// The exit status the batch script wrote to ExitStatusFile ("0\n", "3\n"), if that is what the
-// text holds.
-std::optional<int> ParseExitStatus(std::string_view text);
+// What ExitStatusFile() says, if it holds what the script writes.
+struct ScriptExit {
+  int code = 0;
+  bool launcher_failed = false;  // srun failed, no node did: not the job's fault
+};
+std::optional<ScriptExit> ParseExitStatus(std::string_view text);
 
 // sbatch --parsable prints "JOBID" or "JOBID;CLUSTER".
 absl::StatusOr<int64_t> ParseSbatchJobId(std::string_view out);
@@ -72,8 +79,13 @@ enum class Phase : uint8_t {
   kEnded,     // ended; see Outcome
 };
 Phase PhaseOf(const SlurmJob& job);
-// How an ended job ended. `cancelled_by_us`: Arbiter asked for the cancel.
-RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us);
+// A pending job whose reason says it can never start as the cluster is configured (more nodes
+// than the partition has, an account or QOS it may not use).
+bool NeverStarts(const SlurmJob& job);
+// How an ended job ended. `cancelled_by_us`: Arbiter asked for the cancel; `script_exit`: what
+// the batch script recorded, when it could be read (for a FAILED job, whose fault it was).
+RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us,
+                  std::optional<ScriptExit> script_exit = std::nullopt);
 // The exit code a raw wait status stands for (128 + N when killed by signal N).
 int ExitCodeOf(int wait_status);
 

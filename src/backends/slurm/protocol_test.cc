@@ -129,6 +129,20 @@ TEST(OutcomeTest, HowEachEndIsReported) {
   EXPECT_EQ(launch.status, RunStatus::kLost);
   EXPECT_EQ(launch.reason, "Slurm job 41 on primary[1-2] could not be run (JobLaunchFailure)");
 
+  // The gang's exit status as the batch script recorded it: the first node that failed (srun
+  // itself reports the highest, e.g. 143 of a node it stopped).
+  RunReport first =
+      Outcome(Job("FAILED", "NonZeroExitCode", 143 << 8), key, false, ScriptExit{.code = 3});
+  EXPECT_EQ(first.status, RunStatus::kFailed);
+  EXPECT_EQ(first.exit_code, 3);
+  // srun failed and no node did: not the job's fault.
+  RunReport launcher = Outcome(Job("FAILED", "NonZeroExitCode", 1 << 8), key, false,
+                               ScriptExit{.code = 1, .launcher_failed = true});
+  EXPECT_EQ(launcher.status, RunStatus::kLost);
+  EXPECT_EQ(launcher.reason,
+            "Slurm job 41 on primary[1-2]: srun could not start or follow the tasks (exit code "
+            "1); no node failed");
+
   EXPECT_EQ(Outcome(Job("CANCELLED", "None", 15), key, true).status, RunStatus::kCancelled);
   RunReport theirs = Outcome(Job("CANCELLED", "None", 15), key, false);
   EXPECT_EQ(theirs.status, RunStatus::kLost);
@@ -146,14 +160,31 @@ TEST(OutcomeTest, HowEachEndIsReported) {
             "Slurm job 41 on primary[1-2] ended in state REVOKED");
 }
 
+TEST(PhaseTest, PendingReasonsThatNeverStart) {
+  EXPECT_TRUE(NeverStarts(Job("PENDING", "PartitionNodeLimit")));
+  EXPECT_TRUE(NeverStarts(Job("PENDING", "InvalidQOS")));
+  EXPECT_FALSE(NeverStarts(Job("PENDING", "Resources")));
+  EXPECT_FALSE(NeverStarts(Job("PENDING", "ReqNodeNotAvail,_UnavailableNodes:n[1-4]")));
+  EXPECT_FALSE(NeverStarts(Job("PENDING", "PartitionDown")));
+  EXPECT_FALSE(NeverStarts(Job("RUNNING", "PartitionNodeLimit")));
+}
+
 TEST(ExitCodeTest, WaitStatuses) {
   EXPECT_EQ(ExitCodeOf(0), 0);
   EXPECT_EQ(ExitCodeOf(3 << 8), 3);
   EXPECT_EQ(ExitCodeOf(15), 143);
-  EXPECT_EQ(ParseExitStatus("3\n"), 3);
-  EXPECT_EQ(ParseExitStatus("0"), 0);
-  EXPECT_EQ(ParseExitStatus(""), std::nullopt);
-  EXPECT_EQ(ParseExitStatus("x"), std::nullopt);
+  std::optional<ScriptExit> exit = ParseExitStatus("3\n");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->code, 3);
+  EXPECT_FALSE(exit->launcher_failed);
+  exit = ParseExitStatus("launcher 1\n");
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->code, 1);
+  EXPECT_TRUE(exit->launcher_failed);
+  EXPECT_EQ(ParseExitStatus("0")->code, 0);
+  EXPECT_FALSE(ParseExitStatus("").has_value());
+  EXPECT_FALSE(ParseExitStatus("x").has_value());
+  EXPECT_FALSE(ParseExitStatus("launcher").has_value());
 }
 
 TEST(SbatchTest, ParsesTheJobId) {
@@ -285,6 +316,16 @@ TEST(BatchScriptTest, QuotingSurvivesBash) {
   EXPECT_EQ(read(dir / "ckpt dir" / "out"), "it's $HOME `x` \"y\"\nz|7|1|2|10.0.0.5|0,1|");
   EXPECT_EQ(read(dir / "ckpt dir" / "setup"), "setup rank 1\n");
   EXPECT_EQ(read(dir / "slurm-attempt-2.exit"), "3\n");
+
+  // srun failing on its own (no node ran, none failed): recorded as the launcher's failure.
+  std::ofstream(dir / "bin" / "srun") << "#!/bin/bash\nexit 1\n";
+  spec.key.attempt = 3;
+  script = BatchScript(spec);
+  ASSERT_TRUE(script.ok());
+  std::ofstream(file) << *script;
+  status = std::system(command.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_EQ(read(dir / "slurm-attempt-3.exit"), "launcher 1\n");
   std::filesystem::remove_all(dir);
 }
 

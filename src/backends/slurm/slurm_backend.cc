@@ -18,8 +18,10 @@ std::string FirstLine(std::string_view text) {
 }
 
 // The exit status the batch script recorded, if it did.
-std::optional<int> ReadExitStatus(const std::string& file) {
-  std::ifstream in(file);
+// What the batch script of `spec` recorded about its end, if it could be read.
+std::optional<ScriptExit> ReadScriptExit(const LaunchSpec& spec) {
+  if (spec.log_dir.empty()) return std::nullopt;  // adopted after a restart: not known
+  std::ifstream in(ExitStatusFile(spec.log_dir, spec.key.attempt));
   std::string text;
   if (!in || !std::getline(in, text)) return std::nullopt;
   return ParseExitStatus(text);
@@ -364,6 +366,10 @@ void SlurmBackend::ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time no
         listed_alive_.push_back(*key);
         if (run.cancel_requested) {
           cancels.push_back(CancelArgs(*key, job.id));
+        } else if (NeverStarts(job)) {
+          Lose(run, StrCat("Slurm job ", job.id, " on cluster ", options_.cluster,
+                           " cannot start as the cluster is configured (", job.reason, ")"));
+          cancels.push_back(CancelArgs(*key, job.id));
         } else if (options_.start_timeout > absl::ZeroDuration() &&
                    now - run.submitted_at >= options_.start_timeout) {
           Lose(run, StrCat("Slurm job ", job.id, " on cluster ", options_.cluster,
@@ -388,7 +394,9 @@ void SlurmBackend::ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time no
         cancels.push_back(CancelArgs(*key, job.id));
         break;
       case Phase::kEnded: {
-        RunReport report = Outcome(job, *key, run.cancel_requested);
+        std::optional<ScriptExit> script_exit;
+        if (job.state == "FAILED") script_exit = ReadScriptExit(run.spec);
+        RunReport report = Outcome(job, *key, run.cancel_requested, script_exit);
         if ((report.status == RunStatus::kSucceeded || report.status == RunStatus::kFailed) &&
             !run.running_reported) {
           run.running_reported = true;
@@ -412,29 +420,27 @@ void SlurmBackend::ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time no
     }
     // Submitted, and Slurm no longer knows it (it ended longer than MinJobAge ago, or the
     // controller lost its state): the exit status the batch script left, if any.
-    std::optional<int> status;
-    if (!run.spec.log_dir.empty()) {
-      status = ReadExitStatus(ExitStatusFile(run.spec.log_dir, run.spec.key.attempt));
-    }
-    if (status.has_value()) {
+    std::optional<ScriptExit> script_exit = ReadScriptExit(run.spec);
+    if (script_exit.has_value() && !script_exit->launcher_failed) {
       if (!run.running_reported) {
         Report(RunReport{.key = run.spec.key, .status = RunStatus::kRunning});
       }
       RunReport report{.key = run.spec.key};
-      if (*status == 0) {
+      if (script_exit->code == 0) {
         report.status = RunStatus::kSucceeded;
       } else {
         report.status = RunStatus::kFailed;
-        report.exit_code = *status;
-        report.reason = StrCat("Slurm job ", run.slurm_id, " exited with code ", *status);
+        report.exit_code = script_exit->code;
+        report.reason = StrCat("Slurm job ", run.slurm_id, " exited with code ", script_exit->code);
       }
       Report(std::move(report));
-      runs_.erase(current);
     } else {
       Lose(run, StrCat("Slurm cluster ", options_.cluster, " no longer knows job ", run.slurm_id,
-                       " and it left no exit status"));
-      runs_.erase(current);
+                       script_exit.has_value() ? StrCat("; srun failed (exit code ",
+                                                        script_exit->code, ") and no node did")
+                                               : std::string(" and it left no exit status")));
     }
+    runs_.erase(current);
   }
 }
 

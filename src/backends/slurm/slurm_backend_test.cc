@@ -363,6 +363,35 @@ TEST_F(SlurmBackendTest, ForgottenJobsEndByTheirExitStatusFile) {
             "Slurm cluster primary no longer knows job 101 and it left no exit status");
 }
 
+TEST_F(SlurmBackendTest, SrunsOwnFailureIsLostNotFailed) {
+  auto backend = Make();
+  RunKey key{JobId(19), 1};
+  ASSERT_TRUE(backend->Launch(Spec(19)).ok());
+  backend->Step();
+  std::ofstream(dir_ / "logs" / "19" / "slurm-attempt-1.exit") << "launcher 1\n";
+  cluster_.squeue = "100|FAILED|NonZeroExitCode|256|0|n[1-2]|arbiter-j19-a1|\n";
+  backend->Step();
+  std::vector<RunReport> reports = backend->Poll();
+  ASSERT_THAT(reports, ElementsAre(Is(key, RunStatus::kLost)));
+  EXPECT_THAT(reports[0].reason, HasSubstr("srun could not start or follow the tasks"));
+}
+
+TEST_F(SlurmBackendTest, AJobThatCanNeverStartIsLostAtOnce) {
+  auto backend = Make();
+  RunKey key{JobId(20), 1};
+  ASSERT_TRUE(backend->Launch(Spec(20)).ok());
+  backend->Step();
+  cluster_.squeue = "100|PENDING|PartitionNodeLimit|0|0||arbiter-j20-a1|\n";
+  cluster_.commands.clear();
+  backend->Step();
+  std::vector<RunReport> reports = backend->Poll();
+  ASSERT_THAT(reports, ElementsAre(Is(key, RunStatus::kLost)));
+  EXPECT_EQ(reports[0].reason,
+            "Slurm job 100 on cluster primary cannot start as the cluster is configured "
+            "(PartitionNodeLimit)");
+  EXPECT_THAT(cluster_.commands, ElementsAre("squeue", "sinfo", "scancel 100"));
+}
+
 TEST_F(SlurmBackendTest, StartTimeoutCancelsWhatDoesNotStart) {
   SlurmOptions options;
   options.start_timeout = absl::Minutes(2);
