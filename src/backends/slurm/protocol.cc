@@ -147,6 +147,8 @@ absl::StatusOr<std::string> BatchScript(const LaunchSpec& spec) {
     StrAppend(&s, "export ", name, "=", ShellQuote(value), "\n");
   }
   StrAppend(&s, "export ARBITER_JOB_ID=", spec.key.job.value(), "\n");
+  StrAppend(&s, "export ARBITER_JOB_NAME=", ShellQuote(spec.job_name), "\n");
+  StrAppend(&s, "export ARBITER_ATTEMPT=", spec.key.attempt, "\n");
   s += "export ARBITER_NUM_NODES=\"$SLURM_JOB_NUM_NODES\"\n";
   // One port per Slurm job, the same on every node of the gang.
   s += "export ARBITER_MASTER_PORT=$((20000 + SLURM_JOB_ID % 10000))\n";

@@ -295,7 +295,8 @@ TEST(BatchScriptTest, QuotingSurvivesBash) {
   spec.env = {{"QUOTED", "it's $HOME `x` \"y\"\nz"}};
   spec.setup = "echo \"setup rank $ARBITER_NODE_RANK\" > \"$ARBITER_CHECKPOINT_DIR/setup\"";
   spec.run =
-      "printf '%s|' \"$QUOTED\" \"$ARBITER_JOB_ID\" \"$ARBITER_NODE_RANK\" "
+      "printf '%s|' \"$QUOTED\" \"$ARBITER_JOB_ID\" \"$ARBITER_JOB_NAME\" \"$ARBITER_ATTEMPT\" "
+      "\"$ARBITER_NODE_RANK\" "
       "\"$ARBITER_NUM_NODES\" \"$ARBITER_MASTER_ADDR\" \"$CUDA_VISIBLE_DEVICES\" > "
       "\"$ARBITER_CHECKPOINT_DIR/out\"; exit 3";
   absl::StatusOr<std::string> script = BatchScript(spec);
@@ -313,7 +314,7 @@ TEST(BatchScriptTest, QuotingSurvivesBash) {
     ss << in.rdbuf();
     return ss.str();
   };
-  EXPECT_EQ(read(dir / "ckpt dir" / "out"), "it's $HOME `x` \"y\"\nz|7|1|2|10.0.0.5|0,1|");
+  EXPECT_EQ(read(dir / "ckpt dir" / "out"), "it's $HOME `x` \"y\"\nz|7|train|2|1|2|10.0.0.5|0,1|");
   EXPECT_EQ(read(dir / "ckpt dir" / "setup"), "setup rank 1\n");
   EXPECT_EQ(read(dir / "slurm-attempt-2.exit"), "3\n");
 

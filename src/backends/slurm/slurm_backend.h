@@ -7,7 +7,18 @@
 // Each launch is one Slurm batch job: `nodes` whole nodes (--exclusive), `accelerators_per_node`
 // of the gres (gpu), one task per node started by srun, never requeued by Slurm. Its name,
 // PREFIX-jJOB-aATTEMPT, carries the run's key, so that a backend started after the daemon
-// restarts finds the runs on the cluster again (Active) and never submits one twice.
+// restarts finds the runs on the cluster again (Active) and never submits one twice. Each node
+// runs, with bash in the job's workdir (empty: its log directory), `setup` and then (if setup
+// exited 0) `run`, with the user's login environment on the node (sbatch --export=NONE), the
+// job's `env`, and the environment the local backend gives (backends/local/local_backend.h):
+//   ARBITER_JOB_ID, ARBITER_JOB_NAME, ARBITER_ATTEMPT, ARBITER_NUM_NODES
+//   ARBITER_NODE_RANK      0 .. N-1 (srun's task id)
+//   ARBITER_MASTER_ADDR    the address of rank 0's node (srun's launch node)
+//   ARBITER_MASTER_PORT    20000 + the Slurm job id mod 10000, the same on every node
+//   ARBITER_CHECKPOINT_DIR LaunchSpec.checkpoint_dir, created if missing
+//   CUDA_VISIBLE_DEVICES   the node's GPUs as Slurm assigns them from the gres
+// Node N's output goes to <log_dir>/node-N.log, the batch script's own to
+// <log_dir>/slurm-attempt-A.log.
 //
 // Launch and Cancel only queue the work; the backend's thread submits, cancels and watches (one
 // squeue and one sinfo per poll interval) and turns what it sees into RunReports for Poll:
