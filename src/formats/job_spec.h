@@ -37,8 +37,8 @@ struct JobResources {
   // Acceptable accelerator types (the fleet's names), each with `accelerators_per_node` per node.
   std::vector<std::string> accelerators;
   int32_t accelerators_per_node = 1;
-  std::string provider;  // `cloud`, or the first part of `infra`; empty: any provider
-  std::string region;    // `region`, or the second part of `infra`; empty: any region
+  std::string provider;          // `cloud`, or the first part of `infra`; empty: any provider
+  std::string region;            // `region`, or the second part of `infra`; empty: any region
   std::optional<bool> use_spot;  // unset: as the tenant's contracts give it
   // Where it was read, for errors found later (ToJob): key path and line.
   std::string path;  // e.g. "resources" or "resources.any_of[1]"

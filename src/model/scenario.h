@@ -37,7 +37,7 @@ struct Scenario {
   std::vector<Job> jobs;  // ordered by submit time; ties keep their source order
   std::vector<CapacityChange> capacity_changes;
   MarketOptions market;
-  Faults faults;  // faults a simulated run injects, and how jobs recover
+  Faults faults;    // faults a simulated run injects, and how jobs recover
   LiveConfig live;  // pools' backends and API tokens, for `arbiter serve`; simulations ignore it
   std::string default_policy = "fifo";
   Time horizon = kNever;                // the simulation stops here even if work remains

@@ -119,7 +119,7 @@ class LocalBackend : public Backend {
   std::string boot_id_;
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by directory name "<job>-<attempt>"
   std::vector<std::vector<bool>> used_;               // per pool node, per device
-  std::vector<std::string> delivered_;  // runs whose end the last Poll returned
+  std::vector<std::string> delivered_;                // runs whose end the last Poll returned
 };
 
 }  // namespace arbiter
