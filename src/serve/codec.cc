@@ -9,7 +9,7 @@ namespace arbiter::serve {
 namespace {
 
 // Every field of Job is encoded below; a new field must be added there (and this size updated).
-static_assert(sizeof(Job) == 152, "Job changed: encode its new fields in serve/codec.cc");
+static_assert(sizeof(Job) == 168, "Job changed: encode its new fields in serve/codec.cc");
 
 class Writer {
  public:
@@ -112,6 +112,7 @@ class Reader {
 void PutJob(Writer& w, const Job& job) {
   w.S(job.name);
   w.I(job.tenant.value());
+  w.I(job.priority);
   w.I(job.submit);
   w.I(job.accelerators);
   w.I(job.nodes);
@@ -121,24 +122,52 @@ void PutJob(Writer& w, const Job& job) {
     w.I(t.rate);
   }
   w.I(job.work);
-  w.I(job.priority);
   w.I(job.deadline);
   w.I(job.checkpoint_interval);
   w.I(job.checkpoint_bytes);
+  w.I(job.max_restarts);
+  w.U(job.placement ? job.placement->rules.size() : 0);
+  if (job.placement) {
+    for (const PlacementRule& rule : job.placement->rules) {
+      w.I(rule.type.value());
+      w.I(rule.provider.value());
+      w.I(rule.region.value());
+      w.U(static_cast<uint64_t>(rule.spot));
+      w.I(rule.preference);
+    }
+  }
 }
 
 bool GetJob(Reader& r, Job& job) {
   size_t throughputs = 0;
-  if (!r.S(job.name) || !r.Id(job.tenant) || !r.I(job.submit) || !r.I32(job.accelerators) ||
-      !r.I32(job.nodes) || !r.Count(throughputs)) {
+  if (!r.S(job.name) || !r.Id(job.tenant) || !r.I32(job.priority) || !r.I(job.submit) ||
+      !r.I32(job.accelerators) || !r.I32(job.nodes) || !r.Count(throughputs)) {
     return false;
   }
   job.throughputs.resize(throughputs);
   for (Throughput& t : job.throughputs) {
     if (!r.Id(t.type) || !r.I(t.rate)) return false;
   }
-  return r.I(job.work) && r.I32(job.priority) && r.I(job.deadline) &&
-         r.I(job.checkpoint_interval) && r.I(job.checkpoint_bytes);
+  size_t rules = 0;
+  if (!r.I(job.work) || !r.I(job.deadline) || !r.I(job.checkpoint_interval) ||
+      !r.I(job.checkpoint_bytes) || !r.I32(job.max_restarts) || !r.Count(rules)) {
+    return false;
+  }
+  job.placement.reset();
+  if (rules == 0) return true;  // no placement (an empty one is never stored)
+  auto placement = std::make_shared<Placement>();
+  placement->rules.resize(rules);
+  for (PlacementRule& rule : placement->rules) {
+    uint64_t spot = 0;
+    if (!r.Id(rule.type) || !r.Id(rule.provider) || !r.Id(rule.region) || !r.U(spot) ||
+        !r.I32(rule.preference)) {
+      return false;
+    }
+    if (spot > static_cast<uint64_t>(SpotChoice::kNever)) return r.Fail("unknown spot choice");
+    rule.spot = static_cast<SpotChoice>(spot);
+  }
+  job.placement = std::move(placement);
+  return true;
 }
 
 }  // namespace
@@ -155,6 +184,7 @@ std::string EncodeSubmission(const Submission& s) {
   w.S(s.launch.workdir);
   w.S(s.launch.setup);
   w.S(s.launch.run);
+  w.S(s.spec_json);
   return w.Take();
 }
 
@@ -168,7 +198,9 @@ absl::StatusOr<Submission> DecodeSubmission(std::string_view body) {
     for (auto& [key, value] : s.launch.env) {
       if (!(ok = r.S(key) && r.S(value))) break;
     }
-    if (ok) (void)(r.S(s.launch.workdir) && r.S(s.launch.setup) && r.S(s.launch.run));
+    if (ok) {
+      (void)(r.S(s.launch.workdir) && r.S(s.launch.setup) && r.S(s.launch.run) && r.S(s.spec_json));
+    }
   }
   if (absl::Status status = r.Finish(); !status.ok()) return status;
   return s;

@@ -8,6 +8,7 @@
 #define ARBITER_SERVE_CODEC_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,10 @@ struct Submission {
   std::string idempotency_key;  // empty: none
   Job job;
   JobLaunch launch;
+  std::string spec_json;  // the job spec as submitted (formats/job_spec.h JobSpecToJson)
+  // Not stored: a deadline relative to the submission, applied when the driver stamps the
+  // job's submit time (job.deadline is then submit + this).
+  std::optional<Duration> deadline_after;
 };
 
 // A job cancelled through the API.

@@ -24,6 +24,14 @@ Submission FullSubmission() {
   s.launch.workdir = "/tmp/w";
   s.launch.setup = "pip install x";
   s.launch.run = "python train.py --steps 10\necho done";
+  s.job.max_restarts = 4;
+  auto placement = std::make_shared<Placement>();
+  placement->rules.push_back(
+      {AcceleratorTypeId(0), ProviderId(1), RegionId(2), SpotChoice::kOnly, 0});
+  placement->rules.push_back(
+      {AcceleratorTypeId(3), ProviderId(), RegionId(), SpotChoice::kNever, 1});
+  s.job.placement = std::move(placement);
+  s.spec_json = R"({"name":"train-llm"})";
   return s;
 }
 
@@ -47,6 +55,10 @@ TEST(CodecTest, SubmissionsRoundTripEveryField) {
   EXPECT_EQ(j.checkpoint_interval, 600);
   EXPECT_EQ(j.checkpoint_bytes, int64_t{40} << 30);
   EXPECT_EQ(back->launch, s.launch);
+  EXPECT_EQ(j.max_restarts, 4);
+  ASSERT_NE(j.placement, nullptr);
+  EXPECT_EQ(*j.placement, *s.job.placement);
+  EXPECT_EQ(back->spec_json, R"({"name":"train-llm"})");
 }
 
 TEST(CodecTest, ANeverDeadlineAndInvalidIdsSurvive) {
@@ -57,6 +69,7 @@ TEST(CodecTest, ANeverDeadlineAndInvalidIdsSurvive) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->job.deadline, kNever);
   EXPECT_FALSE(back->job.tenant.valid());
+  EXPECT_EQ(back->job.placement, nullptr);
 }
 
 TEST(CodecTest, DamagedRecordsAreDataLossErrors) {

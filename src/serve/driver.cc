@@ -273,6 +273,7 @@ void Driver::Gather(std::vector<std::unique_ptr<Request>>& requests, std::vector
     Submission& s = r->submission;
     s.job.tenant = r->tenant;
     s.job.submit = now;
+    if (s.deadline_after) s.job.deadline = now + *s.deadline_after;
     if (!s.idempotency_key.empty()) {
       const std::pair<int32_t, std::string> key(r->tenant.value(), s.idempotency_key);
       if (auto it = by_key_.find(key); it != by_key_.end()) {
@@ -489,6 +490,7 @@ void Driver::ApplySubmit(const Submission& s) {
   JobRecord& r = jobs_.back();
   r.idempotency_key = s.idempotency_key;
   r.launch = s.launch;
+  r.spec_json = s.spec_json;
   if (!s.idempotency_key.empty())
     by_key_.emplace(std::make_pair(s.job.tenant.value(), s.idempotency_key), id);
   AddNote(id, {now_, NoteKind::kSubmitted});

@@ -107,7 +107,8 @@ struct Note {
 struct JobRecord {
   std::string idempotency_key;
   JobLaunch launch;
-  int64_t attempts = 0;  // launch attempts so far (the last attempt's number)
+  std::string spec_json;  // as submitted
+  int64_t attempts = 0;   // launch attempts so far (the last attempt's number)
   // Attempts being launched (pool, attempt), and the attempt of the current run (0: none).
   absl::InlinedVector<std::pair<PoolId, int64_t>, 2> starting;
   int64_t running_attempt = 0;
