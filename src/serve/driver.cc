@@ -101,6 +101,7 @@ absl::StatusOr<std::unique_ptr<Driver>> Driver::Create(const Scenario& scenario,
   driver->broker_ = std::make_unique<Broker>(fleet, *std::move(policy), std::move(broker_options),
                                              *std::move(recovery));
   driver->agents_ = std::move(agents);
+  driver->policy_name_ = policy_name;
   return driver;
 }
 
@@ -112,6 +113,8 @@ Driver::Driver(const Scenario& scenario, std::unique_ptr<EventLog> log,
       options_(std::move(options)) {
   const Fleet& fleet = scenario_.fleet;
   promised_.assign(fleet.pools.size(), 0);
+  jobs_by_tenant_.resize(fleet.tenants.size());
+  costs_.assign(fleet.tenants.size() * fleet.providers.size() * kChargeKinds, 0);
   asks_by_provider_.resize(fleet.providers.size());
   counters_.asks.assign(fleet.providers.size(), 0);
   counters_.answers_offered.assign(fleet.providers.size(), 0);
@@ -146,6 +149,11 @@ Time Driver::Clock() {
   const Time t = static_cast<Time>(std::floor(unix_seconds)) - options_.epoch;
   last_time_ = std::max(last_time_, t);  // the core's time never goes back
   return last_time_;
+}
+
+Time Driver::WallTime() const {
+  const double unix_seconds = options_.clock ? options_.clock() : SystemClock();
+  return static_cast<Time>(std::floor(unix_seconds)) - options_.epoch;
 }
 
 std::string Driver::LogPath(JobId job, int64_t attempt, int32_t node) const {
@@ -487,6 +495,9 @@ void Driver::Apply(const LogRecordView& record) {
 void Driver::ApplySubmit(const Submission& s) {
   const JobId id = JobId::FromIndex(jobs_.size());
   jobs_.emplace_back();
+  if (s.job.tenant.valid() && s.job.tenant.index() < jobs_by_tenant_.size()) {
+    jobs_by_tenant_[s.job.tenant.index()].push_back(id);
+  }
   JobRecord& r = jobs_.back();
   r.idempotency_key = s.idempotency_key;
   r.launch = s.launch;
@@ -676,7 +687,13 @@ void Driver::IndexNew() {
   }
   const std::vector<Charge>& charges = broker_->ledger().charges();
   for (; charges_indexed_ < charges.size(); ++charges_indexed_) {
-    const JobId job = charges[charges_indexed_].job;
+    const Charge& c = charges[charges_indexed_];
+    if (c.tenant.valid() && c.provider.valid()) {
+      costs_[(c.tenant.index() * scenario_.fleet.providers.size() + c.provider.index()) *
+                 kChargeKinds +
+             static_cast<size_t>(c.kind)] += c.amount;
+    }
+    const JobId job = c.job;
     if (job.valid() && job.value() < jobs()) {
       Record(job).charges.push_back(static_cast<int32_t>(charges_indexed_));
     }
@@ -684,7 +701,10 @@ void Driver::IndexNew() {
 }
 
 void Driver::AddNote(JobId job, Note note) {
-  if (job.valid() && job.value() < jobs()) Record(job).notes.push_back(std::move(note));
+  if (!job.valid() || job.value() >= jobs()) return;
+  note.audit_mark = static_cast<int64_t>(broker_->audit().size());
+  note.charge_mark = static_cast<int64_t>(broker_->ledger().charges().size());
+  Record(job).notes.push_back(std::move(note));
 }
 
 // --- Providers' agents ---

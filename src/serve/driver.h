@@ -101,6 +101,10 @@ struct Note {
   Micros price = 0;
   int exit_code = 0;
   std::string text;
+  // How many market records and charges existed when the note was made: the job's history
+  // interleaves them in the order they happened.
+  int64_t audit_mark = 0;
+  int64_t charge_mark = 0;
 };
 
 // The daemon's own record of a job, beside the core's spec and outcome.
@@ -170,6 +174,19 @@ class Driver {
   std::shared_lock<std::shared_mutex> ReadLock() const { return std::shared_lock(state_mu_); }
   const Broker& broker() const { return *broker_; }
   const Fleet& fleet() const { return scenario_.fleet; }
+  const Scenario& scenario() const { return scenario_; }
+  int64_t epoch() const { return options_.epoch; }
+  const std::string& policy_name() const { return policy_name_; }
+  // The tenant's jobs, in submission order.
+  const std::vector<JobId>& jobs_of(TenantId tenant) const {
+    return jobs_by_tenant_[tenant.index()];
+  }
+  // Micro-dollars charged per (tenant, provider, kind of charge), summed from the ledger.
+  Micros cost(TenantId tenant, ProviderId provider, ChargeKind kind) const {
+    return costs_[(tenant.index() * scenario_.fleet.providers.size() + provider.index()) *
+                      kChargeKinds +
+                  static_cast<size_t>(kind)];
+  }
   const JobRecord& job(JobId id) const { return jobs_[id.index()]; }
   int64_t jobs() const { return static_cast<int64_t>(jobs_.size()); }
   Time now() const { return now_; }
@@ -189,6 +206,8 @@ class Driver {
   // The node log of `job`'s attempt (0: the latest that came up, else the latest launched).
   std::string LogPath(JobId job, int64_t attempt, int32_t node) const;
   bool recovered() const { return recovered_; }
+  // The core's time now by the wall clock (any thread; the driver stamps events with its own).
+  Time WallTime() const;
   // Seconds the replay took, and records replayed.
   double replay_seconds() const { return replay_seconds_; }
   int64_t replayed_records() const { return replayed_records_; }
@@ -263,6 +282,9 @@ class Driver {
   // Guards the core and everything readers see.
   mutable std::shared_mutex state_mu_;
   std::vector<JobRecord> jobs_;
+  std::vector<std::vector<JobId>> jobs_by_tenant_;
+  std::vector<Micros> costs_;  // tenant x provider x kind
+  std::string policy_name_;
   DriverCounters counters_;
   Time now_ = 0;
   bool replaying_ = false;
