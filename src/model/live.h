@@ -16,10 +16,11 @@ namespace arbiter {
 
 // A pool whose work runs as processes on this machine (backends/local).
 struct LocalBackendSettings {
-  // Per node of the pool, the accelerator ids its runs see (CUDA_VISIBLE_DEVICES): exactly
-  // `nodes` lists of `accelerators_per_node` ids each, ids unique within a node. The loader fills
-  // this in for every local pool: a list per node as written, or one list repeated for every
-  // node, or 0 .. accelerators_per_node - 1 on every node when the file gives none.
+  // Per node of the pool, the accelerator ids its runs see (CUDA_VISIBLE_DEVICES): one list for
+  // every node the pool ever has (its largest size over its capacity schedule), each of
+  // `accelerators_per_node` ids unique within the node. The loader fills this in for every local
+  // pool: a list per node as written, or one list repeated for every node, or 0 ..
+  // accelerators_per_node - 1 on every node when the file gives none.
   std::vector<std::vector<int32_t>> devices;
 };
 
