@@ -152,8 +152,13 @@ absl::StatusOr<Reply> Call(const Connection& c, const std::string& method, const
   httplib::Result r = method == "POST" ? client.Post(path, headers, body, "application/json")
                                        : client.Get(path, headers);
   if (!r) {
+    const httplib::Error e = r.error();
+    const std::string why = e == httplib::Error::Connection ? "connection refused or unreachable"
+                            : e == httplib::Error::Read     ? "no answer"
+                            : e == httplib::Error::ConnectionTimeout ? "timed out connecting"
+                                                                     : httplib::to_string(e);
     return absl::UnavailableError(
-        StrCat("cannot reach the daemon at ", c.url, " (", httplib::to_string(r.error()),
+        StrCat("cannot reach the daemon at ", c.url, " (", why,
                "); is `arbiter serve` running there? (set --server or ARBITER_SERVER)"));
   }
   Reply reply;
@@ -306,8 +311,8 @@ std::string EventLine(const Json& e) {
 
 }  // namespace
 
-int RunSubmit(const ClientArgs& args, const std::string& job_file,
-              const std::string& idempotency_key, std::FILE* out, std::FILE* err) {
+int ClientSubmit(const ClientArgs& args, const std::string& job_file,
+                 const std::string& idempotency_key, std::FILE* out, std::FILE* err) {
   absl::StatusOr<JobSpec> spec = LoadJobSpec(job_file);
   if (!spec.ok()) {
     std::fprintf(err, "arbiter: %s\n", std::string(spec.status().message()).c_str());
@@ -334,7 +339,8 @@ int RunSubmit(const ClientArgs& args, const std::string& job_file,
   return kOk;
 }
 
-int RunStatus(const ClientArgs& args, std::optional<int64_t> job, std::FILE* out, std::FILE* err) {
+int ClientStatus(const ClientArgs& args, std::optional<int64_t> job, std::FILE* out,
+                 std::FILE* err) {
   int code = kOk;
   if (!job) {
     std::optional<Json> all = AllJobs(args, "", err, code);
@@ -381,7 +387,7 @@ int RunStatus(const ClientArgs& args, std::optional<int64_t> job, std::FILE* out
   return kOk;
 }
 
-int RunQueue(const ClientArgs& args, std::FILE* out, std::FILE* err) {
+int ClientQueue(const ClientArgs& args, std::FILE* out, std::FILE* err) {
   int code = kOk;
   std::optional<Json> pending = AllJobs(args, "state=pending", err, code);
   if (!pending) return code;
@@ -405,8 +411,8 @@ int RunQueue(const ClientArgs& args, std::FILE* out, std::FILE* err) {
   return kOk;
 }
 
-int RunLogs(const ClientArgs& args, int64_t job, int32_t node, int64_t attempt, bool follow,
-            std::FILE* out, std::FILE* err) {
+int ClientLogs(const ClientArgs& args, int64_t job, int32_t node, int64_t attempt, bool follow,
+               std::FILE* out, std::FILE* err) {
   int64_t offset = 0;
   int64_t shown = attempt;
   while (true) {
@@ -446,7 +452,7 @@ int RunLogs(const ClientArgs& args, int64_t job, int32_t node, int64_t attempt, 
   }
 }
 
-int RunCancel(const ClientArgs& args, int64_t job, std::FILE* out, std::FILE* err) {
+int ClientCancel(const ClientArgs& args, int64_t job, std::FILE* out, std::FILE* err) {
   int code = kOk;
   std::optional<Reply> r = Request(args, "POST", StrCat("/v1/jobs/", job, "/cancel"), err, code);
   if (!r) return code;
@@ -458,7 +464,7 @@ int RunCancel(const ClientArgs& args, int64_t job, std::FILE* out, std::FILE* er
   return kOk;
 }
 
-int RunCost(const ClientArgs& args, const std::string& tenant, std::FILE* out, std::FILE* err) {
+int ClientCost(const ClientArgs& args, const std::string& tenant, std::FILE* out, std::FILE* err) {
   int code = kOk;
   std::optional<Reply> r = Request(
       args, "GET", tenant.empty() ? "/v1/costs" : StrCat("/v1/costs?tenant=", tenant), err, code);
@@ -498,7 +504,7 @@ int RunCost(const ClientArgs& args, const std::string& tenant, std::FILE* out, s
   return kOk;
 }
 
-int RunPools(const ClientArgs& args, std::FILE* out, std::FILE* err) {
+int ClientPools(const ClientArgs& args, std::FILE* out, std::FILE* err) {
   int code = kOk;
   std::optional<Reply> r = Request(args, "GET", "/v1/pools", err, code);
   if (!r) return code;

@@ -26,19 +26,20 @@ struct ClientArgs {
   bool json = false;
 };
 
-int RunSubmit(const ClientArgs& args, const std::string& job_file,
-              const std::string& idempotency_key, std::FILE* out, std::FILE* err);
+int ClientSubmit(const ClientArgs& args, const std::string& job_file,
+                 const std::string& idempotency_key, std::FILE* out, std::FILE* err);
 // One job (with its history), or every job the token may see.
-int RunStatus(const ClientArgs& args, std::optional<int64_t> job, std::FILE* out, std::FILE* err);
+int ClientStatus(const ClientArgs& args, std::optional<int64_t> job, std::FILE* out,
+                 std::FILE* err);
 // Jobs waiting or being launched, in submission order.
-int RunQueue(const ClientArgs& args, std::FILE* out, std::FILE* err);
+int ClientQueue(const ClientArgs& args, std::FILE* out, std::FILE* err);
 // A node's log of the job's latest run (or of `attempt`); --follow prints what is appended until
 // the job ends.
-int RunLogs(const ClientArgs& args, int64_t job, int32_t node, int64_t attempt, bool follow,
-            std::FILE* out, std::FILE* err);
-int RunCancel(const ClientArgs& args, int64_t job, std::FILE* out, std::FILE* err);
-int RunCost(const ClientArgs& args, const std::string& tenant, std::FILE* out, std::FILE* err);
-int RunPools(const ClientArgs& args, std::FILE* out, std::FILE* err);
+int ClientLogs(const ClientArgs& args, int64_t job, int32_t node, int64_t attempt, bool follow,
+               std::FILE* out, std::FILE* err);
+int ClientCancel(const ClientArgs& args, int64_t job, std::FILE* out, std::FILE* err);
+int ClientCost(const ClientArgs& args, const std::string& tenant, std::FILE* out, std::FILE* err);
+int ClientPools(const ClientArgs& args, std::FILE* out, std::FILE* err);
 
 }  // namespace arbiter
 

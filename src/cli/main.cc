@@ -162,17 +162,17 @@ int main(int argc, char** argv) {
     serve.sync = !no_sync;
     return arbiter::serve::RunServe(serve, stdout, stderr);
   }
-  if (*submit_cmd) return arbiter::RunSubmit(client, job_file, idempotency_key, stdout, stderr);
+  if (*submit_cmd) return arbiter::ClientSubmit(client, job_file, idempotency_key, stdout, stderr);
   if (*status_cmd) {
-    return arbiter::RunStatus(client, job_id >= 0 ? std::optional<int64_t>(job_id) : std::nullopt,
-                              stdout, stderr);
+    return arbiter::ClientStatus(
+        client, job_id >= 0 ? std::optional<int64_t>(job_id) : std::nullopt, stdout, stderr);
   }
-  if (*queue_cmd) return arbiter::RunQueue(client, stdout, stderr);
+  if (*queue_cmd) return arbiter::ClientQueue(client, stdout, stderr);
   if (*logs_cmd) {
-    return arbiter::RunLogs(client, job_id, log_node, log_attempt, follow, stdout, stderr);
+    return arbiter::ClientLogs(client, job_id, log_node, log_attempt, follow, stdout, stderr);
   }
-  if (*cancel_cmd) return arbiter::RunCancel(client, job_id, stdout, stderr);
-  if (*cost_cmd) return arbiter::RunCost(client, cost_tenant, stdout, stderr);
-  if (*pools_cmd) return arbiter::RunPools(client, stdout, stderr);
+  if (*cancel_cmd) return arbiter::ClientCancel(client, job_id, stdout, stderr);
+  if (*cost_cmd) return arbiter::ClientCost(client, cost_tenant, stdout, stderr);
+  if (*pools_cmd) return arbiter::ClientPools(client, stdout, stderr);
   return 2;
 }
