@@ -15,6 +15,7 @@ packages=(
   libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   googletest libgtest-dev libgmock-dev
   pkg-config coinor-libclp-dev
+  libsqlite3-dev libcpp-httplib-dev
 )
 for arg in "$@"; do
   case "$arg" in

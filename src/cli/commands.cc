@@ -110,6 +110,13 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
                static_cast<long long>(accelerators), fleet.tenants.size(), fleet.contracts.size(),
                scenario->jobs.size());
   for (const std::string& note : scenario->load_notes) std::fprintf(out, "  %s\n", note.c_str());
+  if (const LiveConfig& live = scenario->live; !live.backends.empty() || !live.tokens.empty()) {
+    size_t local = 0;
+    for (const PoolBackend& b : live.backends) local += b.kind == "local" ? 1 : 0;
+    std::fprintf(
+        out, "  live: %zu pools on the local backend, %zu API tokens (simulations ignore both)\n",
+        local, live.tokens.size());
+  }
   if (faults.configured) {
     std::fprintf(out,
                  "  faults: recovery %s; node failures on %zu pools, spot preemption on %zu, %zu "

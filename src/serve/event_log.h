@@ -1,0 +1,100 @@
+// The daemon's durable event log: every input of the broker core, in order, in SQLite (WAL).
+//
+// The daemon appends each event here before the core sees it, and acknowledges a request only
+// after the transaction that holds its event has committed. Events are appended in batches (one
+// transaction per batch: the group commit), so that many concurrent requests share one fsync.
+// On start, the daemon replays the log through a fresh core to rebuild its state.
+//
+// A record is (seq, time, kind, body): `seq` is dense from 1 in append order, `time` the core's
+// time of the event (seconds since the state's epoch), `kind` and `body` the event's encoding
+// (serve/codec.h). A small key-value table holds the state's metadata (its epoch, the fleet it
+// was made with).
+//
+// Thread-safety: one thread appends and reads (the daemon's driver); commit_latency() may be read
+// from any thread.
+#ifndef ARBITER_SERVE_EVENT_LOG_H_
+#define ARBITER_SERVE_EVENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "model/units.h"
+#include "serve/metrics.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace arbiter::serve {
+
+struct LogRecord {
+  Time time = 0;
+  uint8_t kind = 0;
+  std::string body;
+};
+
+// A record as read back; `body` points into the reader's buffer and is valid during the callback.
+struct LogRecordView {
+  int64_t seq = 0;
+  Time time = 0;
+  uint8_t kind = 0;
+  std::string_view body;
+};
+
+struct EventLogOptions {
+  // fsync the log at every commit (SQLite synchronous=FULL): a committed event survives a power
+  // loss. false (synchronous=NORMAL): it survives the daemon's crash but maybe not the machine's.
+  bool sync = true;
+  // Refuse to grow the database beyond this many pages (0: no limit). A commit that would need
+  // more fails as on a full disk; tests use it to check that nothing half-committed remains.
+  int64_t max_pages = 0;
+};
+
+class EventLog {
+ public:
+  // Opens (or creates) the log in the SQLite file `path`.
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(const std::string& path,
+                                                        EventLogOptions options = {});
+  ~EventLog();
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // Appends `records` in one transaction, in order, with seqs last_seq()+1, ...; either all of
+  // them are committed (and durable, with options.sync) or none is and the error says why.
+  absl::Status Append(std::span<const LogRecord> records);
+
+  // Calls `fn` on every record with seq > `after`, in order; stops at the first error `fn`
+  // returns and returns it.
+  absl::Status Scan(int64_t after, const std::function<absl::Status(const LogRecordView&)>& fn);
+
+  // The last committed seq (0: empty).
+  int64_t last_seq() const { return last_seq_; }
+
+  // Metadata: a value by key (nullopt: unset), and setting one (committed at once).
+  absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key);
+  absl::Status PutMeta(std::string_view key, std::string_view value);
+
+  // Seconds each commit took (the transaction including its fsync), for /metrics.
+  const Histogram& commit_latency() const { return commit_latency_; }
+
+ private:
+  EventLog() = default;
+  absl::Status Exec(const char* sql);
+  absl::Status Error(std::string_view what) const;
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  std::string path_;
+  int64_t last_seq_ = 0;
+  Histogram commit_latency_{Histogram::LatencyBuckets()};
+};
+
+}  // namespace arbiter::serve
+
+#endif  // ARBITER_SERVE_EVENT_LOG_H_
