@@ -77,11 +77,68 @@ TEST(LiveFleet, LocalBackendDevices) {
       ElementsAre(ElementsAre(0, 1, 2, 3), ElementsAre(4, 5, 6, 7), ElementsAre(8, 9, 10, 11)));
 }
 
+TEST(LiveFleet, SlurmBackend) {
+  absl::StatusOr<Scenario> s =
+      Load(Fleet("{kind: slurm, conf: ../slurm/primary/slurm.conf}", ""), "/fleets/lab/fleet.yaml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const PoolBackend& b = s->live.backends[0];
+  EXPECT_EQ(b.kind, "slurm");
+  EXPECT_EQ(b.slurm.conf, "/fleets/slurm/primary/slurm.conf");
+  EXPECT_EQ(b.slurm.partition, "");
+  EXPECT_EQ(b.slurm.gres, "gpu");
+  EXPECT_EQ(b.slurm.job_prefix, "arbiter-primary_local_H100");  // the pool's name
+  EXPECT_EQ(b.slurm.poll_interval_ms, 1000);
+  EXPECT_EQ(b.slurm.command_timeout, 30);
+  EXPECT_EQ(b.slurm.lost_after, 300);
+  EXPECT_EQ(b.slurm.start_timeout, 600);
+
+  s = Load(Fleet("{kind: slurm, conf: /etc/slurm/slurm.conf, partition: gpu, account: lab, "
+                 "qos: high, gres: a100, job_prefix: lab-east, poll_interval: 250ms, "
+                 "command_timeout: 1m, lost_after: 10m, start_timeout: 0s}",
+                 ""));
+  ASSERT_TRUE(s.ok()) << s.status();
+  const SlurmBackendSettings& slurm = s->live.backends[0].slurm;
+  EXPECT_EQ(slurm.conf, "/etc/slurm/slurm.conf");
+  EXPECT_EQ(slurm.partition, "gpu");
+  EXPECT_EQ(slurm.account, "lab");
+  EXPECT_EQ(slurm.qos, "high");
+  EXPECT_EQ(slurm.gres, "a100");
+  EXPECT_EQ(slurm.job_prefix, "lab-east");
+  EXPECT_EQ(slurm.poll_interval_ms, 250);
+  EXPECT_EQ(slurm.command_timeout, 60);
+  EXPECT_EQ(slurm.lost_after, 600);
+  EXPECT_EQ(slurm.start_timeout, 0);
+  EXPECT_EQ(Load(Fleet("{kind: slurm, conf: c, poll_interval: 3s}", ""))
+                ->live.backends[0]
+                .slurm.poll_interval_ms,
+            3000);
+}
+
+TEST(LiveFleet, SlurmBackendErrorsAreLocated) {
+  EXPECT_EQ(Message(Load(Fleet("{kind: slurm}", "")).status()),
+            "fleet.yaml:12: providers[0].regions[0].pools[0].backend.conf: missing; expected a "
+            "value");
+  EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, nodes: 3}", "")).status()),
+            "fleet.yaml:12: providers[0].regions[0].pools[0].backend.nodes: unknown key 'nodes'; "
+            "expected "
+            "one of kind, conf, partition, account, qos, gres, job_prefix, poll_interval, "
+            "command_timeout, lost_after, start_timeout");
+  EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, job_prefix: 'a b'}", "")).status()),
+            "fleet.yaml:12: providers[0].regions[0].pools[0].backend.job_prefix: 'a b'; expected "
+            "letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, poll_interval: 5ms}", "")).status()),
+            "fleet.yaml:12: providers[0].regions[0].pools[0].backend.poll_interval: '5ms'; "
+            "expected a duration of at least 10ms, e.g. 500ms or 2s");
+  EXPECT_EQ(Message(Load(Fleet("{kind: pbs}", "")).status()),
+            "fleet.yaml:12: providers[0].regions[0].pools[0].backend.kind: unknown backend kind "
+            "'pbs'; expected local or slurm");
+}
+
 TEST(LiveFleet, BackendErrorsAreLocated) {
   const std::pair<std::string, std::string> cases[] = {
       {"{kind: cloud}",
        "fleet.yaml:12: providers[0].regions[0].pools[0].backend.kind: unknown backend kind "
-       "'cloud'; expected local"},
+       "'cloud'; expected local or slurm"},
       {"{devices: [0]}",
        "fleet.yaml:12: providers[0].regions[0].pools[0].backend.kind: missing; expected a value"},
       {"{kind: local, device: [0]}",

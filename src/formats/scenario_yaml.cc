@@ -972,8 +972,9 @@ class Loader {
     if (!f.defined()) return absl::OkStatus();
     std::string kind;
     ARBITER_ASSIGN(kind, f.Child("kind").String());
+    if (kind == "slurm") return SlurmBackendEntry(f, id);
     if (kind != "local") {
-      return f.Child("kind").Error(StrCat("unknown backend kind '", kind, "'"), "local");
+      return f.Child("kind").Error(StrCat("unknown backend kind '", kind, "'"), "local or slurm");
     }
     ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"kind", "devices"}));
     const Pool& pool = s_.fleet.pool(id);
@@ -1024,6 +1025,61 @@ class Loader {
       ARBITER_RETURN_IF_ERROR(device_list(list, all));
       devices.assign(static_cast<size_t>(nodes), all);
     }
+    if (s_.live.backends.size() <= id.index()) s_.live.backends.resize(id.index() + 1);
+    s_.live.backends[id.index()] = std::move(backend);
+    return absl::OkStatus();
+  }
+
+  // `backend: {kind: slurm, conf: ...}`: the pool's work runs on a Slurm cluster.
+  absl::Status SlurmBackendEntry(const Field& f, PoolId id) {
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"kind", "conf", "partition", "account", "qos", "gres",
+                                        "job_prefix", "poll_interval", "command_timeout",
+                                        "lost_after", "start_timeout"}));
+    PoolBackend backend;
+    backend.kind = "slurm";
+    SlurmBackendSettings& slurm = backend.slurm;
+    std::string conf;
+    ARBITER_ASSIGN(conf, f.Child("conf").String());
+    slurm.conf = ResolvePath(file_, conf);
+    ARBITER_ASSIGN(slurm.partition, f.Child("partition").StringOr(""));
+    ARBITER_ASSIGN(slurm.account, f.Child("account").StringOr(""));
+    ARBITER_ASSIGN(slurm.qos, f.Child("qos").StringOr(""));
+    ARBITER_ASSIGN(slurm.gres, f.Child("gres").StringOr("gpu"));
+    // A Slurm job name carries the prefix: letters, digits, '.', '_' and '-' only.
+    const auto name_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    };
+    std::string prefix;
+    for (char c : s_.fleet.pool(id).name) prefix += name_char(c) ? c : '_';
+    ARBITER_ASSIGN(slurm.job_prefix, f.Child("job_prefix").StringOr(StrCat("arbiter-", prefix)));
+    if (slurm.job_prefix.empty() ||
+        !std::all_of(slurm.job_prefix.begin(), slurm.job_prefix.end(), name_char)) {
+      return f.Child("job_prefix")
+          .Error(StrCat("'", slurm.job_prefix, "'"), "letters, digits, '.', '_' and '-'");
+    }
+    const Field poll = f.Child("poll_interval");
+    if (poll.defined()) {
+      std::string text;
+      ARBITER_ASSIGN(text, poll.String());
+      if (text.ends_with("ms")) {
+        std::optional<int64_t> ms = ParseInt(std::string_view(text).substr(0, text.size() - 2));
+        if (!ms || *ms < 10 || *ms > 3'600'000) {
+          return poll.Error(StrCat("'", text, "'"), "a duration of at least 10ms, e.g. 500ms or 2s");
+        }
+        slurm.poll_interval_ms = *ms;
+      } else {
+        Duration seconds = 0;
+        ARBITER_ASSIGN(seconds, poll.Seconds());
+        if (seconds < 1) return poll.Error("0", "a duration of at least 10ms, e.g. 500ms or 2s");
+        slurm.poll_interval_ms = seconds * 1000;
+      }
+    }
+    ARBITER_ASSIGN(slurm.command_timeout, f.Child("command_timeout").SecondsOr(30));
+    if (slurm.command_timeout < 1) {
+      return f.Child("command_timeout").Error("0", "a duration of at least 1s");
+    }
+    ARBITER_ASSIGN(slurm.lost_after, f.Child("lost_after").SecondsOr(300));
+    ARBITER_ASSIGN(slurm.start_timeout, f.Child("start_timeout").SecondsOr(600));
     if (s_.live.backends.size() <= id.index()) s_.live.backends.resize(id.index() + 1);
     s_.live.backends[id.index()] = std::move(backend);
     return absl::OkStatus();

@@ -24,14 +24,34 @@ struct LocalBackendSettings {
   std::vector<std::vector<int32_t>> devices;
 };
 
-// Where a pool's work runs. `kind` names the backend ("local"); other kinds (e.g. "slurm") add
-// their settings beside `local`. A pool without a backend (kind empty) cannot run live work.
+// A pool whose work runs on a Slurm cluster (backends/slurm): each launch is one batch job of
+// whole nodes with the pool's accelerators per node as GPU gres.
+struct SlurmBackendSettings {
+  std::string conf;       // the cluster's slurm.conf (SLURM_CONF for its commands); absolute
+  std::string partition;  // empty: the cluster's default partition
+  std::string account;    // empty: the user's default
+  std::string qos;        // empty: the default
+  std::string gres = "gpu";
+  // Slurm job names are JOB_PREFIX-jJOB-aATTEMPT; no other pool or daemon on the cluster may use
+  // the same prefix. Empty: "arbiter-" and the pool's name.
+  std::string job_prefix;
+  int64_t poll_interval_ms = 1000;  // squeue and sinfo this often
+  int64_t command_timeout = 30;     // seconds; a Slurm command still running is killed
+  // Seconds the controller may stay silent before the pool's runs are reported lost (0: never).
+  int64_t lost_after = 300;
+  // Seconds a run may wait on the cluster before it is cancelled and reported lost (0: no limit).
+  int64_t start_timeout = 600;
+};
+
+// Where a pool's work runs. `kind` names the backend ("local" or "slurm"), whose settings are
+// beside it. A pool without a backend (kind empty) cannot run live work.
 //
 // Holding pools (a commitment's or reservation's nodes, market/holdings.h) are carved out of a
 // pool after loading and have no entry here: their work runs on their parent pool's backend.
 struct PoolBackend {
-  std::string kind;  // "" (none) or "local"
+  std::string kind;  // "" (none), "local" or "slurm"
   LocalBackendSettings local;
+  SlurmBackendSettings slurm;
 };
 
 // Who a bearer token speaks for (docs/scenario.md#tokens).

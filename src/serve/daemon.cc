@@ -5,11 +5,14 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "backends/local/local_backend.h"
+#include "backends/slurm/slurm_backend.h"
 #include "formats/parse.h"
 #include "formats/scenario_yaml.h"
 #include "market/holdings.h"
@@ -49,6 +52,47 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   std::filesystem::rename(tmp, path, ec);
   if (ec) return absl::InternalError(StrCat("cannot rename ", tmp, ": ", ec.message()));
   return absl::OkStatus();
+}
+
+// The backend of a pool that runs on a Slurm cluster. When the cluster answers, it must have a
+// node with the pool's accelerators per node as gres (else no launch could ever start there);
+// when it does not, the daemon starts all the same and the pool has no room until it answers.
+absl::StatusOr<std::unique_ptr<Backend>> MakeSlurmBackend(const Pool& pool,
+                                                          const SlurmBackendSettings& config,
+                                                          std::FILE* err) {
+  slurm::SlurmOptions o;
+  o.cluster = pool.name;
+  o.conf = std::filesystem::absolute(config.conf).string();
+  o.submit.job_prefix = config.job_prefix;
+  o.submit.partition = config.partition;
+  o.submit.account = config.account;
+  o.submit.qos = config.qos;
+  o.submit.gres = config.gres;
+  o.poll_interval = absl::Milliseconds(config.poll_interval_ms);
+  o.command_timeout = absl::Seconds(config.command_timeout);
+  o.lost_after = absl::Seconds(config.lost_after);
+  o.start_timeout = absl::Seconds(config.start_timeout);
+  absl::StatusOr<std::unique_ptr<slurm::SlurmBackend>> backend =
+      slurm::SlurmBackend::Create(std::move(o));
+  if (!backend.ok()) return backend.status();
+  absl::StatusOr<std::vector<slurm::SlurmNode>> nodes = (*backend)->ClusterNodes();
+  if (!nodes.ok()) {
+    std::fprintf(err, "arbiter serve: pool %s: %s; no room there until it answers\n",
+                 pool.name.c_str(), std::string(nodes.status().message()).c_str());
+  } else if (pool.accelerators_per_node > 0 &&
+             std::none_of(nodes->begin(), nodes->end(), [&](const slurm::SlurmNode& n) {
+               return n.gres_count >= pool.accelerators_per_node;
+             })) {
+    std::string have;
+    for (const slurm::SlurmNode& n : *nodes) {
+      StrAppend(&have, have.empty() ? "" : ", ", n.name, " ", n.gres_count);
+    }
+    return absl::InvalidArgumentError(
+        StrCat("no node of Slurm cluster ", config.conf, " has ", pool.accelerators_per_node, " ",
+               config.gres, " gres (the pool's accelerators per node); it has ",
+               have.empty() ? "no nodes" : have));
+  }
+  return std::unique_ptr<Backend>(*std::move(backend));
 }
 
 // A directory name for a pool's backend: its name with '/' as '_'.
@@ -170,6 +214,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
       } else {
         backend = made.status();
       }
+    } else if (config->kind == "slurm") {
+      backend = MakeSlurmBackend(fleet.pools[p], config->slurm, stderr);
+      if (!backend.ok() && backend.status().code() == absl::StatusCode::kInvalidArgument) {
+        return absl::InvalidArgumentError(
+            StrCat("pool ", fleet.pools[p].name, ": ", backend.status().message()));
+      }
     } else {
       return absl::InvalidArgumentError(StrCat("pool ", fleet.pools[p].name, ": backend kind '",
                                                config->kind, "' is not supported by this daemon"));
@@ -192,6 +242,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
   driver_options.policy = policy;
   driver_options.billing_interval = options.billing_interval;
   driver_options.poll_interval = options.poll_interval;
+  driver_options.nodes_interval = options.nodes_interval;
   absl::StatusOr<std::unique_ptr<Driver>> driver =
       Driver::Create(s, *std::move(log), std::move(backends), driver_options);
   if (!driver.ok()) return absl::InvalidArgumentError(driver.status().message());

@@ -42,6 +42,7 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;
   int64_t grace_ms = 10'000;  // local backends: SIGTERM to SIGKILL
   std::chrono::milliseconds poll_interval{20};
+  Duration nodes_interval = 30;  // seconds between reads of the backends' nodes (capacity)
   Duration billing_interval = 60;
   // For tests: the log's page limit (EventLogOptions::max_pages), the clock, and a maker of each
   // pool's backend instead of the fleet file's (nullptr from it: the pool has no backend).

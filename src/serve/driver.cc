@@ -347,11 +347,14 @@ void Driver::GatherDue(std::vector<Pending>& batch, bool poll) {
         continue;
       }
       absl::StatusOr<std::optional<int32_t>> nodes = b->Nodes();
-      if (!nodes.ok() || !nodes->has_value()) continue;
+      if (nodes.ok() && !nodes->has_value()) continue;  // the declared nodes hold
+      // A backend that cannot be reached (a Slurm controller down) has no room for new work;
+      // what runs there is the backend's to report (lost only after its grace period).
+      const int32_t n = nodes.ok() ? **nodes : 0;
       const auto pool = PoolId::FromIndex(p);
-      if (static_cast<int64_t>(**nodes) * fleet.pools[p].accelerators_per_node !=
+      if (static_cast<int64_t>(n) * fleet.pools[p].accelerators_per_node !=
           broker_->capacity(pool)) {
-        add(RecordKind::kCapacity, EncodeCapacity({pool, **nodes}));
+        add(RecordKind::kCapacity, EncodeCapacity({pool, n}));
       }
     }
   }
