@@ -151,6 +151,8 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   void OnStartFailed(const JobStartFailed& event);
   void OnStarted(const JobStarted& event);
   void OnKilled(const JobKilled& event);
+  void OnCancelled(const JobCancelled& event);
+  void OnFailed(const JobFailed& event);
   void OnTimer(const TimerFired& event);
   void OnCloseBilling();
   // After the event: deliveries, recovery and the policy's pass over the pools that grew.

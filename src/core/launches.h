@@ -63,6 +63,9 @@ class Launches {
   // starting job; a timed-out attempt is cancelled at the driver. Unknown attempts are ignored.
   // Returns true when that was the job's last attempt: the job must be queued again.
   bool Fail(JobId job, PoolId pool, int64_t number, bool timed_out);
+  // The job was cancelled while starting: every attempt is cancelled at the driver (CancelStart)
+  // and charged for the time it held, like an attempt that lost to another.
+  void CancelAll(JobId job);
   // A launch-timeout timer fired.
   bool OnTimeout(int64_t subject) {
     return Fail(JobId(static_cast<int32_t>(subject >> 24)), PoolId(), subject & 0xFFFFFF,

@@ -154,6 +154,7 @@ void MarketDesk::Closed(RequestId request) {
 
 void MarketDesk::ReleaseHold(JobId job) {
   JobState& market = jobs_state_[job.index()];
+  if (!market.held_pool.valid()) return;  // withdrawn: released then
   book_.AddHeld(market.held_pool, -static_cast<int64_t>(jobs_.spec(job).accelerators));
   instant_.Grew(market.held_pool);
   market.held_pool = PoolId();
@@ -171,6 +172,11 @@ void MarketDesk::Award(RequestId request, int32_t item, ProviderId provider, con
                        bool /*holder*/) {
   const JobId job = SettleItem(request, item);
   JobState& market = jobs_state_[job.index()];
+  if (market.withdrawn) {  // cancelled: the provider's offer lapses when the request closes
+    market.phase = Phase::kNone;
+    market.withdrawn = false;
+    return;
+  }
   const TenantId tenant = jobs_.spec(job).tenant;
   market.phase = Phase::kAwarded;
   market.pool = offer.pool;
@@ -190,7 +196,12 @@ void MarketDesk::Award(RequestId request, int32_t item, ProviderId provider, con
 
 void MarketDesk::Unplaced(RequestId request, int32_t item) {
   const JobId job = SettleItem(request, item);
-  jobs_state_[job.index()].phase = Phase::kNone;
+  JobState& market = jobs_state_[job.index()];
+  market.phase = Phase::kNone;
+  if (market.withdrawn) {
+    market.withdrawn = false;
+    return;
+  }
   host_.LetGo(job);
   // No provider offered: ask again after the retry delay rather than at once.
   instant_.Emit(SetTimer{instant_.now + options_.retry_delay, TimerTag(kRetryStart, job.value())});
@@ -254,6 +265,23 @@ void MarketDesk::StopAwaiting(JobId job) {
   waiting.erase(it);
   book_.AddAwaiting(market.pool, -static_cast<int64_t>(jobs_.spec(job).accelerators));
   instant_.Grew(market.pool);
+}
+
+bool MarketDesk::Withdraw(JobId job) {
+  JobState& market = jobs_state_[job.index()];
+  switch (market.phase) {
+    case Phase::kNone:
+      return false;
+    case Phase::kRequesting:
+      ReleaseHold(job);
+      market.withdrawn = true;  // settled when the exchange settles its item
+      return true;
+    case Phase::kAwarded:
+      StopAwaiting(job);
+      market.phase = Phase::kNone;
+      return true;
+  }
+  return false;
 }
 
 bool MarketDesk::Release(JobId job) {

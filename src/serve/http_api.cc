@@ -403,6 +403,13 @@ class ApiServer::Impl {
         Fail(res, s);
         return;
       }
+      const JobState state = driver_.broker().outcome(*job).state;
+      if (state == JobState::kFinished || state == JobState::kRejected ||
+          state == JobState::kCancelled || state == JobState::kFailed) {
+        Fail(res, absl::FailedPreconditionError(StrCat("job ", job->value(), " has already ended (",
+                                                       JobStateName(state), ")")));
+        return;
+      }
     }
     absl::StatusOr<CancelResult> result = driver_.Cancel(*job, who.name).get();
     if (!result.ok()) {
