@@ -164,13 +164,7 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   billing_.AddJob();
   desk_.AddJob();
   restarts_.AddJob();
-  const Job& spec = jobs_.spec(id);
-  std::string reason;
-  if (absl::Status s = ValidateJob(spec, fleet_); !s.ok()) {
-    reason = std::string(s.message());
-  } else if (!AnyEligiblePool(spec, *this)) {
-    reason = WhyNoPool(spec, *this);
-  }
+  std::string reason = WhyNeverRuns(jobs_.spec(id));
   if (!reason.empty()) {
     jobs_.Reject(id, reason);
     instant_.Emit(RejectJob{id, std::move(reason)});
@@ -178,6 +172,12 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   }
   jobs_.Admit(id);
   policy_->OnPending(id, *this);
+}
+
+std::string Broker::WhyNeverRuns(const Job& job) const {
+  if (absl::Status s = ValidateJob(job, fleet_); !s.ok()) return std::string(s.message());
+  if (!AnyEligiblePool(job, *this)) return WhyNoPool(job, *this);
+  return "";
 }
 
 bool Broker::Place(JobId job, PoolId pool) {

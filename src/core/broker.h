@@ -66,6 +66,11 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   // job, a finish for a job that is not running); such an event is a driver bug.
   absl::Status Handle(Time now, Event event, std::vector<Command>& out);
 
+  // Why the job could never run here (invalid for the fleet, or no pool can ever hold it), in
+  // words a user can act on; empty if it can. A JobSubmitted for such a job is rejected with this
+  // reason; drivers may ask first, to refuse the submission without storing it.
+  std::string WhyNeverRuns(const Job& job) const;
+
   Time now() const override { return instant_.now; }
   const Fleet& fleet() const override { return fleet_; }
   int64_t jobs_submitted() const { return static_cast<int64_t>(jobs_.size()); }

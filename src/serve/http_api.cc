@@ -365,6 +365,14 @@ class ApiServer::Impl {
       Fail(res, absl::InvalidArgumentError(job.status().message()));
       return;
     }
+    {
+      // A job no pool can ever run is refused here, before anything is stored.
+      auto lock = driver_.ReadLock();
+      if (const std::string why = driver_.broker().WhyNeverRuns(*job); !why.empty()) {
+        Fail(res, absl::InvalidArgumentError(StrCat("resources: this job can never run: ", why)));
+        return;
+      }
+    }
     Submission s;
     s.idempotency_key = key;
     s.job = *std::move(job);
