@@ -147,6 +147,7 @@ absl::StatusOr<Reply> Call(const Connection& c, const std::string& method, const
                            const std::string& body = "", httplib::Headers headers = {}) {
   httplib::Client client(c.host, c.port);
   client.set_connection_timeout(5);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(60);
   headers.emplace("Authorization", StrCat("Bearer ", c.token));
   httplib::Result r = method == "POST" ? client.Post(path, headers, body, "application/json")

@@ -14,6 +14,10 @@ std::string_view JobStateName(JobState state) {
       return "finished";
     case JobState::kRejected:
       return "rejected";
+    case JobState::kCancelled:
+      return "cancelled";
+    case JobState::kFailed:
+      return "failed";
   }
   return "unknown";
 }

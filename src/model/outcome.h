@@ -11,11 +11,13 @@
 namespace arbiter {
 
 enum class JobState : uint8_t {
-  kPending,   // submitted, waiting for capacity
-  kRunning,   // started, not finished
-  kFinished,  // all work done
-  kRejected,  // can never run (no eligible pool, invalid spec); see `reason`
-  kStarting,  // launched on one or more pools, waiting for a launch to come up (core/events.h)
+  kPending,    // submitted, waiting for capacity
+  kRunning,    // started, not finished
+  kFinished,   // all work done
+  kRejected,   // can never run (no eligible pool, invalid spec); see `reason`
+  kStarting,   // launched on one or more pools, waiting for a launch to come up (core/events.h)
+  kCancelled,  // a user cancelled it (live); see `reason`
+  kFailed,     // its runs failed by its own fault more than max_restarts times; see `exit_code`
 };
 
 std::string_view JobStateName(JobState state);
@@ -47,7 +49,10 @@ struct JobOutcome {
   Duration launch_wait = 0;
   int64_t launch_waste_accelerator_seconds = 0;
   Micros launch_waste_cost = 0;
-  std::string reason;  // why it was rejected
+  // Runs that ended by the job's own fault (JobFailed), and the exit code of the last one.
+  int32_t failures = 0;
+  int32_t exit_code = 0;
+  std::string reason;  // why it was rejected, failed or cancelled
 };
 
 }  // namespace arbiter

@@ -153,9 +153,13 @@ struct RunSummary {
   uint64_t seed = 0;
   int64_t jobs = 0;
   int64_t finished = 0;
-  int64_t running = 0;           // still running when the run ended (horizon reached)
-  int64_t pending = 0;           // never started or waiting again
-  int64_t rejected = 0;          // could never run
+  int64_t running = 0;   // still running when the run ended (horizon reached)
+  int64_t pending = 0;   // never started or waiting again
+  int64_t rejected = 0;  // could never run
+  // Ended by a user's cancel, or by failing more than max_restarts times (live runs only: the
+  // simulator's jobs neither fail by their own fault nor are cancelled).
+  int64_t cancelled = 0;
+  int64_t failed = 0;
   DurationStats jct;             // end - submit, finished jobs
   DurationStats queueing_delay;  // first start - submit, started jobs
   Time first_submit = 0;

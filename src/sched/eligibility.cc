@@ -40,13 +40,18 @@ bool CanEverRun(const Job& job, PoolId pool_id, const ClusterView& view) {
 }
 
 bool PlacementAllows(const Job& job, PoolId pool_id, Purchase how, const ClusterView& view) {
-  if (job.placement == nullptr) return true;
+  return job.placement == nullptr ||
+         PlacementAllows(*job.placement, job.tenant, pool_id, how, view);
+}
+
+bool PlacementAllows(const Placement& placement, TenantId tenant, PoolId pool_id, Purchase how,
+                     const ClusterView& view) {
   const Pool& pool = view.fleet().pool(pool_id);
   std::optional<bool> spot;  // computed once, when a rule needs it
-  for (const PlacementRule& rule : job.placement->rules) {
+  for (const PlacementRule& rule : placement.rules) {
     if (!RuleMatches(rule, pool)) continue;
     if (rule.spot == SpotChoice::kAny) return true;
-    if (!spot) spot = BuysSpot(job.tenant, pool_id, how, view);
+    if (!spot) spot = BuysSpot(tenant, pool_id, how, view);
     if (*spot == (rule.spot == SpotChoice::kOnly)) return true;
   }
   return false;

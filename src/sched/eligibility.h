@@ -30,6 +30,9 @@ bool CanEverRun(const Job& job, PoolId pool, const ClusterView& view);
 // PriceFor counts every default purchase as spot). Policies that buy with PlaceAs check this
 // for the purchase they make; CanEverRun checks it for the default.
 bool PlacementAllows(const Job& job, PoolId pool, Purchase how, const ClusterView& view);
+// The same for a placement that `tenant`'s jobs share (sched/job_buckets.h).
+bool PlacementAllows(const Placement& placement, TenantId tenant, PoolId pool, Purchase how,
+                     const ClusterView& view);
 
 // The job's preference for `pool`: under `ordered`, the index of the first candidate that allows
 // the pool (0: most preferred); 0 for every pool of a job without a placement or without

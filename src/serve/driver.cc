@@ -442,9 +442,16 @@ void Driver::Apply(const LogRecordView& record) {
     case RecordKind::kCancel: {
       absl::StatusOr<Cancellation> c = DecodeCancellation(record.body);
       if (!c.ok() || !c->job.valid() || c->job.value() >= jobs()) break;
-      // The core has no cancel yet: see the report (issue 15, part 2).
-      AddNote(c->job,
-              {now_, NoteKind::kCancelled, 0, PoolId(), ChargeKind::kOnDemand, 0, 0, c->by});
+      const JobState before = broker_->outcome(c->job).state;
+      if (before == JobState::kFinished || before == JobState::kRejected ||
+          before == JobState::kCancelled || before == JobState::kFailed) {
+        break;  // ended before the cancel came
+      }
+      AddNote(c->job, {now_, NoteKind::kCancelled, Record(c->job).running_attempt, PoolId(),
+                       ChargeKind::kOnDemand, 0, 0, c->by});
+      // The run's processes are stopped through the core's StopJob (and CancelStart for
+      // launches), carried out as commands.
+      Deliver(JobCancelled{c->job, c->by});
       break;
     }
     case RecordKind::kReport: {
@@ -543,12 +550,10 @@ void Driver::ApplyReport(const RunReport& report) {
       Deliver(JobFinished{job});
       return;
     case RunStatus::kFailed:
-      // The core cannot yet end a run by the job's own fault (issue 15, part 2): until it can,
-      // the run counts as interrupted.
       r.running_attempt = 0;
       AddNote(job, {now_, NoteKind::kFailed, attempt, broker_->outcome(job).pool,
                     ChargeKind::kOnDemand, 0, report.exit_code, report.reason});
-      Deliver(JobKilled{job, report.reason});
+      Deliver(JobFailed{job, report.exit_code, report.reason});
       return;
     case RunStatus::kLost:
     case RunStatus::kCancelled: {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -66,10 +67,10 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path
   // WAL: a commit appends to the write-ahead log and (with synchronous=FULL) syncs it once.
   // The automatic checkpoint copies the WAL back into the database every 4096 pages (16 MiB),
   // fewer and larger pauses than the default 1000.
-  for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=4096", "PRAGMA temp_store=MEMORY"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA temp_store=MEMORY"}) {
     if (absl::Status s = log->Exec(pragma); !s.ok()) return s;
   }
+
   if (absl::Status s =
           log->Exec(options.sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
       !s.ok()) {
@@ -105,12 +106,65 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path
                          -1, &log->insert_, nullptr) != SQLITE_OK) {
     return log->Error("preparing");
   }
+  if (options.background_checkpoint_pages > 0) {
+    if (sqlite3_open_v2(path.c_str(), &log->checkpoint_db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      return absl::InternalError(StrCat("event log ", path, ": cannot open the checkpointer"));
+    }
+    sqlite3_busy_timeout(log->checkpoint_db_, 1000);
+    log->checkpoint_pages_ = options.background_checkpoint_pages;
+    EventLog* raw = log.get();
+    // Replaces SQLite's automatic checkpoint (itself a WAL hook): after each commit, the WAL's
+    // size goes to the checkpointer, and commits never checkpoint themselves.
+    sqlite3_wal_hook(
+        log->db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+          auto* log = static_cast<EventLog*>(self);
+          bool wake = false;
+          {
+            std::lock_guard lock(log->checkpoint_mu_);
+            log->wal_pages_ = pages;
+            wake = pages >= log->checkpoint_pages_;
+          }
+          if (wake) log->checkpoint_cv_.notify_one();
+          return SQLITE_OK;
+        },
+        raw);
+    log->checkpointer_ = std::thread([raw] { raw->Checkpoints(); });
+  }
   return log;
 }
 
 EventLog::~EventLog() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
+  sqlite3_close(checkpoint_db_);
   sqlite3_finalize(insert_);
   sqlite3_close(db_);
+}
+
+// A passive checkpoint copies committed WAL frames into the database without blocking the
+// writer; once every frame is copied, the writer starts the WAL from its beginning again, so it
+// stays small.
+void EventLog::Checkpoints() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (true) {
+    checkpoint_cv_.wait(lock, [&] { return stopping_ || wal_pages_ >= checkpoint_pages_; });
+    if (stopping_) return;
+    lock.unlock();
+    int frames = 0;
+    int copied = 0;
+    sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    lock.lock();
+    // The next commit reports the WAL's size again (small once the writer has restarted it).
+    wal_pages_ = 0;
+  }
 }
 
 absl::Status EventLog::Append(std::span<const LogRecord> records) {

@@ -15,13 +15,16 @@
 #ifndef ARBITER_SERVE_EVENT_LOG_H_
 #define ARBITER_SERVE_EVENT_LOG_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -54,6 +57,10 @@ struct EventLogOptions {
   // Refuse to grow the database beyond this many pages (0: no limit). A commit that would need
   // more fails as on a full disk; tests use it to check that nothing half-committed remains.
   int64_t max_pages = 0;
+  // Copy the WAL back into the database on a thread of its own (a second connection, passive
+  // checkpoints that never block a commit) once it holds this many pages; 0: SQLite's automatic
+  // checkpoint, inside the commit that crosses 1000 pages.
+  int64_t background_checkpoint_pages = 2048;
 };
 
 class EventLog {
@@ -87,8 +94,17 @@ class EventLog {
   EventLog() = default;
   absl::Status Exec(const char* sql);
   absl::Status Error(std::string_view what) const;
+  void Checkpoints();
 
   sqlite3* db_ = nullptr;
+  // The background checkpointer: its connection, thread, and the WAL size it was told of.
+  sqlite3* checkpoint_db_ = nullptr;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  int64_t wal_pages_ = 0;
+  int64_t checkpoint_pages_ = 0;
+  bool stopping_ = false;
   sqlite3_stmt* insert_ = nullptr;
   std::string path_;
   int64_t last_seq_ = 0;

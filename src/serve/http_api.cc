@@ -1,8 +1,11 @@
 #include "serve/http_api.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -97,6 +100,36 @@ absl::StatusOr<JobId> JobParam(const httplib::Request& req) {
   return JobId(static_cast<int32_t>(*id));
 }
 
+// cpp-httplib 0.11 (Debian's, compiled) listens with a backlog of 5: more clients connecting at
+// once than that see their SYN dropped and retried a second later. Linux lets a listening socket
+// be given a new backlog by calling listen() again; this finds the server's socket (listening,
+// bound to `port`) among the process's descriptors and does that.
+void RaiseBacklog(int port) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const std::optional<int64_t> fd = ParseInt(entry.path().filename().string());
+    if (!fd) continue;
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    if (getsockopt(static_cast<int>(*fd), SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+        !listening) {
+      continue;
+    }
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof(addr);
+    if (getsockname(static_cast<int>(*fd), reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) {
+      continue;
+    }
+    int bound = -1;
+    if (addr.ss_family == AF_INET) {
+      bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    }
+    if (bound == port) ::listen(static_cast<int>(*fd), SOMAXCONN);
+  }
+}
+
 }  // namespace
 
 class ApiServer::Impl {
@@ -120,6 +153,7 @@ class ApiServer::Impl {
       return absl::UnavailableError(StrCat("cannot listen on ", options_.host, ":", options_.port,
                                            " (in use, or not an address of this machine)"));
     }
+    RaiseBacklog(port_);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     return absl::OkStatus();
   }
@@ -331,6 +365,14 @@ class ApiServer::Impl {
       Fail(res, absl::InvalidArgumentError(job.status().message()));
       return;
     }
+    {
+      // A job no pool can ever run is refused here, before anything is stored.
+      auto lock = driver_.ReadLock();
+      if (const std::string why = driver_.broker().WhyNeverRuns(*job); !why.empty()) {
+        Fail(res, absl::InvalidArgumentError(StrCat("resources: this job can never run: ", why)));
+        return;
+      }
+    }
     Submission s;
     s.idempotency_key = key;
     s.job = *std::move(job);
@@ -367,6 +409,13 @@ class ApiServer::Impl {
       auto lock = driver_.ReadLock();
       if (absl::Status s = CheckJobVisible(driver_, who, *job); !s.ok()) {
         Fail(res, s);
+        return;
+      }
+      const JobState state = driver_.broker().outcome(*job).state;
+      if (state == JobState::kFinished || state == JobState::kRejected ||
+          state == JobState::kCancelled || state == JobState::kFailed) {
+        Fail(res, absl::FailedPreconditionError(StrCat("job ", job->value(), " has already ended (",
+                                                       JobStateName(state), ")")));
         return;
       }
     }

@@ -198,6 +198,26 @@ TEST_F(HttpApiTest, CancelIsRefusedToOtherTenantsAndProvidersAndChangesNothing) 
   EXPECT_EQ(Call("POST", "/v1/jobs/7/cancel", kAdmin).status, 404);
   auto lock = driver_->ReadLock();
   for (const Note& n : driver_->job(JobId(0)).notes) EXPECT_NE(n.kind, NoteKind::kCancelled);
+  EXPECT_NE(driver_->broker().outcome(JobId(0)).state, JobState::kCancelled);
+}
+
+TEST_F(HttpApiTest, ATenantCancelsItsOwnJobOnceAndTheBackendIsToldToStopIt) {
+  ASSERT_EQ(SubmitJob(kLab, "").status, 201);
+  ASSERT_TRUE(Eventually([&] { return !backend_.launched().empty(); }));
+  const RunKey key = backend_.launched()[0].key;
+  backend_.Report(key, RunStatus::kRunning);
+  ASSERT_TRUE(Eventually([&] {
+    auto lock = driver_->ReadLock();
+    return driver_->broker().outcome(JobId(0)).state == JobState::kRunning;
+  }));
+  const Reply r = Call("POST", "/v1/jobs/0/cancel", kLab);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["state"], "cancelled");
+  EXPECT_EQ(r.json["reason"], "cancelled by tenant lab");
+  EXPECT_EQ(backend_.cancelled(), (std::vector<RunKey>{key}));
+  const Reply again = Call("POST", "/v1/jobs/0/cancel", kLab);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.json["error"], "job 0 has already ended (cancelled)");
 }
 
 TEST_F(HttpApiTest, PoolsAndProvidersShowEachScopeItsOwnPart) {
@@ -305,6 +325,12 @@ TEST_F(HttpApiTest, BadInputIsA4xxNamingTheFieldAndStoresNothing) {
     EXPECT_NE(r.json["error"].get<std::string>().find(field), std::string::npos)
         << body << " -> " << r.body;
   }
+  // 16 accelerators fit no pool of the fleet (the largest holds 8).
+  const Reply never = SubmitJob(kLab, "", 16);
+  EXPECT_EQ(never.status, 400);
+  EXPECT_NE(never.json["error"].get<std::string>().find("resources: this job can never run"),
+            std::string::npos)
+      << never.body;
   const Reply big = Call("POST", "/v1/jobs", kLab, std::string(20 * 1024, '#'));
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(Call("GET", "/v1/jobs?limit=0", kLab).status, 400);

@@ -161,6 +161,8 @@ Json JobObject(const Driver& d, JobId id, bool with_spec) {
   j["starts"] = o.starts;
   j["interruptions"] = o.interruptions;
   j["launch_failures"] = o.launch_failures;
+  j["failures"] = o.failures;
+  if (o.failures > 0) j["exit_code"] = o.exit_code;
   j["accelerator_seconds"] = o.accelerator_seconds;
   j["cost_micros"] = o.cost;
   j["cost_usd"] = Dollars(o.cost);

@@ -193,6 +193,12 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
       case JobState::kRejected:
         ++s.rejected;
         break;
+      case JobState::kCancelled:
+        ++s.cancelled;
+        break;
+      case JobState::kFailed:
+        ++s.failed;
+        break;
     }
     if (o.first_start != kNever) wait.push_back(o.first_start - job.submit);
   }
