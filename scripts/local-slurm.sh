@@ -137,6 +137,8 @@ write_config() { # CLUSTER
   mkdir -p "$cdir/state" "$cdir/log" "$cdir/run" "$cdir/gpus"
   chmod 0755 "$cdir" "$cdir/state"
   [ "$gpus_per_node" -gt 0 ] && gpus=" Gres=gpu:$gpus_per_node"
+  local cpus=$((gpus_per_node * 2))
+  [ "$cpus" -ge 2 ] || cpus=2
   {
     echo "# Written by scripts/local-slurm.sh; rewritten by every 'up'."
     echo "ClusterName=$c"
@@ -173,13 +175,16 @@ write_config() { # CLUSTER
     # that registers again returns to service.
     echo "SlurmdTimeout=20"
     echo "ReturnToService=2"
+    # Each node claims two CPUs per GPU (at least 2), whatever this machine has, so that jobs of
+    # one GPU per node can share a node as on a real GPU cluster.
+    echo "SlurmdParameters=config_overrides"
     echo "KillWait=5"
     echo "InactiveLimit=0"
     echo "MessageTimeout=5"
     for node in $(node_names "$c"); do
-      echo "NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 Port=$(node_port "$c" "$node") CPUs=$(nproc)$gpus State=UNKNOWN"
+      echo "NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 Port=$(node_port "$c" "$node") CPUs=$cpus$gpus State=UNKNOWN"
     done
-    echo "PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=EXCLUSIVE"
+    echo "PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
   } >"$cdir/slurm.conf.new"
   mv "$cdir/slurm.conf.new" "$cdir/slurm.conf"
   {

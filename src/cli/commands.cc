@@ -112,10 +112,16 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
   for (const std::string& note : scenario->load_notes) std::fprintf(out, "  %s\n", note.c_str());
   if (const LiveConfig& live = scenario->live; !live.backends.empty() || !live.tokens.empty()) {
     size_t local = 0;
-    for (const PoolBackend& b : live.backends) local += b.kind == "local" ? 1 : 0;
-    std::fprintf(
-        out, "  live: %zu pools on the local backend, %zu API tokens (simulations ignore both)\n",
-        local, live.tokens.size());
+    size_t slurm = 0;
+    for (const PoolBackend& b : live.backends) {
+      local += b.kind == "local" ? 1 : 0;
+      slurm += b.kind == "slurm" ? 1 : 0;
+    }
+    const std::string on_slurm = slurm > 0 ? StrCat(", ", slurm, " on Slurm") : std::string();
+    std::fprintf(out,
+                 "  live: %zu pools on the local backend%s, %zu API tokens (simulations ignore "
+                 "both)\n",
+                 local, on_slurm.c_str(), live.tokens.size());
   }
   if (faults.configured) {
     std::fprintf(out,

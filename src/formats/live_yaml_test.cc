@@ -86,6 +86,7 @@ TEST(LiveFleet, SlurmBackend) {
   EXPECT_EQ(b.slurm.conf, "/fleets/slurm/primary/slurm.conf");
   EXPECT_EQ(b.slurm.partition, "");
   EXPECT_EQ(b.slurm.gres, "gpu");
+  EXPECT_FALSE(b.slurm.exclusive);
   EXPECT_EQ(b.slurm.job_prefix, "arbiter-primary_local_H100");  // the pool's name
   EXPECT_EQ(b.slurm.poll_interval_ms, 1000);
   EXPECT_EQ(b.slurm.command_timeout, 30);
@@ -93,7 +94,8 @@ TEST(LiveFleet, SlurmBackend) {
   EXPECT_EQ(b.slurm.start_timeout, 600);
 
   s = Load(Fleet("{kind: slurm, conf: /etc/slurm/slurm.conf, partition: gpu, account: lab, "
-                 "qos: high, gres: a100, job_prefix: lab-east, poll_interval: 250ms, "
+                 "qos: high, gres: a100, exclusive: true, job_prefix: lab-east, "
+                 "poll_interval: 250ms, "
                  "command_timeout: 1m, lost_after: 10m, start_timeout: 0s}",
                  ""));
   ASSERT_TRUE(s.ok()) << s.status();
@@ -103,6 +105,7 @@ TEST(LiveFleet, SlurmBackend) {
   EXPECT_EQ(slurm.account, "lab");
   EXPECT_EQ(slurm.qos, "high");
   EXPECT_EQ(slurm.gres, "a100");
+  EXPECT_TRUE(slurm.exclusive);
   EXPECT_EQ(slurm.job_prefix, "lab-east");
   EXPECT_EQ(slurm.poll_interval_ms, 250);
   EXPECT_EQ(slurm.command_timeout, 60);
@@ -121,7 +124,7 @@ TEST(LiveFleet, SlurmBackendErrorsAreLocated) {
   EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, nodes: 3}", "")).status()),
             "fleet.yaml:12: providers[0].regions[0].pools[0].backend.nodes: unknown key 'nodes'; "
             "expected "
-            "one of kind, conf, partition, account, qos, gres, job_prefix, poll_interval, "
+            "one of kind, conf, partition, account, qos, gres, exclusive, job_prefix, poll_interval, "
             "command_timeout, lost_after, start_timeout");
   EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, job_prefix: 'a b'}", "")).status()),
             "fleet.yaml:12: providers[0].regions[0].pools[0].backend.job_prefix: 'a b'; expected "

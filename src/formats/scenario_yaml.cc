@@ -1033,8 +1033,8 @@ class Loader {
   // `backend: {kind: slurm, conf: ...}`: the pool's work runs on a Slurm cluster.
   absl::Status SlurmBackendEntry(const Field& f, PoolId id) {
     ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"kind", "conf", "partition", "account", "qos", "gres",
-                                        "job_prefix", "poll_interval", "command_timeout",
-                                        "lost_after", "start_timeout"}));
+                                        "exclusive", "job_prefix", "poll_interval",
+                                        "command_timeout", "lost_after", "start_timeout"}));
     PoolBackend backend;
     backend.kind = "slurm";
     SlurmBackendSettings& slurm = backend.slurm;
@@ -1045,6 +1045,7 @@ class Loader {
     ARBITER_ASSIGN(slurm.account, f.Child("account").StringOr(""));
     ARBITER_ASSIGN(slurm.qos, f.Child("qos").StringOr(""));
     ARBITER_ASSIGN(slurm.gres, f.Child("gres").StringOr("gpu"));
+    ARBITER_ASSIGN(slurm.exclusive, f.Child("exclusive").BoolOr(false));
     // A Slurm job name carries the prefix: letters, digits, '.', '_' and '-' only.
     const auto name_char = [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';

@@ -32,6 +32,7 @@ struct SlurmBackendSettings {
   std::string account;    // empty: the user's default
   std::string qos;        // empty: the default
   std::string gres = "gpu";
+  bool exclusive = false;  // whole nodes for every job (sbatch --exclusive)
   // Slurm job names are JOB_PREFIX-jJOB-aATTEMPT; no other pool or daemon on the cluster may use
   // the same prefix. Empty: "arbiter-" and the pool's name.
   std::string job_prefix;

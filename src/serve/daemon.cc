@@ -68,6 +68,7 @@ absl::StatusOr<std::unique_ptr<Backend>> MakeSlurmBackend(const Pool& pool,
   o.submit.account = config.account;
   o.submit.qos = config.qos;
   o.submit.gres = config.gres;
+  o.submit.exclusive = config.exclusive;
   o.poll_interval = absl::Milliseconds(config.poll_interval_ms);
   o.command_timeout = absl::Seconds(config.command_timeout);
   o.lost_after = absl::Seconds(config.lost_after);

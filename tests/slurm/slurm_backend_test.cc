@@ -245,8 +245,8 @@ TEST_F(SlurmClusterTest, CancelStopsEveryNodeOfARunningGang) {
 
 TEST_F(SlurmClusterTest, CancelAPendingJob) {
   WatchedBackend backend("primary", Options());
-  LaunchSpec holder = Spec(6, 4, 0, StrCat(kUntilReleased));
-  LaunchSpec waiting = Spec(7, 1, 0, "true");
+  LaunchSpec holder = Spec(6, 4, 4, StrCat(kUntilReleased));  // every GPU of the cluster
+  LaunchSpec waiting = Spec(7, 1, 1, "true");
   ASSERT_TRUE(backend->Launch(holder).ok());
   ASSERT_TRUE(backend.WaitFor(holder.key, RunStatus::kRunning));
   ASSERT_TRUE(backend->Launch(waiting).ok());

@@ -63,8 +63,8 @@ bool ConsumeSuffix(std::string_view* s, std::string_view suffix) {
 // the nodes it stops after it.
 constexpr std::string_view kNodeScript = R"sh(export ARBITER_NODE_RANK="$SLURM_PROCID"
 export ARBITER_MASTER_ADDR="$SLURM_LAUNCH_NODE_IPADDR"
-# Slurm sets CUDA_VISIBLE_DEVICES from gres backed by device files; on a cluster whose gres are not
-# device files the job still holds whole nodes (--exclusive), so the node's first N devices.
+# Slurm sets CUDA_VISIBLE_DEVICES from gres backed by device files. A cluster whose gres are
+# not device files does not say which: the node's first N (exact only with whole nodes).
 if [ -z "${CUDA_VISIBLE_DEVICES+x}" ] && [ "${SLURM_GPUS_ON_NODE:-0}" -gt 0 ]; then
   export CUDA_VISIBLE_DEVICES="$(seq -s, 0 $((SLURM_GPUS_ON_NODE - 1)))"
 fi
@@ -178,8 +178,6 @@ std::vector<std::string> SbatchArgs(const LaunchSpec& spec, const SubmitOptions&
              " tenant=", spec.tenant, " pool=", spec.pool),
       StrCat("--nodes=", spec.nodes),
       "--ntasks-per-node=1",
-      // Whole nodes: Arbiter counts a pool's capacity in nodes.
-      "--exclusive",
       // Arbiter decides where a run that was interrupted goes next, never Slurm.
       "--no-requeue",
       // The job gets the user's login environment on the node, not the daemon's.
@@ -191,6 +189,7 @@ std::vector<std::string> SbatchArgs(const LaunchSpec& spec, const SubmitOptions&
   if (spec.accelerators_per_node > 0) {
     args.push_back(StrCat("--gres=", options.gres, ":", spec.accelerators_per_node));
   }
+  if (options.exclusive) args.push_back("--exclusive");
   if (!options.partition.empty()) args.push_back(StrCat("--partition=", options.partition));
   if (!options.account.empty()) args.push_back(StrCat("--account=", options.account));
   if (!options.qos.empty()) args.push_back(StrCat("--qos=", options.qos));

@@ -22,6 +22,9 @@ struct SubmitOptions {
   std::string account;                 // empty: the user's default
   std::string qos;                     // empty: the default
   std::string gres = "gpu";            // the generic resource that stands for accelerators
+  // Whole nodes for every job (sbatch --exclusive). Off: a job takes its gres and one CPU per
+  // node, and jobs may share a node, as Arbiter counts a pool's accelerators, not its nodes.
+  bool exclusive = false;
 };
 
 // The Slurm job name of a run ("arbiter-j12-a3"), and back; nullopt when `name` is not one of

@@ -4,8 +4,9 @@
 // every cluster a user can submit to (also from a login node); their output formats are fixed
 // by the arguments the backend passes (see protocol.h).
 //
-// Each launch is one Slurm batch job: `nodes` whole nodes (--exclusive), `accelerators_per_node`
-// of the gres (gpu), one task per node started by srun, never requeued by Slurm. Its name,
+// Each launch is one Slurm batch job: `nodes` nodes with `accelerators_per_node` of the gres
+// (gpu) on each (whole nodes if SubmitOptions::exclusive), one task per node started by srun,
+// never requeued by Slurm. Its name,
 // PREFIX-jJOB-aATTEMPT, carries the run's key, so that a backend started after the daemon
 // restarts finds the runs on the cluster again (Active) and never submits one twice. Each node
 // runs, with bash in the job's workdir (empty: its log directory), `setup` and then (if setup
