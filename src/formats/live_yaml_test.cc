@@ -93,7 +93,8 @@ TEST(LiveFleet, SlurmBackend) {
   EXPECT_EQ(b.slurm.lost_after, 300);
   EXPECT_EQ(b.slurm.start_timeout, 600);
 
-  s = Load(Fleet("{kind: slurm, conf: /etc/slurm/slurm.conf, partition: gpu, account: lab, "
+  s =
+      Load(Fleet("{kind: slurm, conf: /etc/slurm/slurm.conf, partition: gpu, account: lab, "
                  "qos: high, gres: a100, exclusive: true, job_prefix: lab-east, "
                  "poll_interval: 250ms, "
                  "command_timeout: 1m, lost_after: 10m, start_timeout: 0s}",
@@ -121,11 +122,12 @@ TEST(LiveFleet, SlurmBackendErrorsAreLocated) {
   EXPECT_EQ(Message(Load(Fleet("{kind: slurm}", "")).status()),
             "fleet.yaml:12: providers[0].regions[0].pools[0].backend.conf: missing; expected a "
             "value");
-  EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, nodes: 3}", "")).status()),
-            "fleet.yaml:12: providers[0].regions[0].pools[0].backend.nodes: unknown key 'nodes'; "
-            "expected "
-            "one of kind, conf, partition, account, qos, gres, exclusive, job_prefix, poll_interval, "
-            "command_timeout, lost_after, start_timeout");
+  EXPECT_EQ(
+      Message(Load(Fleet("{kind: slurm, conf: c, nodes: 3}", "")).status()),
+      "fleet.yaml:12: providers[0].regions[0].pools[0].backend.nodes: unknown key 'nodes'; "
+      "expected "
+      "one of kind, conf, partition, account, qos, gres, exclusive, job_prefix, poll_interval, "
+      "command_timeout, lost_after, start_timeout");
   EXPECT_EQ(Message(Load(Fleet("{kind: slurm, conf: c, job_prefix: 'a b'}", "")).status()),
             "fleet.yaml:12: providers[0].regions[0].pools[0].backend.job_prefix: 'a b'; expected "
             "letters, digits, '.', '_' and '-'");

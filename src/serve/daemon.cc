@@ -88,10 +88,10 @@ absl::StatusOr<std::unique_ptr<Backend>> MakeSlurmBackend(const Pool& pool,
     for (const slurm::SlurmNode& n : *nodes) {
       StrAppend(&have, have.empty() ? "" : ", ", n.name, " ", n.gres_count);
     }
-    return absl::InvalidArgumentError(
-        StrCat("no node of Slurm cluster ", config.conf, " has ", pool.accelerators_per_node, " ",
-               config.gres, " gres (the pool's accelerators per node); it has ",
-               have.empty() ? "no nodes" : have));
+    return absl::InvalidArgumentError(StrCat("no node of Slurm cluster ", config.conf, " has ",
+                                             pool.accelerators_per_node, " ", config.gres,
+                                             " gres (the pool's accelerators per node); it has ",
+                                             have.empty() ? "no nodes" : have));
   }
   return std::unique_ptr<Backend>(*std::move(backend));
 }
