@@ -145,13 +145,18 @@ TEST_F(SlurmClusterTest, BothClustersReportTheirNodesAndGpus) {
 }
 
 TEST_F(SlurmClusterTest, RunsAJobWithItsEnvironmentAndLogs) {
+  // The daemon's own ARBITER_* variables and accelerators are not the job's.
+  setenv("ARBITER_TOKEN", "daemon-secret", 1);
+  setenv("CUDA_VISIBLE_DEVICES", "7", 1);
   WatchedBackend backend("primary", Options());
+  unsetenv("ARBITER_TOKEN");
+  unsetenv("CUDA_VISIBLE_DEVICES");
   LaunchSpec spec =
       Spec(1, 1, 2,
            "echo \"hello from $ARBITER_NODE_RANK\"; "
            "printf '%s\\n' \"$ARBITER_JOB_ID\" \"$ARBITER_NODE_RANK\" "
            "\"$ARBITER_NUM_NODES\" \"$ARBITER_MASTER_ADDR\" \"$CUDA_VISIBLE_DEVICES\" "
-           "\"$ARBITER_CHECKPOINT_DIR\" \"$GREETING\" \"$PWD\" > "
+           "\"$ARBITER_CHECKPOINT_DIR\" \"$GREETING\" \"$PWD\" \"${ARBITER_TOKEN-none}\" > "
            "\"$ARBITER_CHECKPOINT_DIR/env\"");
   spec.env = {{"GREETING", "it's \"here\""}};
   spec.setup = "echo set-up > \"$ARBITER_CHECKPOINT_DIR/setup\"";
@@ -163,7 +168,7 @@ TEST_F(SlurmClusterTest, RunsAJobWithItsEnvironmentAndLogs) {
   EXPECT_EQ(reports[0].status, RunStatus::kRunning);
   EXPECT_EQ(Read(std::filesystem::path(spec.checkpoint_dir) / "env"),
             StrCat("1\n0\n1\n127.0.0.1\n0,1\n", spec.checkpoint_dir, "\nit's \"here\"\n",
-                   dir_.string(), "\n"));
+                   dir_.string(), "\nnone\n"));
   EXPECT_EQ(Read(std::filesystem::path(spec.checkpoint_dir) / "setup"), "set-up\n");
   EXPECT_EQ(Read(std::filesystem::path(spec.log_dir) / "node-0.log"), "hello from 0\n");
   EXPECT_EQ(Read(std::filesystem::path(spec.log_dir) / "slurm-attempt-1.exit"), "0\n");

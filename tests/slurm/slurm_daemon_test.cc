@@ -200,6 +200,24 @@ TEST_F(SlurmDaemonTest, AGangRunsAcrossNodesOfTheCheaperClusterAndIsBilled) {
   EXPECT_EQ(SlurmJobs("rival", id), "");
 }
 
+TEST_F(SlurmDaemonTest, APoolWhoseNodesTheClusterDoesNotHaveIsRefusedAtStart) {
+  WriteFleet("2m");
+  std::string text = Slurp(dir_ / "fleet.yaml");
+  ReplaceAll(text, "accelerators_per_node: 4", "accelerators_per_node: 8", 2);
+  std::ofstream(dir_ / "fleet.yaml") << text;
+  serve::ServeOptions options;
+  options.config = (dir_ / "fleet.yaml").string();
+  options.state_dir = (dir_ / "state").string();
+  options.listen = "127.0.0.1:0";
+  absl::StatusOr<std::unique_ptr<serve::Daemon>> daemon = serve::Daemon::Start(options);
+  ASSERT_FALSE(daemon.ok());
+  EXPECT_EQ(daemon.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(daemon.status().message(),
+            StrCat("pool primary/local/H100: no node of Slurm cluster ", SlurmDir().string(),
+                   "/primary/slurm.conf has 8 gpu gres (the pool's accelerators per node); it "
+                   "has primary1 4, primary2 4, primary3 4, primary4 4"));
+}
+
 TEST_F(SlurmDaemonTest, CancelEndsTheSlurmJob) {
   WriteFleet("2m");
   Start();

@@ -51,14 +51,17 @@ absl::StatusOr<int> InputFile(std::string_view input) {
 }  // namespace
 
 ProcessRunner::ProcessRunner(const std::vector<std::pair<std::string, std::string>>& env,
-                             absl::Duration timeout)
+                             absl::Duration timeout, const std::vector<std::string>& drop)
     : timeout_(timeout) {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     std::string_view key = entry.substr(0, entry.find('='));
-    bool replaced = false;
-    for (const auto& [k, v] : env) replaced = replaced || k == key;
-    if (!replaced) environment_.emplace_back(entry);
+    bool skip = false;
+    for (const auto& [k, v] : env) skip = skip || k == key;
+    for (std::string_view d : drop) {
+      skip = skip || (d.ends_with('*') ? key.starts_with(d.substr(0, d.size() - 1)) : key == d);
+    }
+    if (!skip) environment_.emplace_back(entry);
   }
   for (const auto& [k, v] : env) environment_.push_back(StrCat(k, "=", v));
 }

@@ -29,13 +29,14 @@ class CommandRunner {
                                             std::string_view input) = 0;
 };
 
-// Runs programs (found on PATH) as child processes with the parent's environment plus `env`
-// (e.g. SLURM_CONF), `input` on their stdin. A command still running after `timeout` is killed
-// (SIGKILL to its process group) and reported as DeadlineExceeded.
+// Runs programs (found on PATH) as child processes with the parent's environment, less the
+// variables named in `drop` (a name, or a prefix ending in '*'), plus `env` (e.g. SLURM_CONF),
+// `input` on their stdin. A command still running after `timeout` is killed (SIGKILL to its
+// process group) and reported as DeadlineExceeded.
 class ProcessRunner : public CommandRunner {
  public:
-  ProcessRunner(const std::vector<std::pair<std::string, std::string>>& env,
-                absl::Duration timeout);
+  ProcessRunner(const std::vector<std::pair<std::string, std::string>>& env, absl::Duration timeout,
+                const std::vector<std::string>& drop = {});
 
   absl::StatusOr<CommandResult> Run(const std::vector<std::string>& argv,
                                     std::string_view input) override;

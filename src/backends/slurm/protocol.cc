@@ -180,8 +180,6 @@ std::vector<std::string> SbatchArgs(const LaunchSpec& spec, const SubmitOptions&
       "--ntasks-per-node=1",
       // Arbiter decides where a run that was interrupted goes next, never Slurm.
       "--no-requeue",
-      // The job gets the user's login environment on the node, not the daemon's.
-      "--export=NONE",
       StrCat("--chdir=", spec.workdir.empty() ? spec.log_dir : spec.workdir),
       StrCat("--output=", BatchLogFile(spec.log_dir, spec.key.attempt)),
       "--open-mode=append",
@@ -305,6 +303,14 @@ RunReport Outcome(const SlurmJob& job, const RunKey& key, bool cancelled_by_us,
       if (r.exit_code == 0) r.exit_code = 1;
       r.reason = s == "OUT_OF_MEMORY" ? StrCat(where, " ran out of memory")
                                       : StrCat(where, " exited with code ", r.exit_code);
+      // As on the local backend: a node killed by SIGHUP, SIGINT, SIGKILL or SIGTERM (by
+      // someone, or by the machine) is not the job's fault; a crash is.
+      if (s == "FAILED" &&
+          (r.exit_code == 129 || r.exit_code == 130 || r.exit_code == 137 || r.exit_code == 143)) {
+        r.status = RunStatus::kLost;
+        r.reason = StrCat(where, ": a node was killed by signal ", r.exit_code - 128);
+        r.exit_code = 0;
+      }
     } else {
       r.status = RunStatus::kLost;
       r.reason = StrCat(where, " could not be run (", job.reason, ")");

@@ -120,9 +120,17 @@ TEST(OutcomeTest, HowEachEndIsReported) {
   EXPECT_EQ(failed.exit_code, 2);
   EXPECT_EQ(failed.reason, "Slurm job 41 on primary[1-2] exited with code 2");
 
-  RunReport signalled = Outcome(Job("FAILED", "RaisedSignal:9(Killed)", 9), key, false);
-  EXPECT_EQ(signalled.status, RunStatus::kFailed);
-  EXPECT_EQ(signalled.exit_code, 137);
+  // As on the local backend: killed by SIGKILL (or HUP, INT, TERM) is not the job's fault, a
+  // crash is.
+  RunReport killed = Outcome(Job("FAILED", "RaisedSignal:9(Killed)", 9), key, false);
+  EXPECT_EQ(killed.status, RunStatus::kLost);
+  EXPECT_EQ(killed.reason, "Slurm job 41 on primary[1-2]: a node was killed by signal 9");
+  RunReport terminated =
+      Outcome(Job("FAILED", "NonZeroExitCode", 143 << 8), key, false, ScriptExit{.code = 143});
+  EXPECT_EQ(terminated.status, RunStatus::kLost);
+  RunReport crashed = Outcome(Job("FAILED", "NonZeroExitCode", 139 << 8), key, false);
+  EXPECT_EQ(crashed.status, RunStatus::kFailed);
+  EXPECT_EQ(crashed.exit_code, 139);
 
   // FAILED without the script's own failure: Slurm could not launch it.
   RunReport launch = Outcome(Job("FAILED", "JobLaunchFailure"), key, false);
@@ -245,13 +253,14 @@ LaunchSpec Spec() {
 
 TEST(SbatchTest, Arguments) {
   SubmitOptions options{.partition = "gpu", .account = "lab", .qos = "high"};
-  EXPECT_THAT(
-      SbatchArgs(Spec(), options),
-      ElementsAre("sbatch", "--parsable", "--job-name=arbiter-j7-a2",
-                  "--comment=arbiter job=7 attempt=2 tenant=lab pool=primary-gpu", "--nodes=2",
-                  "--ntasks-per-node=1", "--exclusive", "--no-requeue", "--export=NONE",
-                  "--chdir=/logs/7", "--output=/logs/7/slurm-attempt-2.log", "--open-mode=append",
-                  "--gres=gpu:4", "--partition=gpu", "--account=lab", "--qos=high"));
+  EXPECT_THAT(SbatchArgs(Spec(), options),
+              ElementsAre("sbatch", "--parsable", "--job-name=arbiter-j7-a2",
+                          "--comment=arbiter job=7 attempt=2 tenant=lab pool=primary-gpu",
+                          "--nodes=2", "--ntasks-per-node=1", "--no-requeue", "--chdir=/logs/7",
+                          "--output=/logs/7/slurm-attempt-2.log", "--open-mode=append",
+                          "--gres=gpu:4", "--partition=gpu", "--account=lab", "--qos=high"));
+  options.exclusive = true;
+  EXPECT_THAT(SbatchArgs(Spec(), options), ::testing::Contains("--exclusive"));
   LaunchSpec cpu = Spec();
   cpu.accelerators_per_node = 0;
   cpu.workdir = "/src";

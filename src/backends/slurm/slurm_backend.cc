@@ -62,7 +62,11 @@ absl::StatusOr<std::unique_ptr<SlurmBackend>> SlurmBackend::Create(
   if (runner == nullptr) {
     std::vector<std::pair<std::string, std::string>> env;
     if (!options.conf.empty()) env.emplace_back("SLURM_CONF", options.conf);
-    runner = std::make_unique<ProcessRunner>(std::move(env), options.command_timeout);
+    // sbatch hands its environment to the job (as the local backend gives a run the daemon's):
+    // not the daemon's own ARBITER_* variables, nor accelerators the daemon was given.
+    runner = std::make_unique<ProcessRunner>(
+        env, options.command_timeout,
+        std::vector<std::string>{"ARBITER_*", "CUDA_VISIBLE_DEVICES"});
   }
   return std::unique_ptr<SlurmBackend>(
       new SlurmBackend(std::move(options), std::move(runner), std::move(clock)));

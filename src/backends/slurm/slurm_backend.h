@@ -10,8 +10,9 @@
 // PREFIX-jJOB-aATTEMPT, carries the run's key, so that a backend started after the daemon
 // restarts finds the runs on the cluster again (Active) and never submits one twice. Each node
 // runs, with bash in the job's workdir (empty: its log directory), `setup` and then (if setup
-// exited 0) `run`, with the user's login environment on the node (sbatch --export=NONE), the
-// job's `env`, and the environment the local backend gives (backends/local/local_backend.h):
+// exited 0) `run`, with the daemon's environment as sbatch passes it on (less the daemon's own
+// ARBITER_* and CUDA_VISIBLE_DEVICES), the job's `env`, and the environment the local backend
+// gives (backends/local/local_backend.h):
 //   ARBITER_JOB_ID, ARBITER_JOB_NAME, ARBITER_ATTEMPT, ARBITER_NUM_NODES
 //   ARBITER_NODE_RANK      0 .. N-1 (srun's task id)
 //   ARBITER_MASTER_ADDR    the address of rank 0's node (srun's launch node)
