@@ -165,6 +165,9 @@ write_config() { # CLUSTER
     echo "SelectType=select/cons_tres"
     echo "SelectTypeParameters=CR_Core"
     echo "SchedulerType=sched/backfill"
+    # Schedule each batch job when it is submitted (Slurm's default may wait up to 3 s to batch
+    # them, which a cluster of four nodes does not need).
+    echo "SchedulerParameters=batch_sched_delay=0"
     echo "GresTypes=gpu"
     echo "AccountingStorageType=accounting_storage/none"
     echo "JobAcctGatherType=jobacct_gather/none"

@@ -77,6 +77,8 @@ struct SlurmOptions {
   // A run still pending on the cluster this long after its submission is cancelled and reported
   // lost (e.g. its nodes were drained meanwhile). Zero: it waits as long as Slurm keeps it.
   absl::Duration start_timeout = absl::ZeroDuration();
+  // At most this many sbatch at once when several launches are waiting.
+  int submit_parallel = 4;
   // Run the commands on the backend's own thread (the daemon). False: nothing happens until
   // Step() is called (tests that step the backend by hand).
   bool background = true;

@@ -2,9 +2,11 @@
 // slurm-wlm 22.05). The same behaviour against real Slurm clusters: tests/slurm.
 #include "backends/slurm/slurm_backend.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -33,6 +35,7 @@ class FakeRunner : public CommandRunner {
   explicit FakeRunner(FakeCluster* cluster) : cluster_(cluster) {}
   absl::StatusOr<CommandResult> Run(const std::vector<std::string>& argv,
                                     std::string_view input) override {
+    std::lock_guard lock(mu_);  // sbatch may run from several threads
     const std::string& cmd = argv[0];
     std::string line = cmd;
     if (cmd == "sbatch") line += " " + argv[2];  // the job name
@@ -63,6 +66,7 @@ class FakeRunner : public CommandRunner {
   }
 
  private:
+  std::mutex mu_;
   FakeCluster* cluster_;
 };
 
@@ -79,6 +83,8 @@ class SlurmBackendTest : public ::testing::Test {
   std::unique_ptr<SlurmBackend> Make(SlurmOptions options = {}) {
     options.cluster = "primary";
     options.background = false;
+    // One sbatch at a time: job ids in launch order (ParallelSubmissionsEachOnce has several).
+    if (options.submit_parallel == 4) options.submit_parallel = 1;
     auto backend = SlurmBackend::Create(options, std::make_unique<FakeRunner>(&cluster_),
                                         [this] { return now_; });
     EXPECT_TRUE(backend.ok()) << backend.status();
@@ -425,6 +431,27 @@ TEST_F(SlurmBackendTest, ASecondCopyUnderTheSameNameIsStopped) {
   backend->Step();
   EXPECT_THAT(cluster_.commands, ElementsAre("squeue", "sinfo", "scancel 99"));
   EXPECT_THAT(backend->Poll(), ElementsAre(Is(RunKey{JobId(17), 1}, RunStatus::kRunning)));
+}
+
+TEST_F(SlurmBackendTest, ParallelSubmissionsEachOnce) {
+  SlurmOptions options;
+  options.submit_parallel = 3;
+  auto backend = Make(options);
+  for (int job = 0; job < 10; ++job) ASSERT_TRUE(backend->Launch(Spec(job)).ok());
+  backend->Step();
+  std::vector<std::string> sbatches;
+  for (const std::string& c : cluster_.commands) {
+    if (c.starts_with("sbatch")) sbatches.push_back(c);
+  }
+  std::sort(sbatches.begin(), sbatches.end());
+  EXPECT_THAT(sbatches,
+              ElementsAre("sbatch --job-name=arbiter-j0-a1", "sbatch --job-name=arbiter-j1-a1",
+                          "sbatch --job-name=arbiter-j2-a1", "sbatch --job-name=arbiter-j3-a1",
+                          "sbatch --job-name=arbiter-j4-a1", "sbatch --job-name=arbiter-j5-a1",
+                          "sbatch --job-name=arbiter-j6-a1", "sbatch --job-name=arbiter-j7-a1",
+                          "sbatch --job-name=arbiter-j8-a1", "sbatch --job-name=arbiter-j9-a1"));
+  EXPECT_THAT(backend->Poll(), IsEmpty());  // all pending, none lost
+  ASSERT_EQ(backend->Active()->size(), 10u);
 }
 
 TEST_F(SlurmBackendTest, BadOptionsAndSpecs) {
