@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "backends/local/local_backend.h"
 #include "backends/slurm/slurm_backend.h"
@@ -57,13 +58,17 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
 // The backend of a pool that runs on a Slurm cluster. When the cluster answers, it must have a
 // node with the pool's accelerators per node as gres (else no launch could ever start there);
 // when it does not, the daemon starts all the same and the pool has no room until it answers.
+// Its Slurm job names carry the state's instance (a random name made with the state) after the
+// pool's prefix: a daemon on a new state (whose job and attempt numbers start again from 0 and 1)
+// never takes the jobs an earlier state left in Slurm's memory for its own.
 absl::StatusOr<std::unique_ptr<Backend>> MakeSlurmBackend(const Pool& pool,
                                                           const SlurmBackendSettings& config,
+                                                          const std::string& instance,
                                                           std::FILE* err) {
   slurm::SlurmOptions o;
   o.cluster = pool.name;
   o.conf = std::filesystem::absolute(config.conf).string();
-  o.submit.job_prefix = config.job_prefix;
+  o.submit.job_prefix = StrCat(config.job_prefix, "-", instance);
   o.submit.partition = config.partition;
   o.submit.account = config.account;
   o.submit.qos = config.qos;
@@ -192,6 +197,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
     if (absl::Status st = (*log)->PutMeta("policy", policy); !st.ok()) return st;
   }
 
+  // A random name of this state, made with it: backends that name work outside the daemon
+  // (Slurm job names) tell their jobs from those of another state's.
+  absl::StatusOr<std::optional<std::string>> stored_instance = (*log)->GetMeta("instance");
+  if (!stored_instance.ok()) return stored_instance.status();
+  std::string instance;
+  if (*stored_instance) {
+    instance = **stored_instance;
+  } else {
+    std::random_device random;
+    instance = Format("%08x", static_cast<unsigned>(random()));
+    if (absl::Status st = (*log)->PutMeta("instance", instance); !st.ok()) return st;
+  }
+
   // Backends: one per pool with a backend; holding pools run on their parent's.
   const Fleet& fleet = s.fleet;
   std::vector<Backend*> backends(fleet.pools.size(), nullptr);
@@ -216,7 +234,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
         backend = made.status();
       }
     } else if (config->kind == "slurm") {
-      backend = MakeSlurmBackend(fleet.pools[p], config->slurm, stderr);
+      backend = MakeSlurmBackend(fleet.pools[p], config->slurm, instance, stderr);
       if (!backend.ok() && backend.status().code() == absl::StatusCode::kInvalidArgument) {
         return absl::InvalidArgumentError(
             StrCat("pool ", fleet.pools[p].name, ": ", backend.status().message()));

@@ -151,10 +151,16 @@ class SlurmDaemonTest : public ::testing::Test {
   std::string SlurmJobs(const std::string& cluster, int64_t id) {
     std::string out =
         Slurm(cluster, {"squeue", "--noheader", "--me", "--states=all", "-o", "%j %T"}).out;
-    const std::string name = StrCat(prefix_, "-", cluster, "-j", id, "-a");
+    // PREFIX-CLUSTER-STATE-jID-aATTEMPT
+    const std::string prefix = StrCat(prefix_, "-", cluster, "-");
+    const std::string job = StrCat("-j", id, "-a");
     std::vector<std::string> lines;
     for (std::string_view line : Split(out, '\n')) {
-      if (line.starts_with(name)) lines.emplace_back(line.substr(name.size()));
+      const size_t at = line.find(job);
+      if (line.starts_with(prefix) && at != std::string_view::npos &&
+          line.substr(prefix.size(), at - prefix.size()).find('-') == std::string_view::npos) {
+        lines.emplace_back(line.substr(at + job.size()));
+      }
     }
     std::sort(lines.begin(), lines.end());
     return StrJoin(lines, "\n");
@@ -297,6 +303,28 @@ TEST_F(SlurmDaemonTest, PastTheGraceTheWorkMovesToTheOtherClusterAndTheOldRunIsS
   Release(id);
   ASSERT_TRUE(JobIs(id, "finished"));
   EXPECT_EQ(Job(id)["attempts"], 2);
+}
+
+TEST_F(SlurmDaemonTest, ADaemonOnANewStateDoesNotTakeAnOldStatesJobsForItsOwn) {
+  WriteFleet("2m");
+  Start();
+  const int64_t first = Submit(WaitingJob(1, 1));
+  ASSERT_TRUE(JobIs(first, "running", "primary/local/H100"));
+  Release(first);
+  ASSERT_TRUE(JobIs(first, "finished"));
+  daemon_->Stop();
+  daemon_.reset();
+  // A new state: its first job is job 0 attempt 1 again, while Slurm still knows the old one.
+  std::filesystem::remove_all(dir_ / "state");
+  Start();
+  const int64_t again = Submit(WaitingJob(1, 1));
+  ASSERT_EQ(again, first);
+  ASSERT_TRUE(JobIs(again, "running", "primary/local/H100"));
+  ASSERT_TRUE(
+      Eventually([&] { return std::filesystem::exists(Checkpoint(again) / "rank-0-attempt-1"); }));
+  EXPECT_EQ(SlurmJobs("primary", again), "1 COMPLETED\n1 RUNNING");  // two Slurm jobs
+  Release(again);
+  ASSERT_TRUE(JobIs(again, "finished"));
 }
 
 TEST_F(SlurmDaemonTest, ARestartedDaemonFindsItsSlurmJobAndSubmitsNoSecondCopy) {
