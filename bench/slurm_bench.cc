@@ -121,6 +121,7 @@ double Rate(int count, int clients, const std::function<bool(int)>& one) {
   std::atomic<int> failed{0};
   const Clock::time_point start = Clock::now();
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(clients));
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < count;) {

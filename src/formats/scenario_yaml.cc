@@ -1065,7 +1065,8 @@ class Loader {
       if (text.ends_with("ms")) {
         std::optional<int64_t> ms = ParseInt(std::string_view(text).substr(0, text.size() - 2));
         if (!ms || *ms < 10 || *ms > 3'600'000) {
-          return poll.Error(StrCat("'", text, "'"), "a duration of at least 10ms, e.g. 500ms or 2s");
+          return poll.Error(StrCat("'", text, "'"),
+                            "a duration of at least 10ms, e.g. 500ms or 2s");
         }
         slurm.poll_interval_ms = *ms;
       } else {
