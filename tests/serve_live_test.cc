@@ -62,6 +62,21 @@ bool Within(double seconds, const std::function<bool()>& done) {
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
+// Runs a client command into a temporary file and returns (exit code, what it printed).
+std::pair<int, std::string> Capture(const std::function<int(std::FILE*, std::FILE*)>& run) {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  const int code = run(out, err);
+  std::string text;
+  for (std::FILE* f : {out, err}) {
+    std::rewind(f);
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+  }
+  return {code, text};
+}
+
 // A scratch directory with the fleet file: provider "cloud", one pool of 2 nodes x 2 H100 at
 // $3.60 per accelerator-hour (1,000 micro-dollars per accelerator-second) on the local backend
 // (devices 0,1 and 2,3); tenant "lab" is the provider's first-party tenant (its jobs start
@@ -238,6 +253,86 @@ TEST_F(LiveTest, ASubmittedJobRunsOnTheLocalBackendFinishesAndIsBilled) {
             (std::vector<std::string>{"submitted", "launched", "started", "finished", "charge"}));
   const Json costs = Call("GET", "/v1/costs", kLab).json;
   EXPECT_EQ(costs["tenants"][0]["total_micros"], 2 * seconds * 1'000);
+
+  // The other client commands, as a person reads them.
+  const auto [status_code, status] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientStatus(args, std::nullopt, o, e); });
+  EXPECT_EQ(status_code, 0);
+  EXPECT_EQ(status.substr(0, status.find('\n')),
+            "ID  NAME   TENANT  STATE     POOL             SUBMITTED            COST");
+  EXPECT_NE(status.find("0   hello  lab     finished  cloud/here/H100"), std::string::npos)
+      << status;
+  const auto [one_code, one] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientStatus(args, 0, o, e); });
+  EXPECT_EQ(one_code, 0);
+  EXPECT_NE(one.find("launched (attempt 1): the fifo policy placed it on cloud/here/H100 under "
+                     "the first-party capacity of cloud"),
+            std::string::npos)
+      << one;
+  const auto [logs_code, logs] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientLogs(args, 0, 0, 0, true, o, e); });
+  EXPECT_EQ(logs_code, 0);
+  EXPECT_EQ(logs, "hello from 0\n");
+  const auto [queue_code, queue] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientQueue(args, o, e); });
+  EXPECT_EQ(queue, "ID  NAME  TENANT  STATE  ACCELERATORS  PRIORITY  SUBMITTED\n");
+  const auto [cost_code, cost] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientCost(args, "", o, e); });
+  EXPECT_NE(cost.find(StrCat("lab     1     0        $", j["cost_usd"].get<std::string>())),
+            std::string::npos)
+      << cost;
+  const auto [pools_code, pools] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientPools(args, o, e); });
+  EXPECT_NE(pools.find("cloud/here/H100  2 x 2 H100  $3.600000"), std::string::npos) << pools;
+  // --json is the API's JSON.
+  args.json = true;
+  const auto [json_code, json] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientStatus(args, 0, o, e); });
+  EXPECT_EQ(Json::parse(json)["state"], "finished");
+  // A job that does not exist, and a token that is not one.
+  args.json = false;
+  const auto [missing_code, missing] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientCancel(args, 42, o, e); });
+  EXPECT_EQ(missing_code, 2);
+  EXPECT_EQ(missing, "arbiter: no job 42 (HTTP 404)\n");
+  args.token_file.clear();
+  args.token = "not-a-token";
+  const auto [refused_code, refused] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientQueue(args, o, e); });
+  EXPECT_EQ(refused_code, 3);
+  EXPECT_EQ(refused, "arbiter: the daemon refused the token (HTTP 401): unknown token\n");
+}
+
+// Without a daemon: the client says where it looked. The server and token may come from a
+// config file ($ARBITER_CONFIG).
+TEST_F(LiveTest, TheClientSaysWhereItLookedWhenNoDaemonAnswers) {
+  ClientArgs args;
+  args.server = "http://127.0.0.1:1";
+  args.token = "x";
+  const auto [code, text] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientStatus(args, std::nullopt, o, e); });
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(text,
+            "arbiter: cannot reach the daemon at http://127.0.0.1:1 (connection refused or "
+            "unreachable); is `arbiter serve` running there? (set --server or ARBITER_SERVER)\n");
+  std::ofstream(dir_ / "client.conf") << "# where the daemon is\nserver: 127.0.0.1:1\n"
+                                      << "token_file: lab.token\n";
+  ::setenv("ARBITER_CONFIG", (dir_ / "client.conf").c_str(), 1);
+  ::unsetenv("ARBITER_SERVER");
+  ::unsetenv("ARBITER_TOKEN");
+  ::unsetenv("ARBITER_TOKEN_FILE");
+  const auto [config_code, config_text] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientQueue(ClientArgs{}, o, e); });
+  EXPECT_EQ(config_code, 1);
+  EXPECT_NE(config_text.find("cannot reach the daemon at http://127.0.0.1:1 "), std::string::npos)
+      << config_text;
+  std::ofstream(dir_ / "client.conf") << "sever: 127.0.0.1:1\n";
+  const auto [bad_code, bad] =
+      Capture([&](std::FILE* o, std::FILE* e) { return ClientQueue(ClientArgs{}, o, e); });
+  EXPECT_EQ(bad_code, 2);
+  EXPECT_EQ(bad, StrCat("arbiter: ", (dir_ / "client.conf").string(),
+                        ":1: unknown key 'sever'; expected server, token or token_file\n"));
+  ::unsetenv("ARBITER_CONFIG");
 }
 
 TEST_F(LiveTest, AGangsNodesGetTheirRanksOneMasterAddressAndTheirDevices) {

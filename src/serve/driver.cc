@@ -240,14 +240,18 @@ void Driver::Loop() {
       }
     }
     const auto now = std::chrono::steady_clock::now();
-    const bool poll = now >= next_poll;
-    if (poll) next_poll = now + options_.poll_interval;
+    // A backend takes the reports of one Poll as received when it is polled again; while
+    // reports of an earlier Poll wait for a commit that failed, it is not polled again.
+    const bool poll = now >= next_poll && !reports_unsaved_;
+    if (now >= next_poll) next_poll = now + options_.poll_interval;
     Clock();
     Gather(requests, batch);
     GatherDue(batch, poll);
+    reports_unsaved_ = false;
     if (!batch.empty() && !CommitAndApply(batch)) {
       // Nothing was stored; the internal records wait for the next batch. Do not spin on a disk
       // that stays full.
+      reports_unsaved_ = true;
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_for(lock, options_.poll_interval, [&] { return stopping_; });
     }

@@ -313,6 +313,7 @@ class Driver {
   std::vector<std::vector<PoolId>> provider_pools_;  // per provider: its pools for sale
   std::vector<Effect> effects_;
   std::vector<LogRecord> internal_;  // reports waiting for the next batch (launch errors, retries)
+  bool reports_unsaved_ = false;     // the last commit failed with backends' reports in it
   std::vector<Command> commands_;
   size_t next_change_ = 0;  // scenario_.capacity_changes applied so far
   Time next_billing_ = 0;
