@@ -155,6 +155,14 @@ class ApiServer::Impl {
     }
     RaiseBacklog(port_);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Until the server thread runs, httplib's stop() would not stop it: wait for it to start.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return absl::UnavailableError(StrCat("the API on ", address(), " did not start"));
+      }
+      std::this_thread::yield();
+    }
     return absl::OkStatus();
   }
 
