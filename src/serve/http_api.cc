@@ -135,6 +135,7 @@ void RaiseBacklog(int port) {
 class ApiServer::Impl {
  public:
   Impl(Driver& driver, ApiOptions options) : driver_(driver), options_(std::move(options)) {}
+  ~Impl() { Stop(); }
 
   absl::Status Start() {
     const int threads = options_.threads;
