@@ -192,6 +192,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
   driver_options.policy = policy;
   driver_options.billing_interval = options.billing_interval;
   driver_options.poll_interval = options.poll_interval;
+  driver_options.commit_gather = options.commit_gather;
   absl::StatusOr<std::unique_ptr<Driver>> driver =
       Driver::Create(s, *std::move(log), std::move(backends), driver_options);
   if (!driver.ok()) return absl::InvalidArgumentError(driver.status().message());

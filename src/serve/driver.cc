@@ -234,6 +234,16 @@ void Driver::Loop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_until(lock, next_poll, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
+      // Group commit: when the last batch answered several requests, their senders are about
+      // to send again; waiting a moment for them (at most commit_gather, and only until as
+      // many are here) lets one fsync carry them all.
+      if (options_.commit_gather.count() > 0 && last_batch_requests_ > 1 && !queue_.empty() &&
+          queue_.size() < last_batch_requests_) {
+        const size_t want = last_batch_requests_;
+        queue_cv_.wait_for(lock, options_.commit_gather,
+                           [&] { return stopping_ || queue_.size() >= want; });
+        if (stopping_) break;
+      }
       while (!queue_.empty() && requests.size() < options_.max_batch) {
         requests.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -256,6 +266,7 @@ void Driver::Loop() {
       queue_cv_.wait_for(lock, options_.poll_interval, [&] { return stopping_; });
     }
     RunEffects();
+    last_batch_requests_ = requests.size();
     requests.clear();
     batch.clear();
   }
