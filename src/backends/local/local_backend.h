@@ -6,8 +6,9 @@
 // wrapper program (`arbiter-node`, built beside `arbiter`) that leads its own process group and
 // session, so that the daemon's death does not touch it. The wrapper runs, with /bin/sh in the
 // job's workdir, `setup` and then (if setup exits 0) `run`; their output, stdout and stderr, goes
-// to `<log_dir>/node-<rank>.log`. Each node sees the daemon's environment without its ARBITER_*
-// variables and CUDA_VISIBLE_DEVICES, then the job's `env`, then:
+// to `<log_dir>/node-<rank>.log` (`<dir>/logs/<job>-<attempt>/` when the spec gives none). Each
+// node sees the daemon's environment without its ARBITER_* variables and CUDA_VISIBLE_DEVICES, then
+// the job's `env`, then:
 //   ARBITER_JOB_ID         the job's id (RunKey.job, decimal)
 //   ARBITER_JOB_NAME       LaunchSpec.job_name
 //   ARBITER_ATTEMPT        RunKey.attempt
