@@ -518,6 +518,7 @@ absl::Status LocalBackend::Launch(const LaunchSpec& spec) {
     node_env.push_back(StrCat("ARBITER_NODE_RANK=", r));
     node_env.push_back(StrCat("CUDA_VISIBLE_DEVICES=", StrJoin(devices, ",")));
     std::vector<char*> envp;
+    envp.reserve(node_env.size() + 1);
     for (std::string& e : node_env) envp.push_back(e.data());
     envp.push_back(nullptr);
     std::string node_dir = run->NodeDir(r);
