@@ -34,7 +34,10 @@
 //     (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS,  (128 + signal for a crash)
 //     SIGTRAP)
 //   a node was killed by any other signal, or its        kLost
-//     wrapper vanished without recording an exit
+//     wrapper vanished without recording an exit, or
+//     its shell exited 129, 130, 137 or 143 (a command
+//     it ran was killed by SIGHUP, SIGINT, SIGKILL,
+//     SIGTERM)
 //   Cancel was called first                              kCancelled
 // The first node to end abnormally decides (recorded on disk before anything else happens); the
 // other nodes then get SIGTERM, and SIGKILL after the grace period. A node whose process has
