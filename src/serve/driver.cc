@@ -422,7 +422,7 @@ bool Driver::CommitAndApply(std::vector<Pending>& batch) {
           cancelled[i] = CancelResult{broker_->outcome(c->job).state};
         }
       }
-      Apply(LogRecordView{++seq, r.time, r.kind, r.body});
+      Apply(LogRecordView{++seq, log_->last_batch(), r.time, r.kind, r.body});
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {
