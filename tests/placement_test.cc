@@ -7,7 +7,7 @@
 // R_E rival/east $1/h on demand, $0.50/h spot; tenant lab. Where lab holds each pool's node
 // under a commitment (Holdings()), every placement starts a job at once, as the policy chose;
 // bought through the market (on-demand and spot contracts) the placement also decides which
-// providers are asked and for which pools (core/broker.cc, OpenRequests).
+// providers are asked and for which pools (core/market_desk.cc, LimitToPlacement).
 #include <memory>
 #include <set>
 #include <string>
@@ -160,6 +160,76 @@ TEST_F(PlacementTest, OrderedTakesTheFirstCandidateWithRoomThenTheNext) {
     EXPECT_EQ(b.outcome(j2).first_start, 20) << policy;
     EXPECT_EQ(b.outcome(j2).end, 120) << policy;
   }
+}
+
+TEST_F(PlacementTest, BoughtThroughTheMarketEveryPolicyRunsEachJobOnlyWhereItsPlacementAllows) {
+  // Only the providers with an allowed pool are asked, and they avoid the pools it does not allow.
+  OnDemandWithBoth();
+  const std::vector<PlacementRule> only_primary = {{h100_, primary_, RegionId()}};
+  const std::vector<PlacementRule> any_east = {{h100_, primary_, east_},
+                                               {h100_, rival_, rival_east_}};
+  const std::vector<PlacementRule> only_rival = {{h100_, rival_, RegionId()}};
+  const std::vector<PlacementRule> primary_west = {{h100_, primary_, west_}};
+  const std::vector<std::vector<PlacementRule>> kinds = {only_primary, any_east, only_rival,
+                                                         primary_west};
+  const std::vector<std::set<PoolId>> allowed = {{pe_, pw_}, {pe_, re_}, {re_}, {pw_}};
+  for (int i = 0; i < 12; ++i) Add(10 * (i / 4), 300 + 100 * (i % 3), kinds[i % 4]);
+  for (const PolicyInfo& policy : ListPolicies()) {
+    std::unique_ptr<Simulator> sim = Run(policy.name);
+    ASSERT_NE(sim, nullptr) << policy.name;
+    for (size_t j = 0; j < scenario_.jobs.size(); ++j) {
+      const JobOutcome& o = sim->broker().outcome(JobId::FromIndex(j));
+      EXPECT_EQ(o.state, JobState::kFinished) << policy.name << " j" << j;
+      EXPECT_TRUE(allowed[j % 4].contains(o.pool))
+          << policy.name << " j" << j << " ran on " << sim->scenario().fleet.pool(o.pool).name;
+    }
+  }
+}
+
+TEST_F(PlacementTest, BoughtThroughTheMarketOrderedAsksOnlyForTheChosenCandidate) {
+  // The exchange would award j0 to rival's cheaper offer; only primary is asked, for P_E.
+  OnDemandWithBoth();
+  const std::vector<PlacementRule> east_then_rival = {
+      {h100_, primary_, east_, SpotChoice::kAny, 0},
+      {h100_, rival_, RegionId(), SpotChoice::kAny, 1}};
+  const JobId j0 = Add(0, 100, east_then_rival);
+  const JobId j1 = Add(10, 100, east_then_rival);
+  const JobId j2 = Add(20, 100,
+                       {{h100_, rival_, RegionId(), SpotChoice::kAny, 0},
+                        {h100_, primary_, RegionId(), SpotChoice::kAny, 1}});
+  for (const char* policy : {"fifo", "sjf", "cost-greedy", "fair", "fair-no-preempt",
+                             "backfill-easy", "backfill-conservative"}) {
+    std::unique_ptr<Simulator> sim = Run(policy);
+    ASSERT_NE(sim, nullptr) << policy;
+    const Broker& b = sim->broker();
+    EXPECT_EQ(b.outcome(j0).pool, pe_) << policy;
+    EXPECT_EQ(b.outcome(j0).first_start, 0) << policy;
+    EXPECT_EQ(b.outcome(j1).pool, re_) << policy;
+    EXPECT_EQ(b.outcome(j1).first_start, 10) << policy;
+    EXPECT_EQ(b.outcome(j2).pool, pw_) << policy;
+    EXPECT_EQ(b.outcome(j2).first_start, 20) << policy;
+    // 8 accelerators x 100 s at $3, $1 and $2 an hour.
+    EXPECT_EQ(b.outcome(j0).cost, 666'667) << policy;
+    EXPECT_EQ(b.outcome(j1).cost, 222'222) << policy;
+    EXPECT_EQ(b.outcome(j2).cost, 444'444) << policy;
+  }
+}
+
+TEST_F(PlacementTest, UseSpotChoosesTheWayOfBuying) {
+  // lab buys on demand from primary and spot from rival (its only contract there).
+  scenario_.fleet.AddContract({lab_, primary_, OnDemandTerms{}});
+  scenario_.fleet.AddContract({lab_, rival_, SpotTerms{}});
+  const JobId never = Add(0, 100, {{h100_, ProviderId(), RegionId(), SpotChoice::kNever}});
+  const JobId only = Add(0, 100, {{h100_, ProviderId(), RegionId(), SpotChoice::kOnly}});
+  const JobId any = Add(200, 100, {});
+  std::unique_ptr<Simulator> sim = Run("cost-greedy");
+  ASSERT_NE(sim, nullptr);
+  const Broker& b = sim->broker();
+  EXPECT_EQ(b.outcome(never).pool, pw_);  // not rival, where lab buys spot
+  EXPECT_EQ(KindsOf(*sim, never), std::set<ChargeKind>{ChargeKind::kOnDemand});
+  EXPECT_EQ(b.outcome(only).pool, re_);
+  EXPECT_EQ(KindsOf(*sim, only), std::set<ChargeKind>{ChargeKind::kSpot});
+  EXPECT_EQ(b.outcome(any).pool, re_);  // the cheapest, without a placement
 }
 
 TEST_F(PlacementTest, UseSpotFalseHoldsForPoliciesThatBuySpotThemselves) {

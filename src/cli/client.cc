@@ -132,7 +132,7 @@ absl::StatusOr<Connection> Resolve(const ClientArgs& args) {
   }
   if (c.host.empty())
     return absl::InvalidArgumentError(StrCat("--server: '", server, "': no host"));
-  if (colon == std::string_view::npos) c.url = StrCat("http://", c.host, ":", c.port);
+  c.url = StrCat("http://", c.host, ":", c.port);
   return c;
 }
 

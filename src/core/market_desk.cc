@@ -102,6 +102,7 @@ void MarketDesk::OpenRequests(OfferPreference preference) {
           item.providers.push_back(provider);
         }
       }
+      if (j.placement != nullptr) LimitToPlacement(j, market.held_pool, item);
       item.covered = holder && !market.skip_rofr &&
                      j.accelerators >= rofr_terms_[tenant.index()].min_accelerators;
       if (item.covered) spec.holder = holder;
@@ -116,10 +117,41 @@ void MarketDesk::OpenRequests(OfferPreference preference) {
   }
 }
 
+void MarketDesk::LimitToPlacement(const Job& job, PoolId held, ExchangeItem& item) const {
+  // Only the providers with a pool the placement allows at the preference of the pool the policy
+  // chose (its `ordered` candidates in turn) are asked, and they avoid their other pools of the
+  // job's types: the exchange would otherwise award the item to any eligible provider's best
+  // offer, and an agent offers whichever of its pools serves the terms best.
+  const int32_t preference = PreferenceOf(job, held, view_);
+  const auto usable = [&](PoolId pool) {
+    return CanEverRun(job, pool, view_) && PreferenceOf(job, pool, view_) == preference;
+  };
+  const auto pools_of = [this](ProviderId provider, const auto& visit) {
+    for (RegionId region : fleet_.provider(provider).regions) {
+      for (PoolId pool : fleet_.regions[region.index()].pools) visit(pool);
+    }
+  };
+  std::erase_if(item.providers, [&](ProviderId provider) {
+    bool any = false;
+    pools_of(provider, [&](PoolId pool) { any = any || usable(pool); });
+    return !any;
+  });
+  for (ProviderId provider : item.providers) {
+    pools_of(provider, [&](PoolId pool) {
+      if (pool != held && job.RateOn(fleet_.pool(pool).type) && !usable(pool) &&
+          std::find(item.terms.avoid.begin(), item.terms.avoid.end(), pool) ==
+              item.terms.avoid.end()) {
+        item.terms.avoid.push_back(pool);
+      }
+    });
+  }
+}
+
 const std::vector<ProviderId>& MarketDesk::MarketProviders(const Job& job) {
-  // The providers depend only on the tenant, the accepted types, the gang and its per-node share.
+  // The providers depend only on the tenant, the accepted types, the gang and its per-node share
+  // (and a live job's placement, which the shape below does not hold).
   uint64_t types = 0;
-  bool cacheable = true;
+  bool cacheable = job.placement == nullptr;
   for (const Throughput& t : job.throughputs) {
     if (t.type.index() < 64) {
       types |= uint64_t{1} << t.type.index();

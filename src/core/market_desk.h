@@ -124,6 +124,10 @@ class MarketDesk final : private ExchangeOutbox {
 
   // The providers the job's tenant can buy capacity for it from (ascending).
   const std::vector<ProviderId>& MarketProviders(const Job& job);
+  // For a job with a placement (a live job's cloud, region, use_spot, ordered): keeps only the
+  // item's providers with a pool it allows at the chosen pool's preference, and has them avoid
+  // their other pools of its types.
+  void LimitToPlacement(const Job& job, PoolId held, ExchangeItem& item) const;
   // Starts an awarded job if its pool has room now; otherwise it waits for room until its
   // release time.
   void TryDeliver(JobId job);

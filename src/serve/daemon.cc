@@ -262,6 +262,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
   driver_options.billing_interval = options.billing_interval;
   driver_options.poll_interval = options.poll_interval;
   driver_options.nodes_interval = options.nodes_interval;
+  driver_options.commit_gather = options.commit_gather;
   absl::StatusOr<std::unique_ptr<Driver>> driver =
       Driver::Create(s, *std::move(log), std::move(backends), driver_options);
   if (!driver.ok()) return absl::InvalidArgumentError(driver.status().message());

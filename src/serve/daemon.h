@@ -43,6 +43,7 @@ struct ServeOptions {
   int64_t grace_ms = 10'000;  // local backends: SIGTERM to SIGKILL
   std::chrono::milliseconds poll_interval{20};
   Duration nodes_interval = 30;  // seconds between reads of the backends' nodes (capacity)
+  std::chrono::microseconds commit_gather{0};  // DriverOptions::commit_gather
   Duration billing_interval = 60;
   // For tests: the log's page limit (EventLogOptions::max_pages), the clock, and a maker of each
   // pool's backend instead of the fleet file's (nullptr from it: the pool has no backend).

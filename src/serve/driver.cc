@@ -234,24 +234,39 @@ void Driver::Loop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_until(lock, next_poll, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
+      // Group commit: when the last batch answered several requests, their senders are about
+      // to send again; waiting a moment for them (at most commit_gather, and only until as
+      // many are here) lets one fsync carry them all.
+      if (options_.commit_gather.count() > 0 && last_batch_requests_ > 1 && !queue_.empty() &&
+          queue_.size() < last_batch_requests_) {
+        const size_t want = last_batch_requests_;
+        queue_cv_.wait_for(lock, options_.commit_gather,
+                           [&] { return stopping_ || queue_.size() >= want; });
+        if (stopping_) break;
+      }
       while (!queue_.empty() && requests.size() < options_.max_batch) {
         requests.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     const auto now = std::chrono::steady_clock::now();
-    const bool poll = now >= next_poll;
-    if (poll) next_poll = now + options_.poll_interval;
+    // A backend takes the reports of one Poll as received when it is polled again; while
+    // reports of an earlier Poll wait for a commit that failed, it is not polled again.
+    const bool poll = now >= next_poll && !reports_unsaved_;
+    if (now >= next_poll) next_poll = now + options_.poll_interval;
     Clock();
     Gather(requests, batch);
     GatherDue(batch, poll);
+    reports_unsaved_ = false;
     if (!batch.empty() && !CommitAndApply(batch)) {
       // Nothing was stored; the internal records wait for the next batch. Do not spin on a disk
       // that stays full.
+      reports_unsaved_ = true;
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_for(lock, options_.poll_interval, [&] { return stopping_; });
     }
     RunEffects();
+    last_batch_requests_ = requests.size();
     requests.clear();
     batch.clear();
   }
@@ -410,7 +425,7 @@ bool Driver::CommitAndApply(std::vector<Pending>& batch) {
           cancelled[i] = CancelResult{broker_->outcome(c->job).state};
         }
       }
-      Apply(LogRecordView{++seq, r.time, r.kind, r.body});
+      Apply(LogRecordView{++seq, log_->last_batch(), r.time, r.kind, r.body});
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {

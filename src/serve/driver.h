@@ -72,6 +72,10 @@ struct DriverOptions {
   Duration nodes_interval = 30;
   // At most this many requests per batch (one transaction).
   size_t max_batch = 4096;
+  // When the last batch answered n > 1 requests, wait up to this long for n requests before
+  // committing the next (their senders are about to send again), so that one fsync carries them
+  // together. 0: commit whatever is waiting at once.
+  std::chrono::microseconds commit_gather{0};
   uint64_t seed = 0;  // the agents' random draws
 };
 
@@ -313,6 +317,8 @@ class Driver {
   std::vector<std::vector<PoolId>> provider_pools_;  // per provider: its pools for sale
   std::vector<Effect> effects_;
   std::vector<LogRecord> internal_;  // reports waiting for the next batch (launch errors, retries)
+  bool reports_unsaved_ = false;     // the last commit failed with backends' reports in it
+  size_t last_batch_requests_ = 0;
   std::vector<Command> commands_;
   size_t next_change_ = 0;  // scenario_.capacity_changes applied so far
   Time next_billing_ = 0;

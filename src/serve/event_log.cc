@@ -78,8 +78,8 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path
   }
   if (absl::Status s = log->Exec(
           "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-          "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, "
-          "kind INTEGER NOT NULL, body BLOB NOT NULL);");
+          "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, batch INTEGER NOT NULL, "
+          "time INTEGER NOT NULL, kind INTEGER NOT NULL, body BLOB NOT NULL);");
       !s.ok()) {
     return s;
   }
@@ -98,12 +98,14 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path
                                                 ", this daemon reads version ", kSchemaVersion));
   }
   {
-    Statement last(log->db_, "SELECT COALESCE(MAX(seq), 0) FROM events");
+    Statement last(log->db_, "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(batch), 0) FROM events");
     if (!last.ok() || sqlite3_step(last.get()) != SQLITE_ROW) return log->Error("reading");
     log->last_seq_ = sqlite3_column_int64(last.get(), 0);
+    log->last_batch_ = sqlite3_column_int64(last.get(), 1);
   }
-  if (sqlite3_prepare_v2(log->db_, "INSERT INTO events (seq, time, kind, body) VALUES (?,?,?,?)",
-                         -1, &log->insert_, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(log->db_,
+                         "INSERT INTO events (seq, batch, time, kind, body) VALUES (?,?,?,?,?)", -1,
+                         &log->insert_, nullptr) != SQLITE_OK) {
     return log->Error("preparing");
   }
   if (options.background_checkpoint_pages > 0) {
@@ -176,9 +178,10 @@ absl::Status EventLog::Append(std::span<const LogRecord> records) {
   for (const LogRecord& r : records) {
     sqlite3_reset(insert_);
     sqlite3_bind_int64(insert_, 1, ++seq);
-    sqlite3_bind_int64(insert_, 2, r.time);
-    sqlite3_bind_int(insert_, 3, r.kind);
-    sqlite3_bind_blob(insert_, 4, r.body.data(), static_cast<int>(r.body.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(insert_, 2, last_batch_ + 1);
+    sqlite3_bind_int64(insert_, 3, r.time);
+    sqlite3_bind_int(insert_, 4, r.kind);
+    sqlite3_bind_blob(insert_, 5, r.body.data(), static_cast<int>(r.body.size()), SQLITE_STATIC);
     if (sqlite3_step(insert_) != SQLITE_DONE) {
       status = Error("appending");
       break;
@@ -196,6 +199,7 @@ absl::Status EventLog::Append(std::span<const LogRecord> records) {
     return status;
   }
   last_seq_ = seq;
+  ++last_batch_;
   commit_latency_.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return absl::OkStatus();
@@ -203,7 +207,7 @@ absl::Status EventLog::Append(std::span<const LogRecord> records) {
 
 absl::Status EventLog::Scan(int64_t after,
                             const std::function<absl::Status(const LogRecordView&)>& fn) {
-  Statement scan(db_, "SELECT seq, time, kind, body FROM events WHERE seq > ? ORDER BY seq");
+  Statement scan(db_, "SELECT seq, batch, time, kind, body FROM events WHERE seq > ? ORDER BY seq");
   if (!scan.ok()) return Error("reading");
   sqlite3_bind_int64(scan.get(), 1, after);
   while (true) {
@@ -212,10 +216,11 @@ absl::Status EventLog::Scan(int64_t after,
     if (rc != SQLITE_ROW) return Error("reading");
     LogRecordView r;
     r.seq = sqlite3_column_int64(scan.get(), 0);
-    r.time = sqlite3_column_int64(scan.get(), 1);
-    r.kind = static_cast<uint8_t>(sqlite3_column_int(scan.get(), 2));
-    const void* body = sqlite3_column_blob(scan.get(), 3);
-    const int size = sqlite3_column_bytes(scan.get(), 3);
+    r.batch = sqlite3_column_int64(scan.get(), 1);
+    r.time = sqlite3_column_int64(scan.get(), 2);
+    r.kind = static_cast<uint8_t>(sqlite3_column_int(scan.get(), 3));
+    const void* body = sqlite3_column_blob(scan.get(), 4);
+    const int size = sqlite3_column_bytes(scan.get(), 4);
     r.body = std::string_view(static_cast<const char*>(body), static_cast<size_t>(size));
     if (absl::Status s = fn(r); !s.ok()) return s;
   }

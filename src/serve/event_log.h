@@ -5,10 +5,10 @@
 // transaction per batch: the group commit), so that many concurrent requests share one fsync.
 // On start, the daemon replays the log through a fresh core to rebuild its state.
 //
-// A record is (seq, time, kind, body): `seq` is dense from 1 in append order, `time` the core's
-// time of the event (seconds since the state's epoch), `kind` and `body` the event's encoding
-// (serve/codec.h). A small key-value table holds the state's metadata (its epoch, the fleet it
-// was made with).
+// A record is (seq, batch, time, kind, body): `seq` is dense from 1 in append order, `batch` the
+// number of the transaction that committed it (from 1), `time` the core's time of the event
+// (seconds since the state's epoch), `kind` and `body` the event's encoding (serve/codec.h). A
+// small key-value table holds the state's metadata (its epoch, the fleet it was made with).
 //
 // Thread-safety: one thread appends and reads (the daemon's driver); commit_latency() may be read
 // from any thread.
@@ -45,6 +45,7 @@ struct LogRecord {
 // A record as read back; `body` points into the reader's buffer and is valid during the callback.
 struct LogRecordView {
   int64_t seq = 0;
+  int64_t batch = 0;  // the transaction it was committed in (1, 2, ...): records applied together
   Time time = 0;
   uint8_t kind = 0;
   std::string_view body;
@@ -82,6 +83,7 @@ class EventLog {
 
   // The last committed seq (0: empty).
   int64_t last_seq() const { return last_seq_; }
+  int64_t last_batch() const { return last_batch_; }
 
   // Metadata: a value by key (nullopt: unset), and setting one (committed at once).
   absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key);
@@ -108,6 +110,7 @@ class EventLog {
   sqlite3_stmt* insert_ = nullptr;
   std::string path_;
   int64_t last_seq_ = 0;
+  int64_t last_batch_ = 0;
   Histogram commit_latency_{Histogram::LatencyBuckets()};
 };
 

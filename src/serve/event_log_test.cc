@@ -46,6 +46,10 @@ TEST(EventLogTest, AppendsInBatchesAndReadsBackAfterReopening) {
   const std::vector<LogRecordView> all = ReadAll(**log, 0, bodies);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].seq, 1);
+  EXPECT_EQ(all[0].batch, 1);
+  EXPECT_EQ(all[1].batch, 1);
+  EXPECT_EQ(all[2].batch, 2);
+  EXPECT_EQ((*log)->last_batch(), 2);
   EXPECT_EQ(all[0].time, 5);
   EXPECT_EQ(all[0].kind, 1);
   EXPECT_EQ(bodies[0], "a");
@@ -106,6 +110,7 @@ TEST(EventLogTest, AFullLogRefusesTheWholeBatch) {
   const std::vector<LogRecordView> all = ReadAll(**log, 0, bodies);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[1].seq, 2);
+  EXPECT_EQ(all[1].batch, 2);  // the refused batch took no number
   EXPECT_EQ(bodies[1], "small");
 }
 

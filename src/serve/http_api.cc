@@ -135,6 +135,7 @@ void RaiseBacklog(int port) {
 class ApiServer::Impl {
  public:
   Impl(Driver& driver, ApiOptions options) : driver_(driver), options_(std::move(options)) {}
+  ~Impl() { Stop(); }
 
   absl::Status Start() {
     const int threads = options_.threads;
@@ -155,6 +156,14 @@ class ApiServer::Impl {
     }
     RaiseBacklog(port_);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Until the server thread runs, httplib's stop() would not stop it: wait for it to start.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return absl::UnavailableError(StrCat("the API on ", address(), " did not start"));
+      }
+      std::this_thread::yield();
+    }
     return absl::OkStatus();
   }
 

@@ -51,8 +51,23 @@ class HttpApiTest : public ::testing::Test {
         {"tenant startup", TokenScope::kTenant, startup_, ProviderId(), Sha256(kStartup)},
         {"provider p", TokenScope::kProvider, TenantId(), p_, Sha256(kP)},
         {"provider q", TokenScope::kProvider, TenantId(), q_, Sha256(kQ)}};
-    absl::StatusOr<std::unique_ptr<EventLog>> log = EventLog::Open(dir_.File("events.db"));
-    EXPECT_TRUE(log.ok());
+    Boot();
+  }
+  ~HttpApiTest() override {
+    server_->Stop();
+    driver_->Stop();
+  }
+
+  // Starts the driver and the API on the event log in the scratch directory (whose database may
+  // grow to `max_pages`; 0: no limit).
+  void Boot(int64_t max_pages = 0) {
+    if (server_) server_->Stop();
+    if (driver_) driver_->Stop();
+    EventLogOptions log_options;
+    log_options.max_pages = max_pages;
+    absl::StatusOr<std::unique_ptr<EventLog>> log =
+        EventLog::Open(dir_.File("events.db"), log_options);
+    ASSERT_TRUE(log.ok()) << log.status();
     DriverOptions options;
     options.state_dir = dir_.path().string();
     options.epoch = 1'700'000'000;
@@ -70,10 +85,6 @@ class HttpApiTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<ApiServer>> server = ApiServer::Start(*driver_, api);
     EXPECT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-  }
-  ~HttpApiTest() override {
-    server_->Stop();
-    driver_->Stop();
   }
 
   struct Reply {
@@ -339,6 +350,23 @@ TEST_F(HttpApiTest, BadInputIsA4xxNamingTheFieldAndStoresNothing) {
   EXPECT_EQ(Jobs(), 0);
   auto lock = driver_->ReadLock();
   EXPECT_EQ(driver_->log().last_seq(), 0);
+}
+
+// A commit that fails (here the log may not grow: a full disk) is a 5xx: the job is not
+// acknowledged and nothing of it is stored; once there is room, the next submission is job 0.
+TEST_F(HttpApiTest, AFailingCommitIsA5xxAndTheJobIsNotAcknowledged) {
+  Boot(/*max_pages=*/8);
+  const std::string big = StrCat("name: big\nresources: {accelerators: H100:4}\nrun: echo ",
+                                 std::string(12 * 1024, 'x'), "\n");
+  const Reply full = Call("POST", "/v1/jobs", kLab, big);
+  EXPECT_EQ(full.status, 507) << full.body;
+  EXPECT_NE(full.json["error"].get<std::string>().find("not stored"), std::string::npos);
+  EXPECT_EQ(Jobs(), 0);
+  EXPECT_EQ(Call("GET", "/v1/jobs", kLab).json["jobs"].size(), 0u);
+  Boot();
+  const Reply ok = SubmitJob(kLab, "");
+  EXPECT_EQ(ok.status, 201);
+  EXPECT_EQ(ok.json["id"], 0);
 }
 
 TEST_F(HttpApiTest, ARetriedSubmissionWithAnIdempotencyKeyReturnsTheFirstJob) {

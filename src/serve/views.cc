@@ -243,11 +243,17 @@ absl::StatusOr<std::string> JobEventsJson(const Driver& d, const Principal& who,
   size_t next_audit = 0;
   size_t next_charge = 0;
   const auto flush = [&](int64_t audit_mark, int64_t charge_mark) {
-    for (; next_audit < r.audit.size() && r.audit[next_audit] < audit_mark; ++next_audit) {
-      list.push_back(AuditJson(d, audit[r.audit[next_audit]]));
-    }
-    for (; next_charge < r.charges.size() && r.charges[next_charge] < charge_mark; ++next_charge) {
-      list.push_back(ChargeJson(d, charges[r.charges[next_charge]]));
+    while (true) {
+      const bool a = next_audit < r.audit.size() && r.audit[next_audit] < audit_mark;
+      const bool c = next_charge < r.charges.size() && r.charges[next_charge] < charge_mark;
+      if (!a && !c) break;
+      // Between two notes, market records and charges by time (a charge first at a tie: a run
+      // ends before the market is asked for the next).
+      if (c && (!a || charges[r.charges[next_charge]].end <= audit[r.audit[next_audit]].time)) {
+        list.push_back(ChargeJson(d, charges[r.charges[next_charge++]]));
+      } else {
+        list.push_back(AuditJson(d, audit[r.audit[next_audit++]]));
+      }
     }
   };
   for (const Note& n : r.notes) {

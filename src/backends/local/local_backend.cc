@@ -407,6 +407,11 @@ absl::Status LocalBackend::Launch(const LaunchSpec& spec) {
                                              spec.accelerators_per_node,
                                              " accelerators; expected at least one of each"));
   }
+  if (used_.empty() || static_cast<size_t>(spec.accelerators_per_node) > used_[0].size()) {
+    return absl::InvalidArgumentError(StrCat(
+        "run ", name, ": ", spec.accelerators_per_node, " accelerators per node; pool ",
+        options_.pool, " has ", used_.size(), " nodes of ", used_.empty() ? 0 : used_[0].size()));
+  }
   // Devices: each node of the run on the first pool node with room, lowest devices first.
   std::vector<std::vector<bool>> used = used_;
   auto run = std::make_unique<Run>();
@@ -468,7 +473,9 @@ absl::Status LocalBackend::Launch(const LaunchSpec& spec) {
   const std::string checkpoint_dir =
       spec.checkpoint_dir.empty() ? StrCat(options_.dir, "/checkpoints/", spec.key.job.value())
                                   : spec.checkpoint_dir;
-  const std::string log_dir = spec.log_dir.empty() ? dir : spec.log_dir;
+  // Not in the run's directory, which goes once the run's end has been received.
+  const std::string log_dir =
+      spec.log_dir.empty() ? StrCat(options_.dir, "/logs/", name) : spec.log_dir;
   const std::string workdir = spec.workdir.empty() ? dir : spec.workdir;
   fs::create_directories(checkpoint_dir, ec);
   if (!ec) fs::create_directories(log_dir, ec);
@@ -511,6 +518,7 @@ absl::Status LocalBackend::Launch(const LaunchSpec& spec) {
     node_env.push_back(StrCat("ARBITER_NODE_RANK=", r));
     node_env.push_back(StrCat("CUDA_VISIBLE_DEVICES=", StrJoin(devices, ",")));
     std::vector<char*> envp;
+    envp.reserve(node_env.size() + 1);
     for (std::string& e : node_env) envp.push_back(e.data());
     envp.push_back(nullptr);
     std::string node_dir = run->NodeDir(r);

@@ -6,8 +6,9 @@
 // wrapper program (`arbiter-node`, built beside `arbiter`) that leads its own process group and
 // session, so that the daemon's death does not touch it. The wrapper runs, with /bin/sh in the
 // job's workdir, `setup` and then (if setup exits 0) `run`; their output, stdout and stderr, goes
-// to `<log_dir>/node-<rank>.log`. Each node sees the daemon's environment without its ARBITER_*
-// variables and CUDA_VISIBLE_DEVICES, then the job's `env`, then:
+// to `<log_dir>/node-<rank>.log` (`<dir>/logs/<job>-<attempt>/` when the spec gives none). Each
+// node sees the daemon's environment without its ARBITER_* variables and CUDA_VISIBLE_DEVICES, then
+// the job's `env`, then:
 //   ARBITER_JOB_ID         the job's id (RunKey.job, decimal)
 //   ARBITER_JOB_NAME       LaunchSpec.job_name
 //   ARBITER_ATTEMPT        RunKey.attempt
@@ -33,7 +34,10 @@
 //     (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS,  (128 + signal for a crash)
 //     SIGTRAP)
 //   a node was killed by any other signal, or its        kLost
-//     wrapper vanished without recording an exit
+//     wrapper vanished without recording an exit, or
+//     its shell exited 129, 130, 137 or 143 (a command
+//     it ran was killed by SIGHUP, SIGINT, SIGKILL,
+//     SIGTERM)
 //   Cancel was called first                              kCancelled
 // The first node to end abnormally decides (recorded on disk before anything else happens); the
 // other nodes then get SIGTERM, and SIGKILL after the grace period. A node whose process has

@@ -218,6 +218,9 @@ TEST_F(LocalBackendTest, NodesShareAPoolNodeAndALaunchWithoutRoomFails) {
   const absl::Status twice = backend->Launch(Spec(1, 0, 1, 1, wait));
   EXPECT_EQ(twice.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(backend->Launch(Spec(5, 0, 0, 1, wait)).code(), absl::StatusCode::kInvalidArgument);
+  const absl::Status wide = backend->Launch(Spec(6, 0, 1, 5, wait));
+  EXPECT_EQ(wide.message(),
+            "run 6-0: 5 accelerators per node; pool primary/local/H100 has 2 nodes of 4");
   std::ofstream(scratch_.File("go")).close();
   PollUntilEnd(*backend, std::vector<RunKey>{{JobId(1), 0}, {JobId(2), 0}});
   EXPECT_EQ(Log(1, 0, 0), "10,11\n");
