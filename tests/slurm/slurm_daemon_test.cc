@@ -305,6 +305,22 @@ TEST_F(SlurmDaemonTest, PastTheGraceTheWorkMovesToTheOtherClusterAndTheOldRunIsS
   EXPECT_EQ(Job(id)["attempts"], 2);
 }
 
+TEST_F(SlurmDaemonTest, AJobThatEndedWhileTheDaemonWasDownIsFinishedNotLost) {
+  WriteFleet("2m");
+  Start();
+  const int64_t id = Submit(WaitingJob(2, 2));
+  ASSERT_TRUE(JobIs(id, "running", "primary/local/H100"));
+  daemon_->Stop();
+  daemon_.reset();
+  Release(id);
+  ASSERT_TRUE(Eventually([&] { return SlurmJobs("primary", id) == "1 COMPLETED"; }));
+  Start();
+  ASSERT_TRUE(JobIs(id, "finished"));
+  Json job = Job(id);
+  EXPECT_EQ(job["attempts"], 1);
+  EXPECT_EQ(job["interruptions"], 0);
+}
+
 TEST_F(SlurmDaemonTest, ADaemonOnANewStateDoesNotTakeAnOldStatesJobsForItsOwn) {
   WriteFleet("2m");
   Start();

@@ -338,9 +338,10 @@ bool SlurmBackend::Read() {
     nodes_ = std::move(nodes);
     if (jobs.ok()) {
       listing_status_ = absl::OkStatus();
+      const bool first = !listed_;
       listed_ = true;
       silent_since_.reset();
-      ApplyListing(*jobs, now, cancels);
+      ApplyListing(*jobs, now, first, cancels);
     } else {
       listing_status_ = jobs.status();
       ControllerSilent(now);
@@ -351,7 +352,7 @@ bool SlurmBackend::Read() {
   return jobs.ok();
 }
 
-void SlurmBackend::ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time now,
+void SlurmBackend::ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time now, bool first,
                                 std::vector<std::vector<std::string>>& cancels) {
   listed_alive_.clear();
   absl::flat_hash_set<RunKey, KeyHash> seen;
@@ -360,6 +361,15 @@ void SlurmBackend::ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time no
     if (!key.has_value()) continue;
     Phase phase = PhaseOf(job);
     auto it = runs_.find(*key);
+    if (it == runs_.end() && first) {
+      // The first listing of a backend made anew (the daemon restarted): every run of ours on
+      // the cluster is adopted and reported as it is now, also those that ended while no
+      // daemon watched (as long as Slurm remembers them: its MinJobAge).
+      it = runs_.try_emplace(*key).first;
+      it->second.spec.key = *key;
+      it->second.state = RunState::kSubmitted;
+      it->second.submitted_at = now;
+    }
     if (it == runs_.end()) {
       if (phase != Phase::kEnded) listed_alive_.push_back(*key);
       continue;

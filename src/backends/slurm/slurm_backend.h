@@ -29,7 +29,9 @@
 //   a cancel by someone else, a requeue, a failed submission, a job Slurm forgot without
 //   leaving an exit status -> kLost (the job keeps its checkpoint and may run again).
 // Every run reported lost is cancelled on the cluster if it is still there, so that a run never
-// goes on while Arbiter starts it again elsewhere.
+// goes on while Arbiter starts it again elsewhere. A backend made anew (after the daemon
+// restarted) adopts every run of its prefix it finds on the cluster and reports each as it is
+// then: running, or how it ended while no daemon watched (while Slurm remembers it, MinJobAge).
 //
 // When the controller does not answer, Nodes and Active return Unavailable (the daemon shows no
 // room in the pool), queued launches are reported lost at once, and runs already on the cluster
@@ -136,7 +138,8 @@ class SlurmBackend : public Backend {
   void Submit(const RunKey& key, const std::vector<std::string>& args, const std::string& script);
   // Reads the cluster and reports; false when the controller did not answer.
   bool Read();
-  void ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time now,
+  // `first`: the first listing since the backend was made.
+  void ApplyListing(const std::vector<SlurmJob>& jobs, absl::Time now, bool first,
                     std::vector<std::vector<std::string>>& cancels)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ControllerSilent(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

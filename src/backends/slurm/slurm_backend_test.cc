@@ -125,15 +125,20 @@ const char* Name(RunStatus s) {
 }
 
 }  // namespace
+}  // namespace arbiter::slurm
 
+// Reports and keys as text in failure messages (found by argument-dependent lookup).
+namespace arbiter {
 void PrintTo(const RunReport& r, std::ostream* os) {
-  *os << "{job " << r.key.job.value() << " attempt " << r.key.attempt << " " << Name(r.status)
-      << " exit " << r.exit_code << " '" << r.reason << "'}";
+  *os << "{job " << r.key.job.value() << " attempt " << r.key.attempt << " "
+      << slurm::Name(r.status) << " exit " << r.exit_code << " '" << r.reason << "'}";
 }
 void PrintTo(const RunKey& k, std::ostream* os) {
   *os << "{job " << k.job.value() << " attempt " << k.attempt << "}";
 }
+}  // namespace arbiter
 
+namespace arbiter::slurm {
 namespace {
 
 MATCHER_P2(Is, key, status, "") { return arg.key == key && arg.status == status; }
@@ -322,11 +327,14 @@ TEST_F(SlurmBackendTest, ARestartedBackendFindsItsRunsAndSubmitsNoCopy) {
   absl::StatusOr<std::vector<RunKey>> active = backend->Active();
   ASSERT_TRUE(active.ok()) << active.status();
   EXPECT_THAT(*active, ElementsAre(RunKey{JobId(12), 1}));
-  ASSERT_TRUE(
-      backend->Launch(Spec(12)).ok());  // the daemon launches it again: found, not resubmitted
+  // The daemon launches it again: found, not submitted again.
+  ASSERT_TRUE(backend->Launch(Spec(12)).ok());
   backend->Step();
   for (const std::string& c : cluster_.commands) EXPECT_FALSE(c.starts_with("sbatch")) << c;
-  EXPECT_THAT(backend->Poll(), ElementsAre(Is(RunKey{JobId(12), 1}, RunStatus::kRunning)));
+  // Each run of ours as it is: 12 running, 13 ended while no daemon watched.
+  EXPECT_THAT(backend->Poll(), ElementsAre(Is(RunKey{JobId(12), 1}, RunStatus::kRunning),
+                                           Is(RunKey{JobId(13), 1}, RunStatus::kRunning),
+                                           Is(RunKey{JobId(13), 1}, RunStatus::kSucceeded)));
   cluster_.commands.clear();
   ASSERT_TRUE(backend->Cancel(RunKey{JobId(12), 1}).ok());
   backend->Step();
