@@ -118,7 +118,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> StartDaemon(const Setup& s) {
                             const PoolBackend&) -> absl::StatusOr<std::unique_ptr<Backend>> {
     return std::unique_ptr<Backend>(new StandInBackend(finish));
   };
-  return Daemon::Start(std::move(o));
+  return Daemon::Start(o);
 }
 
 const std::string kBody =
@@ -161,6 +161,7 @@ LoadResult Load(int port, int clients, double seconds, double rate, double warmu
   LoadResult result;
   std::mutex mu;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(clients));
   // The load runs for warmup + seconds; only requests scheduled (or sent) after the warm-up count.
   const auto start = Clock::now() + std::chrono::milliseconds(100);
   const auto measured =

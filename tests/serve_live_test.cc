@@ -501,6 +501,7 @@ TEST_F(LiveTest, CrashSafetyUnderSubmissionsAtRandomKillPoints) {
     std::set<std::string> sent;
     std::atomic<bool> down{false};
     std::vector<std::thread> clients;
+    clients.reserve(4);
     for (int c = 0; c < 4; ++c) {
       clients.emplace_back([&, c] {
         for (int i = 0; i < 25 && !down; ++i) {

@@ -404,6 +404,7 @@ int ClientQueue(const ClientArgs& args, std::FILE* out, std::FILE* err) {
     return kOk;
   }
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(jobs.size());
   for (const Json& j : jobs) {
     rows.push_back({Str(j, "id"), Str(j, "name"), Str(j, "tenant"), Str(j, "state"),
                     Str(j, "accelerators"), Str(j, "priority"), When(j, "submitted_at")});

@@ -112,7 +112,7 @@ std::string PoolDirName(std::string_view pool) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(ServeOptions options) {
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const ServeOptions& options) {
   auto daemon = std::unique_ptr<Daemon>(new Daemon());
   daemon->options_ = options;
   absl::StatusOr<std::pair<std::string, int>> listen = ParseListen(options.listen);

@@ -56,7 +56,7 @@ class Daemon {
  public:
   // Starts everything; errors name what was wrong (bad fleet file: InvalidArgument; state made
   // with another fleet or in use: FailedPrecondition; port taken: Unavailable).
-  static absl::StatusOr<std::unique_ptr<Daemon>> Start(ServeOptions options);
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(const ServeOptions& options);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

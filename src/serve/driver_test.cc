@@ -156,6 +156,7 @@ TEST_F(DriverTest, ARetriedSubmissionReturnsTheFirstJob) {
   EXPECT_NE(other.job, first.job);
   // Concurrent retries (likely in one batch) still make one job.
   std::vector<std::future<absl::StatusOr<SubmitResult>>> futures;
+  futures.reserve(8);
   for (int i = 0; i < 8; ++i) futures.push_back(driver_->Submit(Spec("b", 4, "key-2"), lab_));
   JobId job;
   int created = 0;

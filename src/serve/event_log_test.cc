@@ -99,6 +99,7 @@ TEST(EventLogTest, AFullLogRefusesTheWholeBatch) {
   const std::vector<LogRecord> small = {{1, 1, "small"}};
   ASSERT_TRUE((*log)->Append(small).ok());
   std::vector<LogRecord> big;
+  big.reserve(40);
   for (int i = 0; i < 40; ++i) big.push_back({2, 1, std::string(2000, 'x')});
   const absl::Status full = (*log)->Append(big);
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;

@@ -230,7 +230,7 @@ class ApiServer::Impl {
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
           std::string what = "internal error";
           try {
-            std::rethrow_exception(ep);
+            std::rethrow_exception(std::move(ep));
           } catch (const std::exception& e) {
             what = StrCat("internal error: ", e.what());
           } catch (...) {
@@ -500,7 +500,7 @@ class ApiServer::Impl {
     res.set_header("Arbiter-Attempt", std::to_string(shown_attempt));
     res.set_header("Arbiter-Next-Offset", std::to_string(next));
     res.set_header("Arbiter-Job-State", state);
-    res.set_content(std::move(text), "text/plain; charset=utf-8");
+    res.set_content(text, "text/plain; charset=utf-8");
   }
 
   Driver& driver_;

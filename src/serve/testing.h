@@ -52,7 +52,7 @@ class ScriptedBackend final : public Backend {
     if (status != RunStatus::kRunning) active_.erase({key.job.value(), key.attempt});
     reports_.push_back({key, status, exit_code, status == RunStatus::kLost ? "node died" : ""});
   }
-  void SetActive(std::vector<RunKey> keys) {
+  void SetActive(const std::vector<RunKey>& keys) {
     std::lock_guard lock(mu_);
     active_.clear();
     for (const RunKey& k : keys) active_[{k.job.value(), k.attempt}] = true;

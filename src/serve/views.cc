@@ -606,11 +606,14 @@ std::string MetricsText(const Driver& d, const Histogram::Snapshot& requests) {
              b.capacity(PoolId::FromIndex(i)));
   }
   const DriverCounters& c = d.counters();
-  static constexpr std::array<const char*, 8> kCommands = {
-      "start_job",    "stop_job",       "reject_job",   "set_timer",
-      "ask_provider", "request_closed", "cancel_start", "other"};
+  // By index in the Command variant.
+  static constexpr std::array<const char*, std::variant_size_v<Command>> kCommands = {
+      "start_job",    "stop_job",       "reject_job",  "set_timer",
+      "ask_provider", "request_closed", "cancel_start"};
+  static_assert(std::variant_size_v<Command> <=
+                sizeof(DriverCounters::decisions) / sizeof(int64_t));
   w.Family("arbiter_decisions_total", "counter", "Commands the broker core issued, by kind.");
-  for (size_t k = 0; k < std::variant_size_v<Command> && k < kCommands.size(); ++k) {
+  for (size_t k = 0; k < kCommands.size(); ++k) {
     w.Sample("arbiter_decisions_total", {{"command", kCommands[k]}}, c.decisions[k]);
   }
   w.Family("arbiter_market_asks_total", "counter", "Capacity requests put to each provider.");
