@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "local_slurm.h"
+#include "model/units.h"
 #include "nlohmann/json.hpp"
 #include "serve/daemon.h"
 
@@ -39,13 +40,15 @@ void ReplaceAll(std::string& text, const std::string& from, const std::string& t
 
 // A job of `nodes` x H100:`gpus` for the lab that waits until the test releases it (creates
 // `release` in its checkpoint directory); each node first writes its rank's view.
-std::string WaitingJob(int nodes, int gpus) {
+// `then`: what the job does after it is released.
+std::string WaitingJob(int nodes, int gpus, const std::string& then = "") {
   return StrCat("name: waits\nnum_nodes: ", nodes, "\nresources:\n  accelerators: H100:", gpus,
                 "\nduration: 10m\nrun: |\n"
                 "  echo \"$ARBITER_NUM_NODES $ARBITER_MASTER_ADDR:$ARBITER_MASTER_PORT "
                 "$CUDA_VISIBLE_DEVICES $SLURMD_NODENAME $SLURM_CLUSTER_NAME\" > "
                 "\"$ARBITER_CHECKPOINT_DIR/rank-$ARBITER_NODE_RANK-attempt-$ARBITER_ATTEMPT\"\n"
-                "  while [ ! -e \"$ARBITER_CHECKPOINT_DIR/release\" ]; do sleep 0.1; done\n");
+                "  while [ ! -e \"$ARBITER_CHECKPOINT_DIR/release\" ]; do sleep 0.1; done\n",
+                then.empty() ? "" : StrCat("  ", then, "\n"));
 }
 
 class SlurmDaemonTest : public ::testing::Test {
@@ -179,7 +182,8 @@ TEST_F(SlurmDaemonTest, AGangRunsAcrossNodesOfTheCheaperClusterAndIsBilled) {
   WriteFleet("2m");
   Start();
   EXPECT_EQ(Capacity("primary/local/H100"), 16);  // read from the cluster: 4 nodes x 4
-  const int64_t id = Submit(WaitingJob(2, 4));
+  // It runs two seconds more once released: at least one whole second to bill.
+  const int64_t id = Submit(WaitingJob(2, 4, "sleep 2"));
   ASSERT_TRUE(JobIs(id, "running", "primary/local/H100")) << Job(id).dump();
   ASSERT_TRUE(Eventually([&] {
     return std::filesystem::exists(Checkpoint(id) / "rank-1-attempt-1") &&
@@ -201,7 +205,20 @@ TEST_F(SlurmDaemonTest, AGangRunsAcrossNodesOfTheCheaperClusterAndIsBilled) {
   ASSERT_TRUE(JobIs(id, "finished"));
   Json job = Job(id);
   EXPECT_EQ(job["attempts"], 1);
-  EXPECT_GT(job.value("cost_micros", int64_t{0}), 0);
+  // Billed from start to end: 8 accelerators at the primary's $3.00 per accelerator-hour.
+  const Json events = Call("GET", StrCat("/v1/jobs/", id, "/events"), admin_);
+  int charges = 0;
+  for (const Json& e : events["events"]) {
+    if (e.value("kind", "") != "charge") continue;
+    ++charges;
+    const int64_t seconds = e["to"].get<int64_t>() - e["from"].get<int64_t>();
+    EXPECT_GE(seconds, 1);
+    EXPECT_EQ(e["accelerators"], 8);
+    EXPECT_EQ(e["price_per_accelerator_hour_usd"], "3.000000");
+    EXPECT_EQ(e["amount_micros"], ChargeFor(8, seconds, 3'000'000));
+    EXPECT_EQ(job["cost_micros"], e["amount_micros"]);
+  }
+  EXPECT_EQ(charges, 1) << events.dump();
   EXPECT_EQ(SlurmJobs("primary", id), "1 COMPLETED");
   EXPECT_EQ(SlurmJobs("rival", id), "");
 }
