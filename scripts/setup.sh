@@ -6,6 +6,8 @@
 #   bash scripts/setup.sh --bench      # also Google Benchmark
 #   bash scripts/setup.sh --lint       # also clang-format and clang-tidy
 #   bash scripts/setup.sh --chromium   # also headless Chromium and a font, to render reports
+#   bash scripts/setup.sh --slurm      # also Slurm (controller, node daemon, commands) and munge,
+#                                      # for scripts/local-slurm.sh and the Slurm backend's tests
 set -euo pipefail
 
 packages=(
@@ -13,13 +15,15 @@ packages=(
   libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   googletest libgtest-dev libgmock-dev
   pkg-config coinor-libclp-dev
+  libsqlite3-dev libcpp-httplib-dev
 )
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libbenchmark-dev) ;;
     --lint) packages+=(clang-format clang-tidy) ;;
     --chromium) packages+=(chromium fonts-dejavu-core) ;;
-    *) echo "setup.sh: unknown option $arg (expected --bench, --lint or --chromium)" >&2; exit 2 ;;
+    --slurm) packages+=(slurmctld slurmd slurm-client munge) ;;
+    *) echo "setup.sh: unknown option $arg (expected --bench, --lint, --chromium or --slurm)" >&2; exit 2 ;;
   esac
 done
 

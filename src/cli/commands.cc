@@ -150,6 +150,19 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
   if (absl::Status s = WarnUnrunnable(*scenario, out); !s.ok()) {
     return Fail(err, absl::InvalidArgumentError(StrCat(path, ": ", s.message())), 2);
   }
+  if (const LiveConfig& live = scenario->live; !live.backends.empty() || !live.tokens.empty()) {
+    size_t local = 0;
+    size_t slurm = 0;
+    for (const PoolBackend& b : live.backends) {
+      local += b.kind == "local" ? 1 : 0;
+      slurm += b.kind == "slurm" ? 1 : 0;
+    }
+    const std::string on_slurm = slurm > 0 ? StrCat(", ", slurm, " on Slurm") : std::string();
+    std::fprintf(out,
+                 "  live: %zu pools on the local backend%s, %zu API tokens (simulations ignore "
+                 "both)\n",
+                 local, on_slurm.c_str(), live.tokens.size());
+  }
   if (faults.configured) {
     std::fprintf(out,
                  "  faults: recovery %s; node failures on %zu pools, spot preemption on %zu, %zu "

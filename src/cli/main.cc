@@ -2,15 +2,18 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
+#include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/compare.h"
 #include "cli/sweep.h"
+#include "serve/daemon.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "Arbiter: a broker and scheduler for AI-training compute across rival clouds.\n"
       "Simulates a fleet of providers, their contracts and a workload, and reports where each\n"
-      "job ran, when, and what it cost. See README.md and docs/ for the file formats."};
+      "job ran, when, and what it cost; or runs jobs live (`arbiter serve` and its client\n"
+      "commands). See README.md and docs/ for the file formats."};
   app.require_subcommand(1);
 
   arbiter::SimulateArgs sim;
@@ -80,6 +83,67 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--report", compare.report,
                           "Also write a self-contained HTML report comparing the policies");
 
+  // The live daemon.
+  arbiter::serve::ServeOptions serve;
+  serve.listen = "127.0.0.1:8470";
+  bool no_sync = false;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Run the broker live: the daemon with its HTTP API (docs/live.md)");
+  serve_cmd->add_option("--config", serve.config, "Fleet file (YAML; docs/scenario.md)")
+      ->required();
+  serve_cmd->add_option("--state", serve.state_dir, "State directory (created if missing)")
+      ->required();
+  serve_cmd->add_option("--listen", serve.listen,
+                        "HOST:PORT to serve the API on (port 0: one the OS chooses; the address "
+                        "is written to STATE/address)");
+  serve_cmd->add_option("--policy", serve.policy, "Scheduling policy (default: the fleet file's)");
+  serve_cmd->add_flag("--no-sync", no_sync,
+                      "Do not fsync each commit: events survive a crash of the daemon but maybe "
+                      "not of the machine");
+
+  // Clients of the daemon.
+  arbiter::ClientArgs client;
+  const auto client_options = [&client](CLI::App* cmd) {
+    cmd->add_option("--server", client.server,
+                    "The daemon's URL (default: $ARBITER_SERVER, the config file, "
+                    "http://127.0.0.1:8470)");
+    cmd->add_option("--token", client.token, "API token (default: $ARBITER_TOKEN)");
+    cmd->add_option("--token-file", client.token_file, "File holding the API token");
+    cmd->add_flag("--json", client.json, "Print the API's JSON instead of a table");
+  };
+  std::string job_file;
+  std::string idempotency_key;
+  CLI::App* submit_cmd = app.add_subcommand("submit", "Submit a job file to the daemon");
+  submit_cmd->add_option("job", job_file, "Job file (YAML; docs/jobs.md)")->required();
+  submit_cmd->add_option("--idempotency-key", idempotency_key,
+                         "Submitting again with the same key returns the first job");
+  client_options(submit_cmd);
+  int64_t job_id = -1;
+  CLI::App* status_cmd =
+      app.add_subcommand("status", "Show one job and its history, or list every job");
+  status_cmd->add_option("job", job_id, "Job id (default: list every job)");
+  client_options(status_cmd);
+  CLI::App* queue_cmd = app.add_subcommand("queue", "List the jobs waiting or being launched");
+  client_options(queue_cmd);
+  int32_t log_node = 0;
+  int64_t log_attempt = 0;
+  bool follow = false;
+  CLI::App* logs_cmd = app.add_subcommand("logs", "Print a job's log");
+  logs_cmd->add_option("job", job_id, "Job id")->required();
+  logs_cmd->add_option("--node", log_node, "Node rank (default 0)");
+  logs_cmd->add_option("--attempt", log_attempt, "Launch attempt (default: the latest run)");
+  logs_cmd->add_flag("--follow,-f", follow, "Keep printing what is appended until the job ends");
+  client_options(logs_cmd);
+  CLI::App* cancel_cmd = app.add_subcommand("cancel", "Cancel a job (its processes are stopped)");
+  cancel_cmd->add_option("job", job_id, "Job id")->required();
+  client_options(cancel_cmd);
+  std::string cost_tenant;
+  CLI::App* cost_cmd = app.add_subcommand("cost", "Costs from the ledger (a provider: revenue)");
+  cost_cmd->add_option("--tenant", cost_tenant, "Only this tenant (admin tokens)");
+  client_options(cost_cmd);
+  CLI::App* pools_cmd = app.add_subcommand("pools", "Pools with their capacity and use");
+  client_options(pools_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,5 +158,21 @@ int main(int argc, char** argv) {
   if (*policies) return arbiter::RunPolicies(stdout);
   if (*sweep_cmd) return arbiter::RunSweep(sweep, stdout, stderr);
   if (*compare_cmd) return arbiter::RunCompare(compare, stdout, stderr);
+  if (*serve_cmd) {
+    serve.sync = !no_sync;
+    return arbiter::serve::RunServe(serve, stdout, stderr);
+  }
+  if (*submit_cmd) return arbiter::ClientSubmit(client, job_file, idempotency_key, stdout, stderr);
+  if (*status_cmd) {
+    return arbiter::ClientStatus(
+        client, job_id >= 0 ? std::optional<int64_t>(job_id) : std::nullopt, stdout, stderr);
+  }
+  if (*queue_cmd) return arbiter::ClientQueue(client, stdout, stderr);
+  if (*logs_cmd) {
+    return arbiter::ClientLogs(client, job_id, log_node, log_attempt, follow, stdout, stderr);
+  }
+  if (*cancel_cmd) return arbiter::ClientCancel(client, job_id, stdout, stderr);
+  if (*cost_cmd) return arbiter::ClientCost(client, cost_tenant, stdout, stderr);
+  if (*pools_cmd) return arbiter::ClientPools(client, stdout, stderr);
   return 2;
 }

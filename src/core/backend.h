@@ -11,6 +11,16 @@
 // numbers), so that after a restart the daemon finds its work on the backend again, by key, and
 // never launches a second copy of it.
 //
+// After a restart of the daemon, a backend made anew over the same state (the same directory, the
+// same cluster) finds the runs of the earlier instance: Active() lists those still running, and
+// its first Poll() reports the status of every run it finds, once, in key order: kRunning for
+// those still running, and the final status (with the exit code) of those that ended while the
+// daemon was down. The daemon ignores reports about runs it no longer considers current, so a
+// report repeated after a restart is harmless; a run that ended but is not reported is taken as
+// lost.
+//
+// Logs: node N of a run writes its standard output and error to `log_dir`/node-N.log (N from 0).
+//
 // Thread-safety: a backend is called from the daemon's driver thread only. Calls do not block for
 // long (a Slurm command, a fork); waiting for work to change state is Poll's job.
 #ifndef ARBITER_CORE_BACKEND_H_

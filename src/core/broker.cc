@@ -83,6 +83,13 @@ absl::Status Broker::Check(Time now, const Event& event) const {
       return absl::FailedPreconditionError(
           StrCat("kill reported for job ", e->job.value(), ", which is not running"));
     }
+  } else if (const auto* e = std::get_if<JobFailed>(&event)) {
+    if (!running(e->job)) {
+      return absl::FailedPreconditionError(
+          StrCat("failure reported for job ", e->job.value(), ", which is not running"));
+    }
+  } else if (const auto* e = std::get_if<JobCancelled>(&event)) {
+    if (!jobs_.Known(e->job)) return absl::InvalidArgumentError("cancel of an unknown job");
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
     if (!e->pool.valid() || e->pool.index() >= book_.pools() || e->nodes < 0) {
       return absl::InvalidArgumentError("capacity change for an unknown pool or negative nodes");
@@ -108,6 +115,10 @@ absl::Status Broker::Apply(Time now, Event event, std::vector<Command>& out) {
     OnStarted(*e);
   } else if (const auto* e = std::get_if<JobKilled>(&event)) {
     OnKilled(*e);
+  } else if (const auto* e = std::get_if<JobCancelled>(&event)) {
+    OnCancelled(*e);
+  } else if (const auto* e = std::get_if<JobFailed>(&event)) {
+    OnFailed(*e);
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
     OnCapacityChanged(*e);
   } else if (const auto* e = std::get_if<ProviderAnswered>(&event)) {
@@ -253,13 +264,7 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   billing_.AddJob();
   desk_.AddJob();
   restarts_.AddJob();
-  const Job& spec = jobs_.spec(id);
-  NoPool no;
-  if (absl::Status s = ValidateJob(spec, fleet_); !s.ok()) {
-    no = {RejectReason::kInvalid, std::string(s.message())};
-  } else if (!AnyEligiblePool(spec, *this)) {
-    no = WhyNoPoolOf(spec, *this);
-  }
+  NoPool no = WhyNeverRunsOf(jobs_.spec(id));
   if (!no.sentence.empty()) {
     std::string reason = std::move(no.sentence);
     jobs_.Reject(id, no.reason, reason);
@@ -268,6 +273,14 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   }
   jobs_.Admit(id);
   policy_->OnPending(id, *this);
+}
+
+NoPool Broker::WhyNeverRunsOf(const Job& job) const {
+  if (absl::Status s = ValidateJob(job, fleet_); !s.ok()) {
+    return {RejectReason::kInvalid, std::string(s.message())};
+  }
+  if (!AnyEligiblePool(job, *this)) return WhyNoPoolOf(job, *this);
+  return {RejectReason::kNone, ""};
 }
 
 bool Broker::Place(JobId job, PoolId pool) {
@@ -436,6 +449,63 @@ void Broker::OnKilled(const JobKilled& event) {
   learning_.CountKill(pool);
   if (event.capacity_lost) learning_.BackOff(pool);
   Interrupt(event.job, /*killed=*/true);
+}
+
+void Broker::OnCancelled(const JobCancelled& event) {
+  const JobId job = event.job;
+  switch (jobs_.state(job)) {
+    case JobState::kFinished:
+    case JobState::kRejected:
+    case JobState::kCancelled:
+    case JobState::kFailed:
+      return;  // already ended
+    case JobState::kRunning: {
+      instant_.Emit(StopJob{job, StrCat("cancelled by ", event.by)});
+      // Its progress so far counts as useful (the user chose to stop it), and it is charged.
+      const JobRun& run = jobs_.run(job);
+      CountUseful(job, static_cast<int64_t>(jobs_.spec(job).accelerators) *
+                           std::max<Duration>(0, instant_.now - run.start - run.setup));
+      EndRun(job);
+      break;
+    }
+    case JobState::kStarting:
+      launches_.CancelAll(job);
+      if (!restarts_.pinned(job)) policy_->OnReleased(job);
+      break;
+    case JobState::kPending:
+      // In the market: its hold or award goes; waiting in a queue (the policy's, the recovery
+      // list, a retry timer): it is simply not pending any more.
+      if (desk_.Withdraw(job) && !restarts_.pinned(job)) policy_->OnReleased(job);
+      break;
+  }
+  restarts_.Unpin(job);
+  policy_->OnRemoved(job);
+  jobs_.SetState(job, JobState::kCancelled);
+  JobOutcome& outcome = jobs_.outcome(job);
+  outcome.end = instant_.now;
+  outcome.reason = StrCat("cancelled by ", event.by);
+}
+
+void Broker::OnFailed(const JobFailed& event) {
+  const JobId job = event.job;
+  const PoolId pool = jobs_.outcome(job).pool;
+  const Interruption cut = jobs_.Interrupted(job, instant_.now);
+  EndRun(job);
+  restarts_.Failed(job, pool, cut, billing_.price(job));
+  JobOutcome& outcome = jobs_.outcome(job);
+  outcome.exit_code = event.exit_code;
+  if (outcome.failures > jobs_.spec(job).max_restarts) {
+    // Not retried forever: the job ends with its last run's exit code.
+    policy_->OnRemoved(job);
+    jobs_.SetState(job, JobState::kFailed);
+    outcome.end = instant_.now;
+    outcome.reason =
+        event.reason.empty() ? StrCat("exited with status ", event.exit_code) : event.reason;
+    return;
+  }
+  // Restarted from its last checkpoint, wherever the scheduling policy places it.
+  jobs_.SetState(job, JobState::kPending);
+  policy_->OnPending(job, *this);
 }
 
 void Broker::OnFinished(const JobFinished& event) {

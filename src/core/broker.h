@@ -48,6 +48,7 @@
 #include "model/fleet.h"
 #include "model/outcome.h"
 #include "model/summary.h"
+#include "sched/eligibility.h"
 #include "sched/policy.h"
 
 namespace arbiter {
@@ -79,6 +80,12 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   absl::Status Handle(Time now, Event event, std::vector<Command>& out);
   // Whether events were applied since the last Decide.
   bool decision_due() const { return decision_due_; }
+
+  // Why the job could never run here (invalid for the fleet, or no pool can ever hold it), in
+  // words a user can act on; empty if it can. A JobSubmitted for such a job is rejected with this
+  // reason; drivers may ask first, to refuse the submission without storing it.
+  NoPool WhyNeverRunsOf(const Job& job) const;
+  std::string WhyNeverRuns(const Job& job) const { return WhyNeverRunsOf(job).sentence; }
 
   Time now() const override { return instant_.now; }
   const Fleet& fleet() const override { return fleet_; }
@@ -167,6 +174,8 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   void OnStartFailed(const JobStartFailed& event);
   void OnStarted(const JobStarted& event);
   void OnKilled(const JobKilled& event);
+  void OnCancelled(const JobCancelled& event);
+  void OnFailed(const JobFailed& event);
   void OnTimer(const TimerFired& event);
   void OnCloseBilling();
   void OnCapacityChanged(const CapacityChanged& event);

@@ -81,8 +81,30 @@ struct TimerFired {
 // jobs keep running; their next charge starts now.
 struct CloseBilling {};
 
-using Event = std::variant<JobSubmitted, JobFinished, JobStartFailed, JobKilled, CapacityChanged,
-                           ProviderAnswered, TimerFired, CloseBilling, JobStarted>;
+// A user cancelled the job: whatever it was doing stops now, and it ends as kCancelled. A pending
+// job leaves the queue (and gives up its capacity request or award); a job being launched has its
+// attempts cancelled (CancelStart; they pay for the time they held); a running job is stopped
+// (StopJob) and charged up to now. A job that has already ended is not changed.
+struct JobCancelled {
+  JobId job;
+  std::string by;  // who asked, for the job's reason ("cancelled by ...")
+};
+
+// The current run of a running job ended by the job's own fault (a node exited non-zero), not the
+// provider's or the pool's. It is charged up to now and keeps the work of its last checkpoint, as
+// after a kill, but it counts as a failure of the job (JobOutcome::failures), not of the pool or
+// its provider. A job that has failed at most its max_restarts times goes back to the scheduling
+// policy (to start again from its checkpoint); the next failure ends it as kFailed with
+// `exit_code`, so a failing job is never retried forever.
+struct JobFailed {
+  JobId job;
+  int32_t exit_code = 0;
+  std::string reason;
+};
+
+using Event =
+    std::variant<JobSubmitted, JobFinished, JobStartFailed, JobKilled, CapacityChanged,
+                 ProviderAnswered, TimerFired, CloseBilling, JobStarted, JobCancelled, JobFailed>;
 
 // --- Commands ---
 

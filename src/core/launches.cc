@@ -129,6 +129,17 @@ void Launches::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool t
   stats.waste_cost += waste.amount;
 }
 
+void Launches::CancelAll(JobId job) {
+  auto it = attempts_.find(job.value());
+  if (it == attempts_.end()) return;
+  const absl::InlinedVector<Attempt, 2> all = std::move(it->second);
+  attempts_.erase(it);
+  for (const Attempt& a : all) {
+    instant_.Emit(CancelStart{job, a.pool});
+    EndAttempt(job, a, /*failed=*/false, /*timed_out=*/false, /*withdrawn=*/false);
+  }
+}
+
 std::optional<Attempt> Launches::Confirm(JobId job, PoolId pool) {
   auto it = attempts_.find(job.value());
   if (it == attempts_.end()) return std::nullopt;  // cancelled: the driver undoes it

@@ -66,6 +66,9 @@ class Launches {
   // starting job. Unknown attempts are ignored. Returns true when that was the job's last
   // attempt: the job must be queued again.
   bool Fail(JobId job, PoolId pool, int64_t number, Failure how);
+  // The job was cancelled while starting: every attempt is cancelled at the driver (CancelStart)
+  // and charged for the time it held, like an attempt that lost to another.
+  void CancelAll(JobId job);
   // A launch-timeout timer fired.
   bool OnTimeout(int64_t subject) {
     return Fail(JobId(static_cast<int32_t>(subject >> 24)), PoolId(), subject & 0xFFFFFF,

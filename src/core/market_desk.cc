@@ -102,6 +102,7 @@ void MarketDesk::OpenRequests(OfferPreference preference) {
           item.providers.push_back(provider);
         }
       }
+      if (j.placement != nullptr) LimitToPlacement(j, market.held_pool, item);
       item.covered = holder && !market.skip_rofr &&
                      j.accelerators >= rofr_terms_[tenant.index()].min_accelerators;
       if (item.covered) spec.holder = holder;
@@ -116,10 +117,41 @@ void MarketDesk::OpenRequests(OfferPreference preference) {
   }
 }
 
+void MarketDesk::LimitToPlacement(const Job& job, PoolId held, ExchangeItem& item) const {
+  // Only the providers with a pool the placement allows at the preference of the pool the policy
+  // chose (its `ordered` candidates in turn) are asked, and they avoid their other pools of the
+  // job's types: the exchange would otherwise award the item to any eligible provider's best
+  // offer, and an agent offers whichever of its pools serves the terms best.
+  const int32_t preference = PreferenceOf(job, held, view_);
+  const auto usable = [&](PoolId pool) {
+    return CanEverRun(job, pool, view_) && PreferenceOf(job, pool, view_) == preference;
+  };
+  const auto pools_of = [this](ProviderId provider, const auto& visit) {
+    for (RegionId region : fleet_.provider(provider).regions) {
+      for (PoolId pool : fleet_.regions[region.index()].pools) visit(pool);
+    }
+  };
+  std::erase_if(item.providers, [&](ProviderId provider) {
+    bool any = false;
+    pools_of(provider, [&](PoolId pool) { any = any || usable(pool); });
+    return !any;
+  });
+  for (ProviderId provider : item.providers) {
+    pools_of(provider, [&](PoolId pool) {
+      if (pool != held && job.RateOn(fleet_.pool(pool).type) && !usable(pool) &&
+          std::find(item.terms.avoid.begin(), item.terms.avoid.end(), pool) ==
+              item.terms.avoid.end()) {
+        item.terms.avoid.push_back(pool);
+      }
+    });
+  }
+}
+
 const std::vector<ProviderId>& MarketDesk::MarketProviders(const Job& job) {
-  // The providers depend only on the tenant, the accepted types, the gang and its per-node share.
+  // The providers depend only on the tenant, the accepted types, the gang and its per-node share
+  // (and a live job's placement, which the shape below does not hold).
   uint64_t types = 0;
-  bool cacheable = true;
+  bool cacheable = job.placement == nullptr;
   for (const Throughput& t : job.throughputs) {
     if (t.type.index() < 64) {
       types |= uint64_t{1} << t.type.index();
@@ -154,6 +186,7 @@ void MarketDesk::Closed(RequestId request) {
 
 void MarketDesk::ReleaseHold(JobId job) {
   JobState& market = jobs_state_[job.index()];
+  if (!market.held_pool.valid()) return;  // withdrawn: released then
   book_.AddHeld(market.held_pool, -static_cast<int64_t>(jobs_.spec(job).accelerators));
   instant_.Grew(market.held_pool);
   market.held_pool = PoolId();
@@ -171,6 +204,11 @@ void MarketDesk::Award(RequestId request, int32_t item, ProviderId provider, con
                        bool /*holder*/) {
   const JobId job = SettleItem(request, item);
   JobState& market = jobs_state_[job.index()];
+  if (market.withdrawn) {  // cancelled: the provider's offer lapses when the request closes
+    market.phase = Phase::kNone;
+    market.withdrawn = false;
+    return;
+  }
   const TenantId tenant = jobs_.spec(job).tenant;
   market.phase = Phase::kAwarded;
   market.pool = offer.pool;
@@ -190,7 +228,12 @@ void MarketDesk::Award(RequestId request, int32_t item, ProviderId provider, con
 
 void MarketDesk::Unplaced(RequestId request, int32_t item) {
   const JobId job = SettleItem(request, item);
-  jobs_state_[job.index()].phase = Phase::kNone;
+  JobState& market = jobs_state_[job.index()];
+  market.phase = Phase::kNone;
+  if (market.withdrawn) {
+    market.withdrawn = false;
+    return;
+  }
   host_.LetGo(job);
   // No provider offered: ask again after the retry delay rather than at once.
   instant_.Emit(SetTimer{instant_.now + options_.retry_delay, TimerTag(kRetryStart, job.value())});
@@ -254,6 +297,23 @@ void MarketDesk::StopAwaiting(JobId job) {
   waiting.erase(it);
   book_.AddAwaiting(market.pool, -static_cast<int64_t>(jobs_.spec(job).accelerators));
   instant_.Grew(market.pool);
+}
+
+bool MarketDesk::Withdraw(JobId job) {
+  JobState& market = jobs_state_[job.index()];
+  switch (market.phase) {
+    case Phase::kNone:
+      return false;
+    case Phase::kRequesting:
+      ReleaseHold(job);
+      market.withdrawn = true;  // settled when the exchange settles its item
+      return true;
+    case Phase::kAwarded:
+      StopAwaiting(job);
+      market.phase = Phase::kNone;
+      return true;
+  }
+  return false;
 }
 
 bool MarketDesk::Release(JobId job) {

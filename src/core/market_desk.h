@@ -77,6 +77,11 @@ class MarketDesk final : private ExchangeOutbox {
   // idle again. Returns false, changing nothing, if the release is not due.
   bool Release(JobId job);
 
+  // The job was cancelled: it gives up its tentative hold (its request's item is then settled
+  // without a delivery, whatever providers answer) or its award (no longer awaited). Returns true
+  // if it was in the market (a placement the scheduling policy made).
+  bool Withdraw(JobId job);
+
   // Records a market step (also the exchange's, as its outbox).
   void Record(const AuditRecord& record) override { tally_.Record(record); }
   const MarketTally& tally() const { return tally_; }
@@ -100,6 +105,7 @@ class MarketDesk final : private ExchangeOutbox {
     bool skip_rofr = false;  // released once: its next request goes straight to the market
     ProviderId missed;       // the provider that last failed to deliver; not asked next time
     bool buy_spot = false;   // placed with Purchase::kSpot
+    bool withdrawn = false;  // cancelled while its request was open
   };
   struct RequestJobs {
     std::vector<JobId> jobs;  // by item
@@ -118,6 +124,10 @@ class MarketDesk final : private ExchangeOutbox {
 
   // The providers the job's tenant can buy capacity for it from (ascending).
   const std::vector<ProviderId>& MarketProviders(const Job& job);
+  // For a job with a placement (a live job's cloud, region, use_spot, ordered): keeps only the
+  // item's providers with a pool it allows at the chosen pool's preference, and has them avoid
+  // their other pools of its types.
+  void LimitToPlacement(const Job& job, PoolId held, ExchangeItem& item) const;
   // Starts an awarded job if its pool has room now; otherwise it waits for room until its
   // release time.
   void TryDeliver(JobId job);

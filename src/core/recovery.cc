@@ -12,6 +12,7 @@ void RankCandidates(JobId job, absl::InlinedVector<RecoveryCandidate, 8>& candid
                     const ClusterView& view) {
   const Job& spec = view.job(job);
   struct Scored {
+    int32_t preference;
     Micros cost;
     Ppm hold;
     RecoveryCandidate candidate;
@@ -19,13 +20,14 @@ void RankCandidates(JobId job, absl::InlinedVector<RecoveryCandidate, 8>& candid
   absl::InlinedVector<Scored, 8> scored;
   for (const RecoveryCandidate& c : candidates) {
     const std::optional<Micros> price = view.PurchasePrice(spec.tenant, c.pool, c.how);
-    if (!price) continue;
-    scored.push_back({ChargeFor(spec.accelerators, RuntimeOn(job, c.pool, view), *price),
+    if (!price || !PlacementAllows(spec, c.pool, c.how, view)) continue;
+    scored.push_back({PreferenceOf(spec, c.pool, view),
+                      ChargeFor(spec.accelerators, RuntimeOn(job, c.pool, view), *price),
                       view.HoldPpm(c.pool), c});
   }
   std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-    return std::make_tuple(a.cost, -a.hold, a.candidate.pool) <
-           std::make_tuple(b.cost, -b.hold, b.candidate.pool);
+    return std::make_tuple(a.preference, a.cost, -a.hold, a.candidate.pool) <
+           std::make_tuple(b.preference, b.cost, -b.hold, b.candidate.pool);
   });
   candidates.clear();
   for (const Scored& s : scored) candidates.push_back(s.candidate);

@@ -49,8 +49,10 @@ class RecoveryPolicy {
   virtual RecoveryPlan Plan(const KilledRun& run, const ClusterView& view) const = 0;
 };
 
-// Orders candidates: lowest cost of the job's remaining run, then the pool most likely to hold
-// (ClusterView::HoldPpm), then the lower pool id. Candidates the tenant cannot buy are dropped.
+// Orders candidates: the job's preference (PreferenceOf: its `ordered` candidates; 0 otherwise),
+// then lowest cost of the job's remaining run, then the pool most likely to hold
+// (ClusterView::HoldPpm), then the lower pool id. Candidates the tenant cannot buy, and those the
+// job's placement does not allow bought that way (PlacementAllows), are dropped.
 void RankCandidates(JobId job, absl::InlinedVector<RecoveryCandidate, 8>& candidates,
                     const ClusterView& view);
 

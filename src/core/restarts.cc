@@ -28,7 +28,9 @@ Duration Restarts::TransferTime(JobId job, PoolId pool) const {
 }
 
 Duration Restarts::RestoreTime(JobId job, PoolId pool) const {
-  return (jobs_.outcome(job).interruptions > 0 ? restart_setup_ : 0) + TransferTime(job, pool);
+  const JobOutcome& outcome = jobs_.outcome(job);
+  return (outcome.interruptions > 0 || outcome.failures > 0 ? restart_setup_ : 0) +
+         TransferTime(job, pool);
 }
 
 void Restarts::Migrate(JobId job, PoolId pool, Time now) {
@@ -72,6 +74,21 @@ void Restarts::Interrupted(JobId job, PoolId pool, const Interruption& cut, Micr
   ++stats.interruptions;
   stats.lost_accelerator_seconds += lost_seconds;
   stats.lost_cost += lost_cost;
+  r.pinned = false;
+  r.failed_attempts = 0;
+}
+
+void Restarts::Failed(JobId job, PoolId pool, const Interruption& cut, Micros price) {
+  const Job& spec = jobs_.spec(job);
+  JobOutcome& outcome = jobs_.outcome(job);
+  JobState& r = jobs_state_[job.index()];
+  jobs_.run(job).done += cut.saved;
+  if (jobs_.run(job).done > 0) r.checkpoint_pool = pool;
+  const int64_t useful = jobs_.CountUseful(job, static_cast<int64_t>(spec.accelerators) * cut.kept);
+  providers_[fleet_.pool(pool).provider.index()].useful_accelerator_seconds += useful;
+  ++outcome.failures;
+  outcome.lost_accelerator_seconds += static_cast<int64_t>(spec.accelerators) * cut.lost;
+  outcome.lost_cost += ChargeFor(spec.accelerators, cut.lost, price);
   r.pinned = false;
   r.failed_attempts = 0;
 }

@@ -60,7 +60,8 @@ class Restarts {
 
   // Seconds the job's checkpoint takes to reach `pool` from another provider (0 on the same one).
   Duration TransferTime(JobId job, PoolId pool) const;
-  // Seconds a run of `job` on `pool` starting now spends restoring (after an interruption) and
+  // Seconds a run of `job` on `pool` starting now spends restoring (after an interruption or a
+  // failure) and
   // waiting for its checkpoint to arrive from another provider.
   Duration RestoreTime(JobId job, PoolId pool) const;
   // A run of the job begins on `pool`: if its checkpoint is on another provider, the migration is
@@ -71,6 +72,10 @@ class Restarts {
   // keeps `cut.saved`, and the seconds it lost are counted (at `price` per accelerator-hour). The
   // job is no longer pinned.
   void Interrupted(JobId job, PoolId pool, const Interruption& cut, Micros price);
+  // The job's run on `pool` failed by the job's own fault at `now` (after its use was charged):
+  // like an interruption it keeps `cut.saved` and the job's lost seconds are counted, but the
+  // provider's figures count no interruption and no loss (it was not the provider's doing).
+  void Failed(JobId job, PoolId pool, const Interruption& cut, Micros price);
   // After a kill of the job's run on `pool` (`spot`: bought as spot): asks the recovery policy.
   // Returns true if the job now waits for the policy's pools (pinned); false: it goes back to the
   // scheduling policy.

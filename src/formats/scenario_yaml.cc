@@ -1,6 +1,7 @@
 #include "formats/scenario_yaml.h"
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "formats/parse.h"
 #include "formats/profile.h"
 #include "formats/spot_trace.h"
+#include "model/sha256.h"
 #include "model/strings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -190,7 +192,7 @@ class Loader {
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
     ARBITER_RETURN_IF_ERROR(
         root.OnlyKeys({"name", "description", "policy", "horizon", "market", "accelerator_types",
-                       "providers", "tenants", "contracts", "workloads", "faults"}));
+                       "providers", "tenants", "contracts", "workloads", "faults", "tokens"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").String());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
@@ -204,6 +206,7 @@ class Loader {
     ARBITER_RETURN_IF_ERROR(Providers(root.Child("providers")));
     ARBITER_RETURN_IF_ERROR(Tenants(root.Child("tenants")));
     ARBITER_RETURN_IF_ERROR(Contracts(root.Child("contracts")));
+    ARBITER_RETURN_IF_ERROR(Tokens(root.Child("tokens")));
     ARBITER_RETURN_IF_ERROR(Workloads(root.Child("workloads")));
     if (Field faults = root.Child("faults"); faults.defined()) {
       ARBITER_RETURN_IF_ERROR(Faults(faults));
@@ -328,8 +331,8 @@ class Loader {
   }
 
   absl::Status PoolEntry(const Field& f, RegionId region) {
-    ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
-        {"name", "type", "nodes", "accelerators_per_node", "max_gang", "price", "capacity"}));
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"name", "type", "nodes", "accelerators_per_node",
+                                        "max_gang", "price", "capacity", "backend"}));
     Pool pool;
     pool.region = region;
     ARBITER_ASSIGN(pool.name, f.Child("name").StringOr(""));
@@ -342,7 +345,8 @@ class Loader {
     ARBITER_ASSIGN(v, f.Child("max_gang").IntOr(pool.capacity(), 1, int64_t{1} << 30));
     pool.max_gang = static_cast<int32_t>(std::max<int64_t>(v, 1));
     ARBITER_RETURN_IF_ERROR(Prices(f.Child("price"), pool));
-    return AddPool(f, std::move(pool), f.Child("capacity"));
+    ARBITER_RETURN_IF_ERROR(AddPool(f, std::move(pool), f.Child("capacity")));
+    return PoolBackendEntry(f.Child("backend"), PoolId::FromIndex(s_.fleet.pools.size() - 1));
   }
 
   absl::Status AddPool(const Field& f, Pool pool, const Field& schedule) {
@@ -958,6 +962,206 @@ class Loader {
     // Jobs from all workloads, by submit time; ties keep workload order, then trace order.
     std::stable_sort(s_.jobs.begin(), s_.jobs.end(),
                      [](const Job& a, const Job& b) { return a.submit < b.submit; });
+    return absl::OkStatus();
+  }
+
+  // --- Running live (docs/scenario.md#running-live): pools' backends and API tokens. ---
+
+  // A pool's `backend:`: where its work runs live (model/live.h).
+  absl::Status PoolBackendEntry(const Field& f, PoolId id) {
+    if (!f.defined()) return absl::OkStatus();
+    std::string kind;
+    ARBITER_ASSIGN(kind, f.Child("kind").String());
+    if (kind == "slurm") return SlurmBackendEntry(f, id);
+    if (kind != "local") {
+      return f.Child("kind").Error(StrCat("unknown backend kind '", kind, "'"), "local or slurm");
+    }
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"kind", "devices"}));
+    const Pool& pool = s_.fleet.pool(id);
+    // One list of devices per node the pool ever has.
+    int64_t nodes = pool.nodes;
+    for (const CapacityChange& c : s_.capacity_changes) {
+      if (c.pool == id) nodes = std::max<int64_t>(nodes, c.nodes);
+    }
+    PoolBackend backend;
+    backend.kind = kind;
+    std::vector<std::vector<int32_t>>& devices = backend.local.devices;
+    const auto device_list = [&pool](const Field& list, std::vector<int32_t>& out) -> absl::Status {
+      size_t n = 0;
+      ARBITER_ASSIGN(n, list.ListSize());
+      if (n != static_cast<size_t>(pool.accelerators_per_node)) {
+        return list.Error(
+            StrCat(n, " devices"),
+            StrCat(pool.accelerators_per_node, " device ids, one per accelerator of a node"));
+      }
+      for (size_t i = 0; i < n; ++i) {
+        int64_t d = 0;
+        ARBITER_ASSIGN(d, list.Item(i).Int(0, 1 << 20));
+        if (std::find(out.begin(), out.end(), d) != out.end()) {
+          return list.Item(i).Error(StrCat("device ", d, " listed twice on one node"));
+        }
+        out.push_back(static_cast<int32_t>(d));
+      }
+      return absl::OkStatus();
+    };
+    Field list = f.Child("devices");
+    if (!list.defined()) {
+      std::vector<int32_t> all(static_cast<size_t>(pool.accelerators_per_node));
+      for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int32_t>(i);
+      devices.assign(static_cast<size_t>(nodes), all);
+    } else if (!list.node().IsSequence()) {
+      return list.Error("not a list", "[0, 1, ...] for every node, or a list per node");
+    } else if (list.node().size() > 0 && list.node()[0].IsSequence()) {
+      if (list.node().size() != static_cast<size_t>(nodes)) {
+        return list.Error(StrCat(list.node().size(), " lists"),
+                          StrCat("one list per node: ", nodes, " (the pool's largest size)"));
+      }
+      for (size_t i = 0; i < list.node().size(); ++i) {
+        devices.emplace_back();
+        ARBITER_RETURN_IF_ERROR(device_list(list.Item(i), devices.back()));
+      }
+    } else {
+      std::vector<int32_t> all;
+      ARBITER_RETURN_IF_ERROR(device_list(list, all));
+      devices.assign(static_cast<size_t>(nodes), all);
+    }
+    if (s_.live.backends.size() <= id.index()) s_.live.backends.resize(id.index() + 1);
+    s_.live.backends[id.index()] = std::move(backend);
+    return absl::OkStatus();
+  }
+
+  // `backend: {kind: slurm, conf: ...}`: the pool's work runs on a Slurm cluster.
+  absl::Status SlurmBackendEntry(const Field& f, PoolId id) {
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"kind", "conf", "partition", "account", "qos", "gres",
+                                        "exclusive", "job_prefix", "poll_interval",
+                                        "command_timeout", "lost_after", "start_timeout"}));
+    PoolBackend backend;
+    backend.kind = "slurm";
+    SlurmBackendSettings& slurm = backend.slurm;
+    std::string conf;
+    ARBITER_ASSIGN(conf, f.Child("conf").String());
+    slurm.conf = ResolvePath(file_, conf);
+    ARBITER_ASSIGN(slurm.partition, f.Child("partition").StringOr(""));
+    ARBITER_ASSIGN(slurm.account, f.Child("account").StringOr(""));
+    ARBITER_ASSIGN(slurm.qos, f.Child("qos").StringOr(""));
+    ARBITER_ASSIGN(slurm.gres, f.Child("gres").StringOr("gpu"));
+    ARBITER_ASSIGN(slurm.exclusive, f.Child("exclusive").BoolOr(false));
+    // A Slurm job name carries the prefix: letters, digits, '.', '_' and '-' only.
+    const auto name_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    };
+    std::string prefix;
+    for (char c : s_.fleet.pool(id).name) prefix += name_char(c) ? c : '_';
+    ARBITER_ASSIGN(slurm.job_prefix, f.Child("job_prefix").StringOr(StrCat("arbiter-", prefix)));
+    if (slurm.job_prefix.empty() ||
+        !std::all_of(slurm.job_prefix.begin(), slurm.job_prefix.end(), name_char)) {
+      return f.Child("job_prefix")
+          .Error(StrCat("'", slurm.job_prefix, "'"), "letters, digits, '.', '_' and '-'");
+    }
+    const Field poll = f.Child("poll_interval");
+    if (poll.defined()) {
+      std::string text;
+      ARBITER_ASSIGN(text, poll.String());
+      if (text.ends_with("ms")) {
+        std::optional<int64_t> ms = ParseInt(std::string_view(text).substr(0, text.size() - 2));
+        if (!ms || *ms < 10 || *ms > 3'600'000) {
+          return poll.Error(StrCat("'", text, "'"),
+                            "a duration of at least 10ms, e.g. 500ms or 2s");
+        }
+        slurm.poll_interval_ms = *ms;
+      } else {
+        Duration seconds = 0;
+        ARBITER_ASSIGN(seconds, poll.Seconds());
+        if (seconds < 1) return poll.Error("0", "a duration of at least 10ms, e.g. 500ms or 2s");
+        slurm.poll_interval_ms = seconds * 1000;
+      }
+    }
+    ARBITER_ASSIGN(slurm.command_timeout, f.Child("command_timeout").SecondsOr(30));
+    if (slurm.command_timeout < 1) {
+      return f.Child("command_timeout").Error("0", "a duration of at least 1s");
+    }
+    ARBITER_ASSIGN(slurm.lost_after, f.Child("lost_after").SecondsOr(300));
+    ARBITER_ASSIGN(slurm.start_timeout, f.Child("start_timeout").SecondsOr(600));
+    if (s_.live.backends.size() <= id.index()) s_.live.backends.resize(id.index() + 1);
+    s_.live.backends[id.index()] = std::move(backend);
+    return absl::OkStatus();
+  }
+
+  // tokens: who may use the API; only each secret's SHA-256 is kept.
+  absl::Status Tokens(const Field& list) {
+    size_t n = 0;
+    ARBITER_ASSIGN(n, list.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      Field t = list.Item(i);
+      ARBITER_RETURN_IF_ERROR(
+          t.OnlyKeys({"name", "scope", "tenant", "provider", "file", "sha256"}));
+      ApiToken token;
+      const int scopes = static_cast<int>(t.Child("scope").defined()) +
+                         static_cast<int>(t.Child("tenant").defined()) +
+                         static_cast<int>(t.Child("provider").defined());
+      if (scopes != 1) {
+        return t.Error(scopes == 0 ? "no scope" : "more than one scope",
+                       "one of scope: admin, tenant: NAME, provider: NAME");
+      }
+      if (t.Child("scope").defined()) {
+        std::string scope;
+        ARBITER_ASSIGN(scope, t.Child("scope").String());
+        if (scope != "admin") {
+          return t.Child("scope").Error(StrCat("unknown scope '", scope, "'"),
+                                        "admin (a tenant's or provider's token says tenant: NAME "
+                                        "or provider: NAME)");
+        }
+        token.scope = TokenScope::kAdmin;
+        token.name = "admin";
+      } else if (t.Child("tenant").defined()) {
+        token.scope = TokenScope::kTenant;
+        ARBITER_ASSIGN(token.tenant, TenantRef(t.Child("tenant")));
+        token.name = StrCat("tenant ", s_.fleet.tenant(token.tenant).name);
+      } else {
+        token.scope = TokenScope::kProvider;
+        ARBITER_ASSIGN(token.provider, ProviderRef(t.Child("provider")));
+        token.name = StrCat("provider ", s_.fleet.provider(token.provider).name);
+      }
+      ARBITER_ASSIGN(token.name, t.Child("name").StringOr(token.name));
+      const bool file = t.Child("file").defined();
+      if (file == t.Child("sha256").defined()) {
+        return t.Error(file ? "both file and sha256" : "no secret",
+                       "file: <path of a file holding the token> or sha256: <its 64 hex digits>");
+      }
+      if (file) {
+        Field f = t.Child("file");
+        std::string path;
+        ARBITER_ASSIGN(path, f.String());
+        absl::StatusOr<std::string> text = ReadFile(ResolvePath(file_, path));
+        if (!text.ok()) return f.Error(std::string(text.status().message()));
+        const std::string_view secret = StripWhitespace(*text);
+        const bool printable = std::all_of(secret.begin(), secret.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) ||
+                 std::string_view("-._~+/=").find(c) != std::string_view::npos;
+        });
+        if (secret.size() < 16 || !printable) {
+          return f.Error(StrCat("the token in ", path, " is not usable"),
+                         "at least 16 characters of A-Z a-z 0-9 - . _ ~ + / = (a bearer token)");
+        }
+        token.sha256 = Sha256(secret);
+      } else {
+        std::string hex;
+        ARBITER_ASSIGN(hex, t.Child("sha256").String());
+        std::optional<Sha256Digest> digest = ParseSha256Hex(hex);
+        if (!digest) {
+          return t.Child("sha256").Error("not a SHA-256 digest",
+                                         "64 hex digits (e.g. from sha256sum)");
+        }
+        token.sha256 = *digest;
+      }
+      for (const ApiToken& other : s_.live.tokens) {
+        if (other.sha256 == token.sha256) {
+          return t.Error(StrCat("the same secret as the token of ", other.name),
+                         "a different secret for every token");
+        }
+      }
+      s_.live.tokens.push_back(std::move(token));
+    }
     return absl::OkStatus();
   }
 

@@ -489,7 +489,7 @@ TEST(ScenarioErrors, UnknownTopLevelKey) {
 TEST(ScenarioErrors, UnknownPoolKey) {
   EXPECT_EQ(ScenarioError(Replace(kMini, "nodes: 4", "nodez: 4")),
             "s.yaml:9: providers[0].regions[0].pools[0].nodez: unknown key 'nodez'; expected one "
-            "of name, type, nodes, accelerators_per_node, max_gang, price, capacity");
+            "of name, type, nodes, accelerators_per_node, max_gang, price, capacity, backend");
 }
 
 TEST(ScenarioErrors, UnknownContractKey) {

@@ -1,5 +1,7 @@
 #include "model/job.h"
 
+#include <algorithm>
+
 #include "model/fleet.h"
 #include "model/strings.h"
 
@@ -34,6 +36,29 @@ absl::Status ValidateJob(const Job& job, const Fleet& fleet) {
   }
   if (job.checkpoint_interval < 0 || job.checkpoint_bytes < 0) {
     return fail("checkpoint interval and size must be >= 0");
+  }
+  if (job.max_restarts < 0) return fail("max_restarts must be >= 0");
+  if (job.placement != nullptr) {
+    if (job.placement->rules.empty()) return fail("a placement needs at least one rule");
+    for (const PlacementRule& rule : job.placement->rules) {
+      if (!job.RateOn(rule.type))
+        return fail("a placement rule names a type the job does not accept");
+      if (rule.provider.valid() && rule.provider.index() >= fleet.providers.size()) {
+        return fail("a placement rule names an unknown provider");
+      }
+      if (rule.region.valid() &&
+          (rule.region.index() >= fleet.regions.size() || !rule.provider.valid() ||
+           fleet.regions[rule.region.index()].provider != rule.provider)) {
+        return fail("a placement rule names a region that is not its provider's");
+      }
+      if (rule.preference < 0) return fail("a placement rule's preference must be >= 0");
+    }
+    for (const Throughput& t : job.throughputs) {
+      const bool covered =
+          std::any_of(job.placement->rules.begin(), job.placement->rules.end(),
+                      [&t](const PlacementRule& rule) { return rule.type == t.type; });
+      if (!covered) return fail("an accepted type that no placement rule allows");
+    }
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,10 @@ std::string_view JobStateName(JobState state) {
       return "finished";
     case JobState::kRejected:
       return "rejected";
+    case JobState::kCancelled:
+      return "cancelled";
+    case JobState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -32,6 +36,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "gang-too-large";
     case RejectReason::kNodeTooSmall:
       return "node-too-small";
+    case RejectReason::kPlacement:
+      return "placement-unmet";
   }
   return "unknown";
 }

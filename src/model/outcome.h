@@ -11,11 +11,13 @@
 namespace arbiter {
 
 enum class JobState : uint8_t {
-  kPending,   // submitted, waiting for capacity
-  kRunning,   // started, not finished
-  kFinished,  // all work done
-  kRejected,  // can never run (no eligible pool, invalid spec); see `reason`
-  kStarting,  // launched on one or more pools, waiting for a launch to come up (core/events.h)
+  kPending,    // submitted, waiting for capacity
+  kRunning,    // started, not finished
+  kFinished,   // all work done
+  kRejected,   // can never run (no eligible pool, invalid spec); see `reason`
+  kStarting,   // launched on one or more pools, waiting for a launch to come up (core/events.h)
+  kCancelled,  // a user cancelled it (live); see `reason`
+  kFailed,     // its runs failed by its own fault more than max_restarts times; see `exit_code`
 };
 
 std::string_view JobStateName(JobState state);
@@ -28,10 +30,12 @@ enum class RejectReason : uint8_t {
   kNoContract,    // pools of its types exist, but its tenant may use none of them
   kGangTooLarge,  // no pool holds the gang in one interconnect domain
   kNodeTooSmall,  // no pool's nodes hold the job's per-node share
+  kPlacement,     // no pool its tenant may use matches the job's own placement (cloud, region)
 };
-inline constexpr int kRejectReasons = 6;
+inline constexpr int kRejectReasons = 7;
 
-// "invalid-spec", "no-pool-of-type", "no-contract", "gang-too-large", "node-too-small".
+// "invalid-spec", "no-pool-of-type", "no-contract", "gang-too-large", "node-too-small",
+// "placement-unmet".
 std::string_view RejectReasonName(RejectReason reason);
 
 struct JobOutcome {
@@ -61,8 +65,11 @@ struct JobOutcome {
   Duration launch_wait = 0;
   int64_t launch_waste_accelerator_seconds = 0;
   Micros launch_waste_cost = 0;
+  // Runs that ended by the job's own fault (JobFailed), and the exit code of the last one.
+  int32_t failures = 0;
+  int32_t exit_code = 0;
   RejectReason rejected_for = RejectReason::kNone;
-  std::string reason;  // why it was rejected, in a sentence
+  std::string reason;  // why it was rejected, failed or cancelled, in a sentence
 };
 
 }  // namespace arbiter

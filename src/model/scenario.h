@@ -11,6 +11,7 @@
 #include "model/faults.h"
 #include "model/fleet.h"
 #include "model/job.h"
+#include "model/live.h"
 
 namespace arbiter {
 
@@ -36,7 +37,8 @@ struct Scenario {
   std::vector<Job> jobs;  // ordered by submit time; ties keep their source order
   std::vector<CapacityChange> capacity_changes;
   MarketOptions market;
-  Faults faults;  // faults a simulated run injects, and how jobs recover
+  Faults faults;    // faults a simulated run injects, and how jobs recover
+  LiveConfig live;  // pools' backends and API tokens, for `arbiter serve`; simulations ignore it
   std::string default_policy = "fifo";
   Time horizon = kNever;                // the simulation stops here even if work remains
   std::vector<std::string> load_notes;  // what the loaders did, e.g. throughputs extrapolated

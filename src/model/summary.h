@@ -159,6 +159,10 @@ struct RunSummary {
   int64_t rejected = 0;          // could never run
   // Rejected jobs by reason (RejectReasonName), reasons with none left out, in reason order.
   std::vector<std::pair<std::string, int64_t>> rejected_by_reason;
+  // Ended by a user's cancel, or by failing more than max_restarts times (live runs only: the
+  // simulator's jobs neither fail by their own fault nor are cancelled).
+  int64_t cancelled = 0;
+  int64_t failed = 0;
   DurationStats jct;             // end - submit, finished jobs
   DurationStats queueing_delay;  // first start - submit, started jobs
   Time first_submit = 0;

@@ -173,6 +173,7 @@ PoolId BackfillPolicy::Pick(JobId job, const ClusterView& view) {
   const Work remaining = view.RemainingWork(job);
   PoolId chosen;
   for (const bool holding : {true, false}) {
+    int32_t best_preference = 0;
     Duration best_runtime = 0;
     Micros best_price = 0;
     for (RankedPools::List& list : lists) {
@@ -182,9 +183,10 @@ PoolId BackfillPolicy::Pick(JobId job, const ClusterView& view) {
            ++i) {
         const auto& [price, pool] = list.pools[i];
         if (!Admits(pool, spec.accelerators, runtime, view)) continue;
-        if (!chosen.valid() ||
-            std::tie(runtime, price, pool) < std::tie(best_runtime, best_price, chosen)) {
+        if (!chosen.valid() || std::tie(list.preference, runtime, price, pool) <
+                                   std::tie(best_preference, best_runtime, best_price, chosen)) {
           chosen = pool;
+          best_preference = list.preference;
           best_runtime = runtime;
           best_price = price;
         }

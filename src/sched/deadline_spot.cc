@@ -136,7 +136,7 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::CheapestByScan(
     for (Purchase way : ways) {
       if (how != Purchase::kDefault && how != way) continue;
       const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, way);
-      if (!price) continue;
+      if (!price || !PlacementAllows(spec, pool, way, view)) continue;
       const Micros cost = ChargeFor(spec.accelerators, runtime, *price);
       if (!best || std::tie(cost, runtime) < std::tie(best->cost, best->runtime)) {
         best = Option{pool, way, cost, runtime};
@@ -153,7 +153,7 @@ std::optional<DeadlineSpotPolicy::Option> DeadlineSpotPolicy::FastestOnDemandByS
   for (PoolId pool : eligible_.Pools(spec, view)) {
     if (view.FreeAccelerators(pool) < spec.accelerators) continue;
     const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, Purchase::kOnDemand);
-    if (!price) continue;
+    if (!price || !PlacementAllows(spec, pool, Purchase::kOnDemand, view)) continue;
     const Duration runtime = RuntimeOn(job, pool, view);
     const Micros cost = ChargeFor(spec.accelerators, runtime, *price);
     if (!best || std::tie(runtime, cost) < std::tie(best->runtime, best->cost)) {

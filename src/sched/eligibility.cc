@@ -1,18 +1,76 @@
 #include "sched/eligibility.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "model/strings.h"
 
 namespace arbiter {
 
+namespace {
+
+// Whether buying `how` on `pool` is a spot purchase for the tenant (requires access that way).
+bool BuysSpot(TenantId tenant, PoolId pool, Purchase how, const ClusterView& view) {
+  switch (how) {
+    case Purchase::kSpot:
+      return true;
+    case Purchase::kOnDemand:
+      return false;
+    case Purchase::kDefault:
+      return !view.PurchasePrice(tenant, pool, Purchase::kOnDemand).has_value();
+  }
+  return false;
+}
+
+bool RuleMatches(const PlacementRule& rule, const Pool& pool) {
+  return rule.type == pool.type && (!rule.provider.valid() || rule.provider == pool.provider) &&
+         (!rule.region.valid() || rule.region == pool.region);
+}
+
+}  // namespace
+
 bool CanEverRun(const Job& job, PoolId pool_id, const ClusterView& view) {
   const Pool& pool = view.fleet().pool(pool_id);
   if (!job.RateOn(pool.type)) return false;
   if (job.accelerators > pool.max_gang) return false;
   if (job.AcceleratorsPerNode() > pool.accelerators_per_node) return false;
-  return view.PriceFor(job.tenant, pool_id).has_value();
+  if (!view.PriceFor(job.tenant, pool_id).has_value()) return false;
+  return job.placement == nullptr || PlacementAllows(job, pool_id, Purchase::kDefault, view);
+}
+
+bool PlacementAllows(const Job& job, PoolId pool_id, Purchase how, const ClusterView& view) {
+  return job.placement == nullptr ||
+         PlacementAllows(*job.placement, job.tenant, pool_id, how, view);
+}
+
+bool PlacementAllows(const Placement& placement, TenantId tenant, PoolId pool_id, Purchase how,
+                     const ClusterView& view) {
+  const Pool& pool = view.fleet().pool(pool_id);
+  std::optional<bool> spot;  // computed once, when a rule needs it
+  for (const PlacementRule& rule : placement.rules) {
+    if (!RuleMatches(rule, pool)) continue;
+    if (rule.spot == SpotChoice::kAny) return true;
+    if (!spot) spot = BuysSpot(tenant, pool_id, how, view);
+    if (*spot == (rule.spot == SpotChoice::kOnly)) return true;
+  }
+  return false;
+}
+
+int32_t PreferenceOf(const Job& job, PoolId pool_id, const ClusterView& view) {
+  if (job.placement == nullptr) return 0;
+  const Pool& pool = view.fleet().pool(pool_id);
+  int32_t best = -1;
+  std::optional<bool> spot;
+  for (const PlacementRule& rule : job.placement->rules) {
+    if (!RuleMatches(rule, pool) || (best >= 0 && rule.preference >= best)) continue;
+    if (rule.spot != SpotChoice::kAny) {
+      if (!spot) spot = BuysSpot(job.tenant, pool_id, Purchase::kDefault, view);
+      if (*spot != (rule.spot == SpotChoice::kOnly)) continue;
+    }
+    best = rule.preference;
+  }
+  return std::max(best, 0);
 }
 
 bool AnyEligiblePool(const Job& job, const ClusterView& view) {
@@ -43,6 +101,8 @@ NoPool WhyNoPoolOf(const Job& job, const ClusterView& view) {
   }
   bool any_type = false;
   bool any_access = false;
+  bool any_allowed = false;
+  std::vector<std::string> usable;  // pools of the job's types its tenant can use
   int32_t largest_gang = 0;
   const Pool* largest = nullptr;
   int32_t largest_node = 0;
@@ -52,6 +112,9 @@ NoPool WhyNoPoolOf(const Job& job, const ClusterView& view) {
     any_type = true;
     if (!view.PriceFor(job.tenant, PoolId::FromIndex(i))) continue;
     any_access = true;
+    if (usable.size() < 5) usable.push_back(pool.name);
+    if (!PlacementAllows(job, PoolId::FromIndex(i), Purchase::kDefault, view)) continue;
+    any_allowed = true;
     if (pool.max_gang > largest_gang) {
       largest_gang = pool.max_gang;
       largest = &pool;
@@ -67,6 +130,12 @@ NoPool WhyNoPoolOf(const Job& job, const ClusterView& view) {
             StrCat("tenant ", fleet.tenant(job.tenant).name,
                    " has no contract with any provider that has ", types)};
   }
+  if (!any_allowed) {
+    return {RejectReason::kPlacement,
+            StrCat("no pool of ", types, " that tenant ", fleet.tenant(job.tenant).name,
+                   " can use matches the job's resources (cloud, region, use_spot); it can use ",
+                   StrJoin(usable, ", "), usable.size() == 5 ? ", ..." : "")};
+  }
   if (job.accelerators > largest_gang) {
     return {RejectReason::kGangTooLarge, StrCat("no pool with ", job.accelerators, " ", types,
                                                 " in one interconnect domain; largest is ",
@@ -78,9 +147,16 @@ NoPool WhyNoPoolOf(const Job& job, const ClusterView& view) {
 }
 
 JobShape ShapeOf(const Job& job) {
-  JobShape shape{job.tenant.value(), job.accelerators, job.AcceleratorsPerNode(), {}};
+  JobShape shape{job.tenant.value(), job.accelerators, job.AcceleratorsPerNode(), {}, {}};
   for (const Throughput& t : job.throughputs) std::get<3>(shape).push_back(t.type.value());
   std::sort(std::get<3>(shape).begin(), std::get<3>(shape).end());
+  if (job.placement != nullptr) {
+    for (const PlacementRule& rule : job.placement->rules) {
+      std::get<4>(shape).insert(std::get<4>(shape).end(),
+                                {rule.type.value(), rule.provider.value(), rule.region.value(),
+                                 static_cast<int32_t>(rule.spot), rule.preference});
+    }
+  }
   return shape;
 }
 
@@ -96,15 +172,19 @@ Duration RuntimeOn(JobId id, PoolId pool, const ClusterView& view) {
 }
 
 PoolId FastestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view) {
-  const TenantId tenant = view.job(job).tenant;
+  const Job& spec = view.job(job);
   PoolId best = fits.front();
+  int32_t best_preference = PreferenceOf(spec, best, view);
   Duration best_runtime = RuntimeOn(job, best, view);
-  Micros best_price = *view.PriceFor(tenant, best);
+  Micros best_price = *view.PriceFor(spec.tenant, best);
   for (PoolId pool : fits.subspan(1)) {
+    const int32_t preference = PreferenceOf(spec, pool, view);
     const Duration runtime = RuntimeOn(job, pool, view);
-    const Micros price = *view.PriceFor(tenant, pool);
-    if (std::tie(runtime, price) < std::tie(best_runtime, best_price)) {
+    const Micros price = *view.PriceFor(spec.tenant, pool);
+    if (std::tie(preference, runtime, price) <
+        std::tie(best_preference, best_runtime, best_price)) {
       best = pool;
+      best_preference = preference;
       best_runtime = runtime;
       best_price = price;
     }
@@ -115,16 +195,19 @@ PoolId FastestPool(JobId job, std::span<const PoolId> fits, const ClusterView& v
 PoolId CheapestPool(JobId job, std::span<const PoolId> fits, const ClusterView& view) {
   const Job& spec = view.job(job);
   PoolId best;
+  int32_t best_preference = 0;
   Micros best_cost = 0;
   Ppm best_risk = 0;  // kPpmOne - HoldPpm: among equal costs, the pool most likely to hold
   Duration best_runtime = 0;
   for (PoolId pool : fits) {
+    const int32_t preference = PreferenceOf(spec, pool, view);
     const Duration runtime = RuntimeOn(job, pool, view);
     const Micros cost = ChargeFor(spec.accelerators, runtime, *view.PriceFor(spec.tenant, pool));
     const Ppm risk = kPpmOne - view.HoldPpm(pool);
-    if (!best.valid() ||
-        std::tie(cost, risk, runtime) < std::tie(best_cost, best_risk, best_runtime)) {
+    if (!best.valid() || std::tie(preference, cost, risk, runtime) <
+                             std::tie(best_preference, best_cost, best_risk, best_runtime)) {
       best = pool;
+      best_preference = preference;
       best_cost = cost;
       best_risk = risk;
       best_runtime = runtime;

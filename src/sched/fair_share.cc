@@ -135,17 +135,26 @@ PoolId FairSharePolicy::Pick(JobId job, const ClusterView& view) {
   const Work remaining = view.RemainingWork(job);
   // [0]: the tenant's holding pools, [1]: the others. Types in the job's order, so that a tie
   // goes to the earlier type, as in FastestPool over FitsNow.
+  // Within each, the job's order of preference first (PreferenceOf; lists are split by it).
   PoolId best[2];
+  int32_t best_preference[2] = {0, 0};
   Duration best_runtime[2] = {0, 0};
   Micros best_price[2] = {0, 0};
   for (const Throughput& t : spec.throughputs) {
     PoolId first[2];
+    int32_t preference[2] = {0, 0};
     Micros price[2] = {0, 0};
     for (RankedPools::List& list : lists) {
       if (list.type != t.type) continue;
       const size_t i = RankedPools::FirstFit(list, spec.accelerators, view);
       if (i == list.pools.size()) continue;
       const int h = list.holding ? 0 : 1;
+      if (first[h].valid() &&
+          std::tie(preference[h], price[h], first[h]) <
+              std::tie(list.preference, list.pools[i].first, list.pools[i].second)) {
+        continue;
+      }
+      preference[h] = list.preference;
       price[h] = list.pools[i].first;
       first[h] = list.pools[i].second;
     }
@@ -157,9 +166,10 @@ PoolId FairSharePolicy::Pick(JobId job, const ClusterView& view) {
     const Duration runtime = RuntimeFor(remaining, t.rate);
     for (int h = 0; h < 2; ++h) {
       if (!first[h].valid()) continue;
-      if (!best[h].valid() ||
-          std::tie(runtime, price[h]) < std::tie(best_runtime[h], best_price[h])) {
+      if (!best[h].valid() || std::tie(preference[h], runtime, price[h]) <
+                                  std::tie(best_preference[h], best_runtime[h], best_price[h])) {
         best[h] = first[h];
+        best_preference[h] = preference[h];
         best_runtime[h] = runtime;
         best_price[h] = price[h];
       }

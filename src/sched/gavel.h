@@ -130,7 +130,8 @@ class GavelPolicy final : public Policy {
   Active& StateOf(JobId job, const ClusterView& view);
 
   AllocationObjective objective_;
-  RankedPools ranked_pools_;       // eligible pools per job shape, by price per type
+  // Eligible pools per job shape, by price per type (Gavel's choices do not follow `ordered`).
+  RankedPools ranked_pools_{RankedPools::Ways::kDefault, RankedPools::Preference::kIgnore};
   absl::btree_set<JobId> active_;  // pending or placed, in id (= submission) order
   std::vector<Active> state_;      // per job
   std::vector<JobId> released_;    // to account at the next pass

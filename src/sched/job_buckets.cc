@@ -4,6 +4,8 @@
 #include <tuple>
 #include <utility>
 
+#include "sched/eligibility.h"
+
 namespace arbiter {
 
 bool JobBuckets::After(const Entry& a, const Entry& b) {
@@ -22,15 +24,26 @@ bool JobBuckets::Live(const Entry& e) const {
 }
 
 int32_t JobBuckets::BucketFor(AcceleratorTypeId type, const Job& job) {
-  const BucketKey key{static_cast<int32_t>(type.index()), static_cast<int32_t>(job.tenant.index()),
-                      job.accelerators, job.AcceleratorsPerNode()};
-  auto [it, inserted] = index_.try_emplace(key, static_cast<int32_t>(buckets_.size()));
+  BucketKey key{static_cast<int32_t>(type.index()),
+                static_cast<int32_t>(job.tenant.index()),
+                job.accelerators,
+                job.AcceleratorsPerNode(),
+                {}};
+  if (job.placement != nullptr) {
+    for (const PlacementRule& rule : job.placement->rules) {
+      key.placement.insert(key.placement.end(),
+                           {rule.type.value(), rule.provider.value(), rule.region.value(),
+                            static_cast<int32_t>(rule.spot), rule.preference});
+    }
+  }
+  auto [it, inserted] = index_.try_emplace(std::move(key), static_cast<int32_t>(buckets_.size()));
   if (!inserted) return it->second;
   Bucket bucket;
   bucket.type = type;
   bucket.tenant = job.tenant;
   bucket.gang = job.accelerators;
   bucket.per_node = job.AcceleratorsPerNode();
+  bucket.placement = job.placement;
   buckets_.push_back(std::move(bucket));
   if (by_type_.size() <= type.index()) by_type_.resize(type.index() + 1);
   std::vector<int32_t>& list = by_type_[type.index()];
@@ -111,7 +124,9 @@ const JobBuckets::Entry* JobBuckets::ShortestHead(int32_t b) {
 bool JobBuckets::Eligible(const Bucket& b, PoolId pool_id, const ClusterView& view) {
   const Pool& pool = view.fleet().pool(pool_id);
   return pool.type == b.type && b.gang <= pool.max_gang &&
-         b.per_node <= pool.accelerators_per_node && view.PriceFor(b.tenant, pool_id).has_value();
+         b.per_node <= pool.accelerators_per_node && view.PriceFor(b.tenant, pool_id).has_value() &&
+         (b.placement == nullptr ||
+          PlacementAllows(*b.placement, b.tenant, pool_id, Purchase::kDefault, view));
 }
 
 }  // namespace arbiter

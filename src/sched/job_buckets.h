@@ -2,8 +2,9 @@
 // queue on every event (the fair-share queue, backfill).
 //
 // A job waits in one bucket per accelerator type it accepts; a bucket holds the jobs of one
-// (type, tenant, gang size, accelerators per node). Whether a job can ever run on a pool
-// (sched/eligibility.h) depends only on those four, so a bucket is eligible on a pool as a whole:
+// (type, tenant, gang size, accelerators per node, placement rules). Whether a job can ever run
+// on a pool (sched/eligibility.h) depends only on those, so a bucket is eligible on a pool as a
+// whole:
 // a policy that learns that a pool freed f accelerators looks at the buckets of the pool's type
 // with gang <= f, never at the jobs behind their heads. Each bucket is a min-heap by a key the
 // policy gives when the job is added, and optionally a second min-heap by runtime on the bucket's
@@ -16,6 +17,7 @@
 #define ARBITER_SCHED_JOB_BUCKETS_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -43,6 +45,8 @@ class JobBuckets {
     TenantId tenant;
     int32_t gang = 0;
     int32_t per_node = 0;
+    // The placement its jobs share (model/job.h; equal rules), or null: jobs without one.
+    std::shared_ptr<const Placement> placement;
     int64_t live = 0;  // entries whose job is still here
     std::vector<Entry> by_key;
     std::vector<Entry> by_runtime;  // empty unless the index keeps runtime heaps
@@ -85,10 +89,11 @@ class JobBuckets {
     int32_t tenant;
     int32_t gang;
     int32_t per_node;
+    std::vector<int32_t> placement;  // the rules, five integers each (empty: none)
     bool operator==(const BucketKey&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const BucketKey& k) {
-      return H::combine(std::move(h), k.type, k.tenant, k.gang, k.per_node);
+      return H::combine(std::move(h), k.type, k.tenant, k.gang, k.per_node, k.placement);
     }
   };
 

@@ -26,7 +26,7 @@ int32_t ListScheduler::ClassOf(const Job& spec, const ClusterView& view) {
   // Eligibility depends only on the tenant's access, the accepted types, the gang and its
   // per-node share, so jobs of one shape share a class and EligiblePools runs once per shape.
   uint64_t types = 0;
-  bool cacheable = true;
+  bool cacheable = spec.placement == nullptr;  // the shape below does not hold a placement
   for (const Throughput& t : spec.throughputs) {
     if (t.type.index() < 64) {
       types |= uint64_t{1} << t.type.index();

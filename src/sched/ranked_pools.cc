@@ -10,24 +10,28 @@ int32_t RankedPools::SetOf(const Job& spec, const ClusterView& view) {
   if (!added) return it->second;
   const int32_t set = it->second;
   std::vector<List> lists;
-  const auto add = [&lists](AcceleratorTypeId type, bool holding, Purchase how, Micros price,
-                            PoolId pool) {
+  const auto add = [&lists](AcceleratorTypeId type, bool holding, int32_t preference, Purchase how,
+                            Micros price, PoolId pool) {
     auto list = std::find_if(lists.begin(), lists.end(), [&](const List& l) {
-      return l.type == type && l.holding == holding && l.how == how;
+      return l.type == type && l.holding == holding && l.preference == preference && l.how == how;
     });
-    if (list == lists.end()) list = lists.insert(lists.end(), List{type, holding, how, {}, 0});
+    if (list == lists.end()) {
+      list = lists.insert(lists.end(), List{type, holding, preference, how, {}, 0});
+    }
     list->pools.emplace_back(price, pool);
   };
+  const bool by_preference = spec.placement != nullptr && preference_ == Preference::kHonour;
   for (PoolId pool : EligiblePools(spec, view)) {
     const Pool& p = view.fleet().pool(pool);
     if (ways_ == Ways::kDefault) {
-      add(p.type, p.holding.has_value(), Purchase::kDefault, *view.PriceFor(spec.tenant, pool),
-          pool);
+      add(p.type, p.holding.has_value(), by_preference ? PreferenceOf(spec, pool, view) : 0,
+          Purchase::kDefault, *view.PriceFor(spec.tenant, pool), pool);
       continue;
     }
     for (const Purchase how : {Purchase::kSpot, Purchase::kOnDemand}) {
-      if (const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, how)) {
-        add(p.type, false, how, *price, pool);
+      if (const std::optional<Micros> price = view.PurchasePrice(spec.tenant, pool, how);
+          price && PlacementAllows(spec, pool, how, view)) {
+        add(p.type, false, 0, how, *price, pool);
       }
     }
   }
@@ -78,6 +82,7 @@ PoolId RankedPools::Choose(JobId job, int32_t set, Rule rule, const ClusterView&
   const Work remaining = view.RemainingWork(job);
   for (const bool holding : {true, false}) {
     PoolId best;
+    int32_t best_preference = 0;  // the job's order of preference first (PreferenceOf)
     Duration best_runtime = 0;
     Micros best_rank = 0;  // fastest: the price; cheapest: the cost
     Ppm best_risk = 0;     // cheapest: kPpmOne - HoldPpm (among equal costs, the likelier to hold)
@@ -106,11 +111,13 @@ PoolId RankedPools::Choose(JobId job, int32_t set, Rule rule, const ClusterView&
       const bool better =
           !best.valid() ||
           (rule == Rule::kFastest
-               ? std::tie(runtime, rank, chosen) < std::tie(best_runtime, best_rank, best)
-               : std::tie(rank, risk, runtime, chosen) <
-                     std::tie(best_rank, best_risk, best_runtime, best));
+               ? std::tie(list.preference, runtime, rank, chosen) <
+                     std::tie(best_preference, best_runtime, best_rank, best)
+               : std::tie(list.preference, rank, risk, runtime, chosen) <
+                     std::tie(best_preference, best_rank, best_risk, best_runtime, best));
       if (better) {
         best = chosen;
+        best_preference = list.preference;
         best_runtime = runtime;
         best_rank = rank;
         best_risk = risk;

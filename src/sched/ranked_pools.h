@@ -11,9 +11,15 @@
 // or releases free (GrewAll when it cannot tell which pool that was).
 //
 // Built with Ways::kSpotAndOnDemand, the lists are per (type, way of buying: Purchase::kSpot or
-// kOnDemand) instead, priced by ClusterView::PurchasePrice, and holding pools are not set apart:
-// for policies that choose how to buy as well as where (sched/deadline_spot.h). Like the
-// contracts' prices, purchase prices are fixed for a run.
+// kOnDemand) instead, priced by ClusterView::PurchasePrice, holding only the pools the job's
+// placement allows bought that way (PlacementAllows), and holding pools are not set apart: for
+// policies that choose how to buy as well as where (sched/deadline_spot.h). Like the contracts'
+// prices, purchase prices are fixed for a run.
+//
+// A job with `ordered` candidates (PreferenceOf) has its Ways::kDefault lists split further by
+// preference, and Choose takes the lowest preference first (within the holding pools, then
+// within the others), as FastestPool and CheapestPool do; a policy that does not honour the
+// order (Gavel's allocation) builds its RankedPools with Preference::kIgnore.
 #ifndef ARBITER_SCHED_RANKED_POOLS_H_
 #define ARBITER_SCHED_RANKED_POOLS_H_
 
@@ -37,11 +43,15 @@ class RankedPools {
     kDefault,          // per (type, holding or not), priced by ClusterView::PriceFor
     kSpotAndOnDemand,  // per (type, kSpot or kOnDemand), priced by ClusterView::PurchasePrice
   };
-  explicit RankedPools(Ways ways = Ways::kDefault) : ways_(ways) {}
+  // Whether kDefault lists are split by the job's preference (PreferenceOf).
+  enum class Preference { kHonour, kIgnore };
+  explicit RankedPools(Ways ways = Ways::kDefault, Preference preference = Preference::kHonour)
+      : ways_(ways), preference_(preference) {}
 
   struct List {
     AcceleratorTypeId type;
-    bool holding = false;  // the tenant's holding pools (used before any other); kDefault only
+    bool holding = false;    // the tenant's holding pools (used before any other); kDefault only
+    int32_t preference = 0;  // PreferenceOf of its pools (0 unless split by preference)
     Purchase how = Purchase::kDefault;             // kSpotAndOnDemand: how these pools are bought
     std::vector<std::pair<Micros, PoolId>> pools;  // by price, then id
     size_t full = 0;  // pools before this had no free accelerator when last looked at
@@ -72,6 +82,7 @@ class RankedPools {
     int32_t position = 0;
   };
   Ways ways_;
+  Preference preference_;
   absl::flat_hash_map<JobShape, int32_t> set_by_shape_;
   std::vector<std::vector<List>> sets_;
   std::vector<std::vector<Where>> where_;  // per pool

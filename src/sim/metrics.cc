@@ -195,6 +195,12 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
         ++s.rejected;
         ++rejected_by[static_cast<int>(o.rejected_for)];
         break;
+      case JobState::kCancelled:
+        ++s.cancelled;
+        break;
+      case JobState::kFailed:
+        ++s.failed;
+        break;
     }
     if (o.first_start != kNever) wait.push_back(o.first_start - job.submit);
   }
