@@ -217,6 +217,8 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
     job.priority = options.priority + static_cast<int32_t>(std::llround(row.priority_weight)) - 1;
     job.checkpoint_interval = options.checkpoint_interval;
     job.checkpoint_bytes = options.checkpoint_bytes;
+    job.checkpoint_at_preemption = options.checkpoint_at_preemption;
+    job.restore = options.restore;
     bool any_extrapolated = false;
     for (const TypeMapping& m : options.types) {
       bool extrapolated = false;

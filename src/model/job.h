@@ -41,6 +41,13 @@ struct Job {
   Time deadline = kNever;
   Duration checkpoint_interval = 0;  // 0: the job never checkpoints
   int64_t checkpoint_bytes = 0;
+  // The job saves all its progress when the scheduler stops it (a preemption, a move to another
+  // pool), as Gavel's and Tiresias's jobs do at a round's end; a failure or a provider's kill
+  // still loses the work since its last periodic checkpoint.
+  bool checkpoint_at_preemption = false;
+  // Seconds each run after an interruption spends restoring its checkpoint (no progress, paid),
+  // on top of the faults' restart_setup.
+  Duration restore = 0;
 
   // Accelerators needed on each node (ceil(accelerators / nodes)).
   int32_t AcceleratorsPerNode() const { return (accelerators + nodes - 1) / nodes; }
