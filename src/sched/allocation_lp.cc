@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <span>
+#include <tuple>
 
 #include "ClpSimplex.hpp"
 #include "model/strings.h"
@@ -36,12 +39,63 @@ constexpr double kInf = std::numeric_limits<double>::max();
 }  // namespace
 
 namespace {
-absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem);
+
+// Solves the program in which job j stands for count[j] identical jobs (empty: one each).
+absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem,
+                                    std::span<const int64_t> count = {});
+
+// What the program's rows and columns of a job depend on under `objective`: jobs with the same
+// key are interchangeable, so an optimal allocation may give them the same shares.
+using JobKey = std::tuple<int32_t, int64_t, std::vector<Rate>, std::vector<Micros>, Work, Duration>;
+JobKey KeyOf(const AllocationJob& job, AllocationObjective objective) {
+  switch (objective) {
+    case AllocationObjective::kMaxMinFairness:  // rates relative to each other, gang and weight
+      return {job.gang, job.weight, job.rates, {}, 0, 0};
+    case AllocationObjective::kMinCost:  // the cost ratios do not depend on the work; deadlines do
+      return {job.gang,       0, job.rates, job.prices, job.deadline_in > 0 ? job.work : 0,
+              job.deadline_in};
+    case AllocationObjective::kMinMakespan:
+      break;
+  }
+  return {job.gang, 0, job.rates, {}, job.work, job.deadline_in};
+}
+
 }  // namespace
 
 absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
   const int64_t n = static_cast<int64_t>(problem.jobs.size());
   const int64_t limit = problem.max_jobs_per_program;
+  // Identical jobs are solved as one class of that many: the program shrinks to the distinct
+  // kinds of job (on Gavel's traces, a few dozen models and gang sizes), and identical jobs get
+  // identical shares (averaging an optimal allocation over them keeps it feasible and optimal).
+  std::map<JobKey, int32_t> class_of;
+  std::vector<int32_t> cls(problem.jobs.size());
+  AllocationProblem classes;
+  std::vector<int64_t> count;
+  for (size_t j = 0; j < problem.jobs.size(); ++j) {
+    auto [it, added] = class_of.try_emplace(KeyOf(problem.jobs[j], problem.objective),
+                                            static_cast<int32_t>(classes.jobs.size()));
+    if (added) {
+      classes.jobs.push_back(problem.jobs[j]);
+      count.push_back(0);
+    }
+    cls[j] = it->second;
+    ++count[it->second];
+  }
+  const auto classes_size = static_cast<int64_t>(classes.jobs.size());
+  if (classes_size < n && (limit <= 0 || classes_size <= limit)) {
+    classes.objective = problem.objective;
+    classes.capacity = problem.capacity;
+    classes.baseline = problem.baseline;
+    classes.spread = problem.spread;
+    absl::StatusOr<Allocation> one = SolveOne(classes, count);
+    if (!one.ok()) return one.status();
+    Allocation out = *std::move(one);
+    std::vector<std::vector<double>> shares = std::move(out.x);
+    out.x.resize(problem.jobs.size());
+    for (size_t j = 0; j < problem.jobs.size(); ++j) out.x[j] = shares[cls[j]];
+    return out;
+  }
   if (limit <= 0 || n <= limit) return SolveOne(problem);
   const int64_t k = (n + limit - 1) / limit;
   Allocation out;
@@ -50,6 +104,8 @@ absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
   for (int64_t part = 0; part < k; ++part) {
     AllocationProblem sub;
     sub.objective = problem.objective;
+    sub.baseline = problem.baseline;
+    sub.spread = problem.spread;
     for (int64_t j = part; j < n; j += k) sub.jobs.push_back(problem.jobs[j]);
     sub.capacity.resize(problem.capacity.size());
     for (size_t t = 0; t < problem.capacity.size(); ++t) {
@@ -93,13 +149,48 @@ absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
 
 namespace {
 
-absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
+// AllocationProblem::spread: each job's share spread over its usable types (runtime > 0) in
+// proportion to their capacity, if every type's capacity still holds the result.
+void Spread(const AllocationProblem& problem, std::span<const int64_t> count,
+            const std::vector<std::vector<double>>& runtime, std::vector<std::vector<double>>& x) {
+  const size_t n = x.size();
+  const size_t m = problem.capacity.size();
+  std::vector<std::vector<double>> y(n, std::vector<double>(m, 0));
+  std::vector<double> load(m, 0);
+  for (size_t j = 0; j < n; ++j) {
+    double share = 0;
+    double capacity = 0;
+    for (size_t t = 0; t < m; ++t) {
+      share += x[j][t];
+      if (runtime[j][t] > 0) capacity += static_cast<double>(problem.capacity[t]);
+    }
+    for (size_t t = 0; t < m; ++t) {
+      if (runtime[j][t] <= 0) continue;
+      y[j][t] = share * static_cast<double>(problem.capacity[t]) / capacity;
+      load[t] +=
+          static_cast<double>(problem.jobs[j].gang * (count.empty() ? 1 : count[j])) * y[j][t];
+    }
+  }
+  for (size_t t = 0; t < m; ++t) {
+    if (load[t] > static_cast<double>(problem.capacity[t]) * (1 + 1e-9) + 1e-9) return;
+  }
+  x = std::move(y);
+}
+
+absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem,
+                                    std::span<const int64_t> count) {
   const size_t n = problem.jobs.size();
+  // Accelerators job j stands for on a type: its gang times its count.
+  const auto weight_of = [&](size_t j) {
+    return static_cast<double>(problem.jobs[j].gang * (count.empty() ? 1 : count[j]));
+  };
   const size_t m = problem.capacity.size();
   if (n == 0 || m == 0) return absl::InvalidArgumentError("allocation: no jobs or no types");
   // Runtimes (seconds at a full share) and which (job, type) pairs can be used.
   std::vector<std::vector<double>> runtime(n, std::vector<double>(m, 0));
   std::vector<double> best_runtime(n, kInf);
+  // kMaxMinFairness's base throughput per job, in units of work per second.
+  std::vector<double> base(n, 0);
   for (size_t j = 0; j < n; ++j) {
     const AllocationJob& job = problem.jobs[j];
     if (job.rates.size() != m ||
@@ -119,6 +210,18 @@ absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
     if (best_runtime[j] == kInf) {
       return absl::InvalidArgumentError(
           StrCat("allocation: job ", j, " fits on no type with capacity"));
+    }
+    if (problem.baseline == MaxMinBaseline::kFastestType) {
+      base[j] = static_cast<double>(job.work) / best_runtime[j];
+    } else {
+      double capacity = 0;
+      for (size_t t = 0; t < m; ++t) {
+        if (runtime[j][t] <= 0) continue;
+        const double c = static_cast<double>(problem.capacity[t]);
+        base[j] += c * static_cast<double>(job.rates[t]);
+        capacity += c;
+      }
+      base[j] /= capacity;
     }
   }
   const AllocationObjective objective = problem.objective;
@@ -166,20 +269,22 @@ absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
       if (runtime[j][t] <= 0) continue;
       const double speed = best_runtime[j] / runtime[j][t];  // 1 on the fastest type
       const double gang = static_cast<double>(job.gang);
+      const double accelerators = weight_of(j);  // gang x count
       double obj = 0;
       if (objective == AllocationObjective::kMinCost) {
         const double cost = static_cast<double>(job.prices[t]) * runtime[j][t];
-        obj = cost > 0 ? gang * cheapest / cost : gang;
+        obj = cost > 0 ? accelerators * cheapest / cost : accelerators;
       }
       column[j][t] = cols.Add(0, 1, obj);
-      second.push_back(gang * speed);
+      second.push_back(accelerators * speed);
       cols.Entry(static_cast<int>(j), 1);
-      cols.Entry(type_row + static_cast<int>(t), gang);
+      cols.Entry(type_row + static_cast<int>(t), accelerators);
       if (bound_row[j] >= 0) {
         double coefficient = 0;
         switch (objective) {
           case AllocationObjective::kMaxMinFairness:
-            coefficient = gang * speed / static_cast<double>(job.weight);
+            coefficient = gang * static_cast<double>(job.rates[t]) / base[j] /
+                          static_cast<double>(job.weight);
             break;
           case AllocationObjective::kMinMakespan:
             coefficient = t0 / runtime[j][t];
@@ -203,7 +308,7 @@ absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
   } else {
     // A deadline's slack costs more than any allocation can gain.
     double total = 0;
-    for (const AllocationJob& job : problem.jobs) total += static_cast<double>(job.gang);
+    for (size_t j = 0; j < n; ++j) total += weight_of(j);
     penalty = 1000 * (total + 1);
     for (size_t j = 0; j < n; ++j) {
       if (bound_row[j] < 0) continue;
@@ -251,6 +356,7 @@ absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
       if (column[j][t] >= 0) out.x[j][t] = std::clamp(solution[column[j][t]], 0.0, 1.0);
     }
   }
+  if (problem.spread) Spread(problem, count, runtime, out.x);
   out.objective = two_stage ? bound : model.objectiveValue();
   if (objective == AllocationObjective::kMinMakespan) {
     out.makespan = bound > 0 ? t0 / bound : static_cast<double>(kNever);
@@ -259,7 +365,7 @@ absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem) {
     int s = x_columns;
     for (size_t j = 0; j < n; ++j) {
       if (bound_row[j] < 0) continue;
-      if (solution[s++] > 1e-6) ++out.deadline_slack_jobs;
+      if (solution[s++] > 1e-6) out.deadline_slack_jobs += count.empty() ? 1 : count[j];
     }
   }
   return out;
