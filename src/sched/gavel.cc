@@ -26,16 +26,29 @@ PoolId PoolRunning(JobId job, PoolId placed, const ClusterView& view) {
 
 }  // namespace
 
+GavelPolicy::GavelPolicy(Objective objective, Options options)
+    : objective_(objective), options_(options), random_(options.seed ^ 0x6761'7665'6c00'0000ULL) {
+  if (options_.round <= 0) options_.round = kDefaultRound;
+}
+
 std::string_view GavelPolicy::name() const {
+  const bool agnostic = options_.agnostic;
   switch (objective_) {
-    case AllocationObjective::kMaxMinFairness:
-      return "gavel-maxmin";
-    case AllocationObjective::kMinMakespan:
-      return "gavel-makespan";
-    case AllocationObjective::kMinCost:
-      return "gavel-cost";
+    case Objective::kFifo:
+      return agnostic ? "gavel-fifo-agnostic" : "gavel-fifo";
+    case Objective::kMaxMinFairness:
+      return agnostic ? "gavel-maxmin-agnostic" : "gavel-maxmin";
+    case Objective::kMinMakespan:
+      return agnostic ? "gavel-makespan-agnostic" : "gavel-makespan";
+    case Objective::kMinCost:
+      return agnostic ? "gavel-cost-agnostic" : "gavel-cost";
   }
   return "gavel";
+}
+
+size_t GavelPolicy::Draw(size_t n) {
+  // The engine's output is fixed by the standard (distributions are not): scale it directly.
+  return static_cast<size_t>((random_() >> 11) * 0x1.0p-53 * static_cast<double>(n));
 }
 
 double GavelPolicy::share(JobId job, AcceleratorTypeId type) const {
@@ -57,7 +70,7 @@ GavelPolicy::Active& GavelPolicy::StateOf(JobId job, const ClusterView& view) {
 void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
   if (active_.empty()) next_round_ = std::max(next_round_, view.now());
   Active& a = StateOf(job, view);
-  SetPending(a, true);
+  SetPending(job, a, true, &view);
   a.placed = false;
   a.stop_at = kNever;
   active_.insert(job);
@@ -66,7 +79,7 @@ void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
 
 void GavelPolicy::OnRemoved(JobId job) {
   if (job.index() >= state_.size()) return;
-  SetPending(state_[job.index()], false);
+  SetPending(job, state_[job.index()], false, nullptr);
   if (!state_[job.index()].placed) Forget(job);
 }
 
@@ -81,7 +94,13 @@ Time GavelPolicy::NextWakeup() const {
   return std::min(next_round_, next_stop_);
 }
 
-void GavelPolicy::SetPending(Active& a, bool pending) {
+void GavelPolicy::SetPending(JobId job, Active& a, bool pending, const ClusterView* view) {
+  if (pending && view != nullptr) {
+    const Job& spec = view->job(job);
+    waiting_.Add(job, *view, {-static_cast<int64_t>(spec.priority), spec.submit});
+  } else if (!pending) {
+    waiting_.Remove(job);
+  }
   a.pending = pending;
   for (const auto& [list, at] : a.slots) {
     if (pending) {
@@ -150,6 +169,44 @@ PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) {
   const Job& spec = view.job(job);
   const Work remaining = view.RemainingWork(job);
   const std::span<RankedPools::List> lists = ranked_pools_.lists(RankedSet(job, view));
+  // Within a list (one type) the first pool with room outside the promises is the cheapest.
+  const auto first_fit = [&](RankedPools::List& list) {
+    const int64_t need = spec.accelerators + Promised(list.type.index());
+    size_t first = 0;
+    if (need > 0) {
+      first = RankedPools::FirstFit(list, need, view);
+    } else {  // (promises are never negative; were one so, the cursor would not apply)
+      while (first < list.pools.size() && view.FreeAccelerators(list.pools[first].second) < need) {
+        ++first;
+      }
+    }
+    return first;
+  };
+  if (options_.agnostic) {
+    // Speed-blind: a type with room at random, then its cheapest pool (holding pools first).
+    for (const bool holding : {true, false}) {
+      absl::InlinedVector<PoolId, 4> candidates;  // per type, in list order
+      for (RankedPools::List& list : lists) {
+        if (list.holding != holding) continue;
+        const size_t first = first_fit(list);
+        if (first == list.pools.size()) continue;
+        const PoolId pool = list.pools[first].second;
+        bool merged = false;  // a type's holding pools may come in several lists
+        for (PoolId& c : candidates) {
+          if (view.fleet().pool(c).type == list.type) {
+            merged = true;
+            if (std::make_pair(*view.PriceFor(spec.tenant, pool), pool) <
+                std::make_pair(*view.PriceFor(spec.tenant, c), c)) {
+              c = pool;
+            }
+          }
+        }
+        if (!merged) candidates.push_back(pool);
+      }
+      if (!candidates.empty()) return candidates[Draw(candidates.size())];
+    }
+    return PoolId();
+  }
   // On one type the runtime is the same on every pool and the cost does not fall as the price
   // rises, so each list's first pool with room is its best by either rule; then the lists' best.
   PoolId chosen;
@@ -157,21 +214,12 @@ PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) {
     std::tuple<int64_t, int64_t, Micros> best_key;
     for (RankedPools::List& list : lists) {
       if (list.holding != holding) continue;
-      const int64_t need = spec.accelerators + Promised(list.type.index());
-      size_t first = 0;
-      if (need > 0) {
-        first = RankedPools::FirstFit(list, need, view);
-      } else {  // (promises are never negative; were one so, the cursor would not apply)
-        while (first < list.pools.size() &&
-               view.FreeAccelerators(list.pools[first].second) < need) {
-          ++first;
-        }
-      }
+      const size_t first = first_fit(list);
       if (first == list.pools.size()) continue;
       const auto& [price, pool] = list.pools[first];
       const Duration runtime = RuntimeFor(remaining, *spec.RateOn(list.type));
       const auto key =
-          objective_ == AllocationObjective::kMinCost
+          objective_ == Objective::kMinCost
               ? std::make_tuple(ChargeFor(spec.accelerators, runtime, price), runtime, price)
               : std::make_tuple(runtime, price, Micros{0});
       if (!chosen.valid() || std::tie(key, pool) < std::tie(best_key, chosen)) {
@@ -216,7 +264,7 @@ PoolId GavelPolicy::ScanAnyPool(JobId job, const ClusterView& view) const {
     const Micros price = *view.PriceFor(spec.tenant, pool);
     const Micros cost = ChargeFor(spec.accelerators, runtime, price);
     const bool not_holding = !fleet.pool(pool).holding.has_value();
-    const auto key = objective_ == AllocationObjective::kMinCost
+    const auto key = objective_ == Objective::kMinCost
                          ? std::make_tuple(not_holding, cost, runtime, price)
                          : std::make_tuple(not_holding, runtime, int64_t{0}, price);
     if (!best.valid() || key < best_key) {
@@ -235,7 +283,7 @@ void GavelPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer&
     promised_[type] -= a.gang;
     a.promised = false;
   }
-  SetPending(a, false);
+  SetPending(job, a, false, nullptr);
   a.placed = true;
   a.pool = pool;
   a.started = view.now();
@@ -262,27 +310,39 @@ void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer)
       it = list.pending.upper_bound(at);
     }
   }
+  // Then any other pending job that fits, by priority and arrival (the heads of the buckets of
+  // this type, smallest gangs first), outside the promises.
+  while (true) {
+    const int64_t free = view.FreeAccelerators(pool) - Promised(type);
+    if (free <= 0) break;
+    JobId best;
+    std::pair<int64_t, int64_t> best_key;
+    for (int32_t b : waiting_.OfType(view.fleet().pool(pool).type)) {
+      if (waiting_.bucket(b).gang > free) break;
+      if (!JobBuckets::Eligible(waiting_.bucket(b), pool, view)) continue;
+      const JobBuckets::Entry* head = waiting_.Head(b);
+      if (head == nullptr) continue;
+      const std::pair<int64_t, int64_t> key{head->key.primary, head->key.secondary};
+      if (!best.valid() || std::tie(key, head->job) < std::tie(best_key, best)) {
+        best = head->job;
+        best_key = key;
+      }
+    }
+    if (!best.valid()) break;
+    assert(state_[best.index()].pending);
+    Start(best, pool, view, placer);
+  }
 }
 
-void GavelPolicy::DoRound(const ClusterView& view) {
-  ++rounds_;
+bool GavelPolicy::Allocate(const std::vector<JobId>& jobs, const ClusterView& view,
+                           std::vector<JobId>& in, std::vector<std::vector<double>>& x) {
   const Fleet& fleet = view.fleet();
   const size_t types = fleet.accelerator_types.size();
   const Time now = view.now();
-  // The program's jobs: every placed one, then the oldest pending ones.
-  std::vector<JobId> jobs;
-  for (JobId job : active_) {
-    if (state_[job.index()].placed) jobs.push_back(job);
-  }
-  for (JobId job : active_) {
-    if (static_cast<int>(jobs.size()) >= kMaxLpJobs) break;
-    if (state_[job.index()].pending) jobs.push_back(job);
-  }
   AllocationProblem problem;
-  problem.objective = objective_;
   problem.capacity.assign(types, 0);
   for (const Pool& pool : fleet.pools) problem.capacity[pool.type.index()] += pool.capacity();
-  std::vector<JobId> in_lp;
+  std::vector<std::vector<Rate>> rates;
   for (JobId job : jobs) {
     const Job& spec = view.job(job);
     AllocationJob j;
@@ -298,13 +358,102 @@ void GavelPolicy::DoRound(const ClusterView& view) {
       if (problem.capacity[t] < spec.accelerators) continue;
       const Micros price = list.pools.front().first;
       if (j.rates[t] == 0 || price < j.prices[t]) j.prices[t] = price;
-      j.rates[t] = *spec.RateOn(list.type);
+      j.rates[t] = options_.agnostic ? 1 : *spec.RateOn(list.type);
       any = true;
     }
     if (!any) continue;
     if (spec.deadline != kNever) j.deadline_in = std::max<Duration>(1, spec.deadline - now);
+    rates.push_back(j.rates);
     problem.jobs.push_back(std::move(j));
-    in_lp.push_back(job);
+    in.push_back(job);
+  }
+  if (in.empty()) return false;
+  if (objective_ == Objective::kFifo) {
+    AllocateFifo(in, rates, problem.capacity, view, x);
+    return true;
+  }
+  switch (objective_) {
+    case Objective::kMaxMinFairness:
+      problem.objective = AllocationObjective::kMaxMinFairness;
+      break;
+    case Objective::kMinMakespan:
+      problem.objective = AllocationObjective::kMinMakespan;
+      break;
+    case Objective::kFifo:
+    case Objective::kMinCost:
+      problem.objective = AllocationObjective::kMinCost;
+      break;
+  }
+  problem.max_jobs_per_program = kMaxLpJobs;
+  problem.baseline = options_.baseline;
+  problem.spread = options_.agnostic;
+  absl::StatusOr<Allocation> allocation = SolveAllocation(problem);
+  if (!allocation.ok()) return false;  // no allocation this round: placements stay work-conserving
+  x = std::move(allocation->x);
+  return true;
+}
+
+void GavelPolicy::AllocateFifo(const std::vector<JobId>& in,
+                               const std::vector<std::vector<Rate>>& rates,
+                               std::vector<int64_t> left, const ClusterView& view,
+                               std::vector<std::vector<double>>& x) {
+  const Fleet& fleet = view.fleet();
+  const size_t types = left.size();
+  x.assign(in.size(), std::vector<double>(types, 0));
+  std::vector<size_t> order(in.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  const auto key = [&](size_t k) {
+    const Job& spec = view.job(in[k]);
+    return std::make_tuple(-spec.priority, spec.submit, in[k]);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+  std::vector<bool> done(in.size(), false);
+  if (options_.agnostic) {
+    // Gavel's base FIFO keeps a job on the type it was given: a running job stays where it runs.
+    for (size_t k : order) {
+      const Active& a = state_[in[k].index()];
+      if (!a.placed) continue;
+      const size_t t = fleet.pool(a.pool).type.index();
+      if (rates[k][t] <= 0) continue;
+      x[k][t] = 1;
+      left[t] -= a.gang;
+      done[k] = true;
+    }
+  }
+  for (size_t k : order) {
+    if (done[k]) continue;
+    const int32_t gang = view.job(in[k]).accelerators;
+    absl::InlinedVector<size_t, 4> fits;
+    for (size_t t = 0; t < types; ++t) {
+      if (rates[k][t] > 0 && left[t] >= gang) fits.push_back(t);
+    }
+    if (fits.empty()) break;  // no job passes a waiting older one
+    size_t t = fits.front();
+    if (options_.agnostic) {
+      t = fits[Draw(fits.size())];
+    } else {
+      for (size_t u : fits) {
+        if (rates[k][u] > rates[k][t]) t = u;
+      }
+    }
+    x[k][t] = 1;
+    left[t] -= gang;
+  }
+}
+
+void GavelPolicy::DoRound(const ClusterView& view) {
+  ++rounds_;
+  const Fleet& fleet = view.fleet();
+  const size_t types = fleet.accelerator_types.size();
+  const Time now = view.now();
+  // The allocation's jobs: every placed one, then the oldest pending ones.
+  std::vector<JobId> jobs;
+  for (JobId job : active_) {
+    if (state_[job.index()].placed) jobs.push_back(job);
+  }
+  for (JobId job : active_) {
+    if (static_cast<int>(jobs.size()) >= kMaxLpJobs) break;
+    if (state_[job.index()].pending) jobs.push_back(job);
   }
   for (const auto& [job, x] : shares_) state_[job.index()].in_lp = false;
   shares_.clear();
@@ -317,10 +466,11 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   }
   lists_.assign(2 * types, {});
   promised_.assign(types, 0);
-  if (in_lp.empty()) return;
-  problem.max_jobs_per_program = kMaxLpJobs;
-  absl::StatusOr<Allocation> allocation = SolveAllocation(problem);
-  if (!allocation.ok()) return;  // no allocation this round: placements stay work-conserving
+  std::vector<JobId> in_lp;
+  std::vector<std::vector<double>> allocation;
+  if (!Allocate(jobs, view, in_lp, allocation)) return;
+  std::vector<int64_t> capacity(types, 0);
+  for (const Pool& pool : fleet.pools) capacity[pool.type.index()] += pool.capacity();
   struct Pair {
     double priority;
     double x;
@@ -330,12 +480,12 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   std::vector<Pair> pairs;
   for (size_t k = 0; k < in_lp.size(); ++k) {
     const JobId job = in_lp[k];
-    shares_[job] = allocation->x[k];
+    shares_[job] = allocation[k];
     Active& a = state_[job.index()];
     a.in_lp = true;
     const double queued = static_cast<double>(std::max<Duration>(1, now - a.since));
     for (size_t t = 0; t < types; ++t) {
-      const double x = allocation->x[k][t];
+      const double x = allocation[k][t];
       if (x <= 1e-6) continue;
       const double received = static_cast<double>(a.received[t]) / queued;
       pairs.push_back({received > 0 ? x / received : 1e30 * x, x, job, t});
@@ -345,7 +495,7 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     return std::tie(b.priority, b.x, a.job, a.type) < std::tie(a.priority, a.x, b.job, b.type);
   });
   // The round's wanted placements: by priority, one type per job, within each type's capacity.
-  std::vector<int64_t> left = problem.capacity;
+  std::vector<int64_t> left = capacity;
   for (const Pair& p : pairs) {
     Active& a = state_[p.job.index()];
     if (a.want >= 0) continue;
@@ -371,7 +521,9 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   }
   const auto movable = [&](JobId job) {
     const Active& a = state_[job.index()];
-    return a.placed && view.job(job).checkpoint_interval > 0 && now - a.started >= kRound;
+    const Job& spec = view.job(job);
+    return a.placed && (spec.checkpoint_at_preemption || spec.checkpoint_interval > 0) &&
+           now - a.started >= options_.round;
   };
   std::vector<JobId> movers;  // in the round's priority order
   for (const Pair& p : pairs) {
@@ -417,10 +569,15 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   for (JobId job : jobs) state_[job.index()].stop_at = kNever;
   for (JobId job : stopping) {
     Active& a = state_[job.index()];
-    const Duration interval = view.job(job).checkpoint_interval;
-    const Time run_start = view.RunStart(job);
-    const Duration ran = std::max<Duration>(0, now - run_start);
-    a.stop_at = run_start + (ran + interval - 1) / interval * interval;
+    const Job& spec = view.job(job);
+    if (spec.checkpoint_at_preemption) {
+      a.stop_at = now;  // it saves its progress when stopped
+    } else {
+      const Duration interval = spec.checkpoint_interval;
+      const Time run_start = view.RunStart(job);
+      const Duration ran = std::max<Duration>(0, now - run_start);
+      a.stop_at = run_start + (ran + interval - 1) / interval * interval;
+    }
     next_stop_ = std::min(next_stop_, a.stop_at);
     // A job moving to another type is promised room there, so that a swap cannot be undone by
     // others taking what the first stop frees.
@@ -438,7 +595,7 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
   const Fleet& fleet = view.fleet();
   if (!active_.empty() && now >= next_round_) {
     DoRound(view);
-    next_round_ = now + kRound;
+    next_round_ = now + options_.round;
     for (size_t p = 0; p < fleet.pools.size(); ++p) FillPool(PoolId::FromIndex(p), view, placer);
   }
   if (now >= next_stop_) {
@@ -485,16 +642,44 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
   fresh_.clear();
 }
 
-std::unique_ptr<Policy> MakeGavelMaxMinPolicy(const PolicyOptions& /*options*/) {
-  return std::make_unique<GavelPolicy>(AllocationObjective::kMaxMinFairness);
+namespace {
+
+std::unique_ptr<Policy> MakeGavel(GavelPolicy::Objective objective, bool agnostic,
+                                  const PolicyOptions& options) {
+  GavelPolicy::Options o;
+  if (options.settings.round > 0) o.round = options.settings.round;
+  o.agnostic = agnostic;
+  o.baseline = options.settings.fairness == PolicySettings::Fairness::kFastestType
+                   ? MaxMinBaseline::kFastestType
+                   : MaxMinBaseline::kEqualShare;
+  o.seed = options.seed;
+  return std::make_unique<GavelPolicy>(objective, o);
 }
 
-std::unique_ptr<Policy> MakeGavelMakespanPolicy(const PolicyOptions& /*options*/) {
-  return std::make_unique<GavelPolicy>(AllocationObjective::kMinMakespan);
+}  // namespace
+
+std::unique_ptr<Policy> MakeGavelFifoPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kFifo, false, options);
 }
 
-std::unique_ptr<Policy> MakeGavelCostPolicy(const PolicyOptions& /*options*/) {
-  return std::make_unique<GavelPolicy>(AllocationObjective::kMinCost);
+std::unique_ptr<Policy> MakeGavelFifoAgnosticPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kFifo, true, options);
+}
+
+std::unique_ptr<Policy> MakeGavelMaxMinPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMaxMinFairness, false, options);
+}
+
+std::unique_ptr<Policy> MakeGavelMaxMinAgnosticPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMaxMinFairness, true, options);
+}
+
+std::unique_ptr<Policy> MakeGavelMakespanPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMinMakespan, false, options);
+}
+
+std::unique_ptr<Policy> MakeGavelCostPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMinCost, false, options);
 }
 
 }  // namespace arbiter

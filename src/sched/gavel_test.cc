@@ -119,7 +119,7 @@ TEST(GavelChoiceTest, ArrivalTakesTheFastestThenCheapestPoolWithRoom) {
   const PoolId p4 = c.AddPool(c.a100, 8, 8, 1'000'000);
   const PoolId p5 = c.AddPool(c.a100, 8, 8, 9'000'000, /*holding=*/true);
   const PoolId v = c.AddPool(c.v100, 1, 1, 1'000'000);
-  GavelPolicy policy(AllocationObjective::kMaxMinFairness);
+  GavelPolicy policy(GavelPolicy::Objective::kMaxMinFairness);
   c.set_policy(&policy);
   StartFirstRound(c, v);
   // Twice as fast on H100 as on A100.
@@ -162,7 +162,7 @@ TEST(GavelChoiceTest, ArrivalTakesTheCheapestRunThenFasterThenCheaperPerHour) {
   const PoolId q1 = c.AddPool(c.h100, 1, 1, 3'600'000);
   const PoolId q2 = c.AddPool(c.a100, 1, 1, 1'800'000);
   const PoolId v = c.AddPool(c.v100, 1, 1, 1'000'000);
-  GavelPolicy policy(AllocationObjective::kMinCost);
+  GavelPolicy policy(GavelPolicy::Objective::kMinCost);
   c.set_policy(&policy);
   StartFirstRound(c, v);
   const auto job = [&c] {
@@ -192,7 +192,7 @@ TEST(GavelChoiceTest, FreedPoolTakesTheRoundsNextPendingJob) {
   FakeCluster c;
   const PoolId r0 = c.AddPool(c.h100, 1, 1, 1'000'000);
   const PoolId r1 = c.AddPool(c.h100, 1, 1, 1'000'000);
-  GavelPolicy policy(AllocationObjective::kMaxMinFairness);
+  GavelPolicy policy(GavelPolicy::Objective::kMaxMinFairness);
   c.set_policy(&policy);
   std::vector<JobId> jobs;
   for (const char* name : {"a", "b", "d"}) {

@@ -15,7 +15,7 @@
 namespace arbiter {
 
 struct PolicyOptions {
-  uint64_t seed = 0;  // for policies that randomise; they must draw only from this
+  uint64_t seed = 0;        // for policies that randomise; they must draw only from this
   PolicySettings settings;  // the scenario's policy_options
 };
 
