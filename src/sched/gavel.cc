@@ -95,9 +95,9 @@ Time GavelPolicy::NextWakeup() const {
 }
 
 void GavelPolicy::SetPending(JobId job, Active& a, bool pending, const ClusterView* view) {
-  if (pending && view != nullptr) {
-    const Job& spec = view->job(job);
-    waiting_.Add(job, *view, {-static_cast<int64_t>(spec.priority), spec.submit});
+  // A mover waits for the room promised to it, not for any pool (see Wait).
+  if (pending && view != nullptr && !a.promised) {
+    Wait(job, *view);
   } else if (!pending) {
     waiting_.Remove(job);
   }
@@ -109,6 +109,11 @@ void GavelPolicy::SetPending(JobId job, Active& a, bool pending, const ClusterVi
       lists_[list].pending.erase(at);
     }
   }
+}
+
+void GavelPolicy::Wait(JobId job, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  waiting_.Add(job, view, {-static_cast<int64_t>(spec.priority), spec.submit});
 }
 
 void GavelPolicy::Enlist(JobId job, size_t list) {
@@ -458,8 +463,11 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   for (const auto& [job, x] : shares_) state_[job.index()].in_lp = false;
   shares_.clear();
   for (JobId job : jobs) {
-    state_[job.index()].want = -1;
-    state_[job.index()].promised = false;
+    Active& a = state_[job.index()];
+    a.want = -1;
+    // A mover still waiting for its room waits for any pool again.
+    if (a.promised && a.pending) Wait(job, view);
+    a.promised = false;
   }
   for (const RoundList& list : lists_) {
     for (JobId job : list.jobs) state_[job.index()].slots.clear();
@@ -636,7 +644,8 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
     if (!a.pending) continue;
     PoolId pool;
     if (a.want >= 0) pool = PoolFor(job, AcceleratorTypeId::FromIndex(a.want), view);
-    if (!pool.valid()) pool = AnyPool(job, view);
+    // A mover waits for the room promised to it on its new type (that its swap partner frees).
+    if (!pool.valid() && !a.promised) pool = AnyPool(job, view);
     if (pool.valid()) Start(job, pool, view, placer);
   }
   fresh_.clear();

@@ -133,6 +133,8 @@ class GavelPolicy final : public Policy {
   RoundList& Wanted(size_t type) { return lists_[2 * type]; }
   RoundList& Ranked(size_t type) { return lists_[2 * type + 1]; }
   void Enlist(JobId job, size_t list);
+  // Puts a pending job among those any pool may take (in waiting_).
+  void Wait(JobId job, const ClusterView& view);
   // Sets the job's pending flag, its place in the round lists' pending sets and in the buckets
   // of pending jobs.
   void SetPending(JobId job, Active& a, bool pending, const ClusterView* view);
