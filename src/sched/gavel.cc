@@ -295,12 +295,12 @@ void GavelPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer&
   a.stop_at = kNever;
 }
 
-void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer) {
+void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer, bool wanted_only) {
   const size_t type = view.fleet().pool(pool).type.index();
-  if (2 * type >= lists_.size()) return;
   // Jobs wanted on this type first; then the round's other jobs outside the promises. Only the
   // pending ones, in list order; a start takes a job out of `pending`, so walk by position.
   for (const bool wanted : {true, false}) {
+    if (2 * type >= lists_.size() || (!wanted && wanted_only)) break;
     RoundList& list = wanted ? Wanted(type) : Ranked(type);
     for (auto it = list.pending.begin(); it != list.pending.end();) {
       const int64_t free = view.FreeAccelerators(pool) - (wanted ? 0 : Promised(type));
@@ -317,7 +317,7 @@ void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer)
   }
   // Then any other pending job that fits, by priority and arrival (the heads of the buckets of
   // this type, smallest gangs first), outside the promises.
-  while (true) {
+  while (!wanted_only) {
     const int64_t free = view.FreeAccelerators(pool) - Promised(type);
     if (free <= 0) break;
     JobId best;
@@ -604,7 +604,13 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
   if (!active_.empty() && now >= next_round_) {
     DoRound(view);
     next_round_ = now + options_.round;
-    for (size_t p = 0; p < fleet.pools.size(); ++p) FillPool(PoolId::FromIndex(p), view, placer);
+    // The round's wanted placements everywhere first, so that no pool hands a job wanted
+    // elsewhere a place it does not want; then what is left.
+    for (const bool wanted_only : {true, false}) {
+      for (size_t p = 0; p < fleet.pools.size(); ++p) {
+        FillPool(PoolId::FromIndex(p), view, placer, wanted_only);
+      }
+    }
   }
   if (now >= next_stop_) {
     // Deferred stops that are due; the capacity they free goes to the jobs wanted there.

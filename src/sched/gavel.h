@@ -152,7 +152,9 @@ class GavelPolicy final : public Policy {
   // Drops a job that left (finished or cancelled), and any promise to it.
   void Forget(JobId job);
   void Account(const ClusterView& view);
-  void FillPool(PoolId pool, const ClusterView& view, Placer& placer);
+  // Starts pending jobs on `pool` (see the header comment); only the round's wanted ones if
+  // `wanted_only`.
+  void FillPool(PoolId pool, const ClusterView& view, Placer& placer, bool wanted_only = false);
   // The pool of `type` where the job fits now, for a job the round wants there (so the promises
   // do not apply): its tenant's holding pools first, then the cheaper, then the lower id; invalid
   // if none.

@@ -218,5 +218,61 @@ TEST(GavelChoiceTest, FreedPoolTakesTheRoundsNextPendingJob) {
   EXPECT_EQ(c.pool_of(waiting), r0);
 }
 
+// gavel-fifo: in arrival order, each job is given the fastest type with room, and the order stops
+// at the first job that fits nowhere (no job passes a waiting older one).
+TEST(GavelFifoTest, EachJobInTurnTakesItsFastestTypeWithRoom) {
+  FakeCluster c;
+  const PoolId h = c.AddPool(c.h100, 1, 1, 4'000'000);
+  const PoolId a = c.AddPool(c.a100, 1, 1, 1'000'000);
+  GavelPolicy policy(GavelPolicy::Objective::kFifo);
+  c.set_policy(&policy);
+  std::vector<JobId> jobs;
+  for (const char* name : {"j0", "j1", "j2"}) {
+    jobs.push_back(c.AddJob(TestJob(name, c.lab, 0, 1, 3600, {{c.h100, 2}, {c.a100, 1}})));
+    policy.OnPending(jobs.back(), c);
+  }
+  policy.Schedule(c, {}, c);
+  // j0 gets the H100 (twice as fast), j1 what is left, the A100; j2 nothing.
+  EXPECT_EQ(policy.share(jobs[0], c.h100), 1.0);
+  EXPECT_EQ(policy.share(jobs[0], c.a100), 0.0);
+  EXPECT_EQ(policy.share(jobs[1], c.h100), 0.0);
+  EXPECT_EQ(policy.share(jobs[1], c.a100), 1.0);
+  EXPECT_EQ(policy.share(jobs[2], c.h100), 0.0);
+  EXPECT_EQ(policy.share(jobs[2], c.a100), 0.0);
+  EXPECT_EQ(c.pool_of(jobs[0]), h);
+  EXPECT_EQ(c.pool_of(jobs[1]), a);
+  EXPECT_FALSE(c.pool_of(jobs[2]).valid());
+}
+
+// gavel-fifo-agnostic: a type with room at random (the same for the same seed), and a job keeps
+// the type it runs on at later rounds, though a faster one has room.
+TEST(GavelFifoTest, AgnosticJobsKeepTheTypeTheyWereGiven) {
+  std::vector<AcceleratorTypeId> first_types;
+  for (uint64_t seed : {0, 1, 2, 3, 4, 5, 6, 7}) {
+    FakeCluster c;
+    c.AddPool(c.h100, 2, 2, 4'000'000);
+    c.AddPool(c.a100, 2, 2, 1'000'000);
+    GavelPolicy::Options options;
+    options.agnostic = true;
+    options.seed = seed;
+    GavelPolicy policy(GavelPolicy::Objective::kFifo, options);
+    c.set_policy(&policy);
+    const JobId j0 = c.AddJob(TestJob("j0", c.lab, 0, 1, 36000, {{c.h100, 2}, {c.a100, 1}}));
+    c.Arrive(j0);
+    ASSERT_TRUE(c.pool_of(j0).valid());
+    const AcceleratorTypeId type = c.fleet().pool(c.pool_of(j0)).type;
+    EXPECT_EQ(policy.share(j0, type), 1.0);
+    first_types.push_back(type);
+    // The next round (an hour later) gives it the same type again.
+    c.set_now(3600);
+    policy.Schedule(c, {}, c);
+    EXPECT_EQ(policy.rounds(), 2);
+    EXPECT_EQ(policy.share(j0, type), 1.0) << "seed " << seed;
+  }
+  // Speed-blind: some seeds put it on the slower A100.
+  EXPECT_NE(std::count(first_types.begin(), first_types.end(), first_types.front()),
+            static_cast<std::ptrdiff_t>(first_types.size()));
+}
+
 }  // namespace
 }  // namespace arbiter

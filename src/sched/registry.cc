@@ -9,8 +9,11 @@
 #include "sched/deadline_spot.h"
 #include "sched/fair_share.h"
 #include "sched/fifo.h"
+#include "sched/fifo_strict.h"
 #include "sched/gavel.h"
 #include "sched/sjf.h"
+#include "sched/srtf.h"
+#include "sched/tiresias.h"
 
 namespace arbiter {
 namespace {
@@ -37,6 +40,8 @@ constexpr Entry kPolicies[] = {
     {"fair-no-preempt", "fair without preemption", &MakeFairShareNoPreemptPolicy},
     {"fifo", "priority, then arrival order; fastest pool with room; no head-of-line blocking",
      &MakeFifoPolicy},
+    {"fifo-strict", "priority, then arrival order; a job that does not fit blocks those behind it",
+     &MakeStrictFifoPolicy},
     {"gavel-cost", "rounds of a min-cost-with-deadlines allocation LP over (job, type)",
      &MakeGavelCostPolicy},
     {"gavel-fifo",
@@ -54,11 +59,17 @@ constexpr Entry kPolicies[] = {
      "gavel-maxmin with every throughput 1: Gavel's least-attained-service baseline, by job",
      &MakeGavelMaxMinAgnosticPolicy},
     {"sjf", "shortest runtime first on each pool; fastest pool with room", &MakeSjfPolicy},
+    {"srtf", "preemptive shortest remaining time first (at the fastest type's rate)",
+     &MakeSrtfPolicy},
     {"spot-greedy",
      "deadline jobs: spot while it has room, on-demand only when the deadline needs it now",
      &MakeSpotGreedyPolicy},
     {"spot-up", "deadline jobs: spot, or on-demand when behind uniform progress (Can't Be Late)",
      &MakeSpotUniformProgressPolicy},
+    {"tiresias",
+     "Tiresias's discretised 2D-LAS: queues by accelerator-seconds attained, preemptive, "
+     "starvation guard",
+     &MakeTiresiasPolicy},
 };
 
 }  // namespace
