@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "ClpSimplex.hpp"
+#include "absl/container/flat_hash_map.h"
 #include "model/strings.h"
 
 namespace arbiter {
@@ -35,6 +36,8 @@ struct Columns {
 };
 
 constexpr double kInf = std::numeric_limits<double>::max();
+// Programs with more columns than this are presolved (see SolveOne).
+constexpr size_t kPresolveColumns = 3000;
 
 }  // namespace
 
@@ -62,38 +65,61 @@ JobKey KeyOf(const AllocationJob& job, AllocationObjective objective) {
 
 }  // namespace
 
-absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem) {
+absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem, AllocationMemo* memo) {
   const int64_t n = static_cast<int64_t>(problem.jobs.size());
   const int64_t limit = problem.max_jobs_per_program;
-  // Identical jobs are solved as one class of that many: the program shrinks to the distinct
+  // Identical jobs are solved as one kind of that many: the program shrinks to the distinct
   // kinds of job (on Gavel's traces, a few dozen models and gang sizes), and identical jobs get
   // identical shares (averaging an optimal allocation over them keeps it feasible and optimal).
-  std::map<JobKey, int32_t> class_of;
-  std::vector<int32_t> cls(problem.jobs.size());
-  AllocationProblem classes;
-  std::vector<int64_t> count;
+  // Kinds are in the order of their keys, so that the program does not depend on job order.
+  using Kinds = std::map<JobKey, std::pair<int32_t, int64_t>>;  // key -> (representative, count)
+  Kinds kinds;
+  std::vector<Kinds::iterator> kind_of(problem.jobs.size());
   for (size_t j = 0; j < problem.jobs.size(); ++j) {
-    auto [it, added] = class_of.try_emplace(KeyOf(problem.jobs[j], problem.objective),
-                                            static_cast<int32_t>(classes.jobs.size()));
-    if (added) {
-      classes.jobs.push_back(problem.jobs[j]);
-      count.push_back(0);
-    }
-    cls[j] = it->second;
-    ++count[it->second];
+    kind_of[j] =
+        kinds.try_emplace(KeyOf(problem.jobs[j], problem.objective), static_cast<int32_t>(j), 0)
+            .first;
+    ++kind_of[j]->second.second;
   }
-  const auto classes_size = static_cast<int64_t>(classes.jobs.size());
-  if (classes_size < n && (limit <= 0 || classes_size <= limit)) {
+  const auto kinds_size = static_cast<int64_t>(kinds.size());
+  if ((kinds_size < n || memo != nullptr) && (limit <= 0 || kinds_size <= limit)) {
+    AllocationProblem classes;
     classes.objective = problem.objective;
     classes.capacity = problem.capacity;
     classes.baseline = problem.baseline;
     classes.spread = problem.spread;
-    absl::StatusOr<Allocation> one = SolveOne(classes, count);
-    if (!one.ok()) return one.status();
-    Allocation out = *std::move(one);
+    std::vector<int64_t> count;
+    // The program as numbers, to recognise it when it comes again.
+    std::vector<int64_t> signature = {static_cast<int64_t>(problem.objective),
+                                      static_cast<int64_t>(problem.baseline), problem.spread};
+    signature.insert(signature.end(), problem.capacity.begin(), problem.capacity.end());
+    absl::flat_hash_map<const JobKey*, int32_t> index;
+    for (const auto& [key, kind] : kinds) {
+      index[&key] = static_cast<int32_t>(classes.jobs.size());
+      classes.jobs.push_back(problem.jobs[kind.first]);
+      count.push_back(kind.second);
+      const auto& [gang, weight, rates, prices, work, deadline] = key;
+      signature.insert(signature.end(), {gang, weight, kind.second, work, deadline});
+      signature.insert(signature.end(), rates.begin(), rates.end());
+      signature.insert(signature.end(), prices.begin(), prices.end());
+    }
+    Allocation out;
+    if (memo != nullptr && memo->valid_ && memo->signature_ == signature) {
+      out = memo->allocation_;
+      out.remembered = true;
+    } else {
+      absl::StatusOr<Allocation> one = SolveOne(classes, count);
+      if (!one.ok()) return one.status();
+      out = *std::move(one);
+      if (memo != nullptr) {
+        memo->valid_ = true;
+        memo->signature_ = std::move(signature);
+        memo->allocation_ = out;
+      }
+    }
     std::vector<std::vector<double>> shares = std::move(out.x);
     out.x.resize(problem.jobs.size());
-    for (size_t j = 0; j < problem.jobs.size(); ++j) out.x[j] = shares[cls[j]];
+    for (size_t j = 0; j < problem.jobs.size(); ++j) out.x[j] = shares[index[&kind_of[j]->first]];
     return out;
   }
   if (limit <= 0 || n <= limit) return SolveOne(problem);
@@ -324,10 +350,15 @@ absl::StatusOr<Allocation> SolveOne(const AllocationProblem& problem,
                     cols.start.data(), cols.index.data(), cols.value.data(), cols.lower.data(),
                     cols.upper.data(), cols.objective.data(), row_lower.data(), row_upper.data());
   model.setOptimizationDirection(-1);  // maximise
-  // The first solve goes through CLP's presolve and its choice of method: on the max-min program
-  // (highly degenerate: one bound row per job) that is ~2x faster than plain primal simplex
-  // (bench/README.md). The second stage starts from the first's basis.
-  model.initialSolve();
+  // A large first solve goes through CLP's presolve and its choice of method: on the max-min
+  // program (highly degenerate: one bound row per job) that is ~2x faster than plain primal
+  // simplex (bench/README.md); a small one (kinds of job rather than jobs) is ~2x faster by plain
+  // primal simplex. The second stage starts from the first's basis.
+  if (cols.lower.size() > kPresolveColumns) {
+    model.initialSolve();
+  } else {
+    model.primal();
+  }
   if (!model.isProvenOptimal()) {
     return absl::InternalError(StrCat("allocation: the solver stopped with status ", model.status(),
                                       " after ", model.numberIterations(), " iterations"));

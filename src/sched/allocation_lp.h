@@ -86,12 +86,26 @@ struct Allocation {
   double makespan = 0;
   // kMinCost: jobs whose deadline the allocation cannot meet.
   int64_t deadline_slack_jobs = 0;
-  int64_t partitions = 1;  // programs solved (see max_jobs_per_program)
+  int64_t partitions = 1;   // programs solved (see max_jobs_per_program)
+  bool remembered = false;  // returned by an AllocationMemo without solving
 };
 
-// Solves the program. Fails on an empty or inconsistent problem (vectors of the wrong length, a
-// job that can run nowhere, non-positive work) or if the solver does not reach an optimum.
-absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem);
+// The last program a caller solved, by its kinds of job (what the objective depends on) and their
+// counts, with its allocation: a caller that solves the same program again (a round policy between
+// arrivals and completions) gets the allocation back without solving.
+class AllocationMemo {
+ private:
+  friend absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem&, AllocationMemo*);
+  bool valid_ = false;
+  std::vector<int64_t> signature_;
+  Allocation allocation_;  // per kind of job
+};
+
+// Solves the program (or returns `memo`'s allocation when it is the program solved last).
+// Fails on an empty or inconsistent problem (vectors of the wrong length, a job that can run
+// nowhere, non-positive work) or if the solver does not reach an optimum.
+absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem,
+                                           AllocationMemo* memo = nullptr);
 
 }  // namespace arbiter
 

@@ -189,6 +189,32 @@ TEST(AllocationLp, PartitionsLargeProgramsAsPop) {
   for (int i = 0; i < 6; ++i) EXPECT_NEAR(a->x[i][0], 1.0 / 3, 1e-6) << "job " << i;
 }
 
+TEST(AllocationLp, AMemoRemembersTheProgramByItsKindsOfJob) {
+  AllocationProblem p;
+  p.capacity = {1, 1};
+  p.jobs = {Job(100, 1, 3), Job(100, 1, 1), Job(100, 1, 1)};
+  AllocationMemo memo;
+  absl::StatusOr<Allocation> first = SolveAllocation(p, &memo);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(first->remembered);
+  // The same kinds and counts, in another order and with other remaining work (which max-min
+  // does not depend on): remembered, and each job's shares are its kind's.
+  AllocationProblem q = p;
+  q.jobs = {Job(50, 1, 1), Job(70, 1, 3), Job(100, 1, 1)};
+  absl::StatusOr<Allocation> again = SolveAllocation(q, &memo);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->remembered);
+  EXPECT_EQ(again->x[1], first->x[0]);
+  EXPECT_EQ(again->x[0], first->x[1]);
+  EXPECT_EQ(again->x[2], first->x[2]);
+  // One more job of a kind: a program of its own.
+  q.jobs.push_back(Job(100, 1, 1));
+  absl::StatusOr<Allocation> other = SolveAllocation(q, &memo);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->remembered);
+  EXPECT_NEAR(other->x[3][0] + other->x[3][1], other->objective, 1e-6);
+}
+
 TEST(AllocationLp, RejectsInconsistentProblems) {
   AllocationProblem p;
   EXPECT_FALSE(SolveAllocation(p).ok());

@@ -392,7 +392,7 @@ bool GavelPolicy::Allocate(const std::vector<JobId>& jobs, const ClusterView& vi
   problem.max_jobs_per_program = kMaxLpJobs;
   problem.baseline = options_.baseline;
   problem.spread = options_.agnostic;
-  absl::StatusOr<Allocation> allocation = SolveAllocation(problem);
+  absl::StatusOr<Allocation> allocation = SolveAllocation(problem, &memo_);
   if (!allocation.ok()) return false;  // no allocation this round: placements stay work-conserving
   x = std::move(allocation->x);
   return true;

@@ -187,6 +187,7 @@ class GavelPolicy final : public Policy {
   absl::flat_hash_map<JobId, std::vector<double>> shares_;  // last round's X per job in it
   std::vector<RoundList> lists_;                            // per type: Wanted, Ranked
   std::vector<int64_t> promised_;                           // per type
+  AllocationMemo memo_;  // the last program, solved again only when it changed
   std::mt19937_64 random_;
   Time next_round_ = 0;
   Time next_stop_ = kNever;
