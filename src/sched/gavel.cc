@@ -59,10 +59,11 @@ double GavelPolicy::share(JobId job, AcceleratorTypeId type) const {
 GavelPolicy::Active& GavelPolicy::StateOf(JobId job, const ClusterView& view) {
   if (state_.size() <= job.index()) state_.resize(job.index() + 1);
   Active& a = state_[job.index()];
-  if (a.received.empty()) {
+  if (a.received.empty()) {  // a job arrived
     a.received.assign(view.fleet().accelerator_types.size(), 0);
     a.since = view.now();
     a.gang = view.job(job).accelerators;
+    reset_ = true;
   }
   return a;
 }
@@ -126,6 +127,7 @@ void GavelPolicy::Enlist(JobId job, size_t list) {
 }
 
 void GavelPolicy::Forget(JobId job) {
+  reset_ = true;  // a job left
   Active& a = state_[job.index()];
   // A promise to a job that is gone is void.
   if (a.promised) promised_[a.want] -= a.gang;
@@ -474,9 +476,18 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   }
   lists_.assign(2 * types, {});
   promised_.assign(types, 0);
-  std::vector<JobId> in_lp;
-  std::vector<std::vector<double>> allocation;
-  if (!Allocate(jobs, view, in_lp, allocation)) return;
+  // As in Gavel, the allocation is computed again only after a job arrived or left (a "reset
+  // event"); the priorities follow the time each job has had at every round.
+  if (reset_ || jobs != last_jobs_) {
+    last_in_.clear();
+    last_x_.clear();
+    last_jobs_.clear();
+    if (!Allocate(jobs, view, last_in_, last_x_)) return;
+    last_jobs_ = jobs;
+    reset_ = false;
+  }
+  const std::vector<JobId>& in_lp = last_in_;
+  const std::vector<std::vector<double>>& allocation = last_x_;
   std::vector<int64_t> capacity(types, 0);
   for (const Pool& pool : fleet.pools) capacity[pool.type.index()] += pool.capacity();
   struct Pair {

@@ -3,9 +3,9 @@
 // enforce it.
 //
 // Every round (`round` seconds, 3600 unless the scenario's policy_options say otherwise; Gavel's
-// own is 360, while any job is active) the policy computes an allocation X[job][type] over the
+// own is 360, while any job is active) the policy enforces an allocation X[job][type] over the
 // running jobs it placed and the oldest pending ones (up to kMaxLpJobs in all unless more than
-// that run):
+// that run), computed again, as in Gavel, only at the first round after a job arrived or left:
 //   - "gavel-maxmin", "gavel-makespan", "gavel-cost": the programs of sched/allocation_lp.h
 //     (max-min fairness: Gavel's least-attained-service policy, by job; minimum makespan; minimum
 //     cost subject to deadlines). Capacity per type is the fleet's (all its pools of that type); a
@@ -188,6 +188,12 @@ class GavelPolicy final : public Policy {
   std::vector<RoundList> lists_;                            // per type: Wanted, Ranked
   std::vector<int64_t> promised_;                           // per type
   AllocationMemo memo_;  // the last program, solved again only when it changed
+  // The last allocation: its jobs, the ones it covers and their rows; computed again when a job
+  // arrived or left (reset_) or the jobs considered changed.
+  bool reset_ = true;
+  std::vector<JobId> last_jobs_;
+  std::vector<JobId> last_in_;
+  std::vector<std::vector<double>> last_x_;
   std::mt19937_64 random_;
   Time next_round_ = 0;
   Time next_stop_ = kNever;
