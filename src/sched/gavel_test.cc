@@ -218,6 +218,30 @@ TEST(GavelChoiceTest, FreedPoolTakesTheRoundsNextPendingJob) {
   EXPECT_EQ(c.pool_of(waiting), r0);
 }
 
+// Work conservation between rounds: a job that arrived after the round (so it is in none of the
+// round's lists) and found no room takes the pool that frees first, not the next round's.
+TEST(GavelChoiceTest, FreedPoolTakesAJobThatArrivedAfterTheRound) {
+  for (const GavelPolicy::Objective objective :
+       {GavelPolicy::Objective::kMaxMinFairness, GavelPolicy::Objective::kMinCost,
+        GavelPolicy::Objective::kFifo}) {
+    FakeCluster c;
+    const PoolId h = c.AddPool(c.h100, 1, 1, 1'000'000);
+    GavelPolicy policy(objective);
+    c.set_policy(&policy);
+    const JobId j0 = c.AddJob(TestJob("j0", c.lab, 0, 1, 3600, {{c.h100, 1}}));
+    c.Arrive(j0);  // the round at 0 gives it the H100
+    ASSERT_EQ(c.pool_of(j0), h);
+    c.set_now(1);
+    const JobId j1 = c.AddJob(TestJob("j1", c.lab, 1, 1, 3600, {{c.h100, 1}}));
+    c.Arrive(j1);
+    EXPECT_FALSE(c.pool_of(j1).valid());
+    c.set_now(100);
+    c.Finish(j0);
+    EXPECT_EQ(c.pool_of(j1), h) << policy.name();
+    EXPECT_EQ(policy.rounds(), 1);
+  }
+}
+
 // gavel-fifo: in arrival order, each job is given the fastest type with room, and the order stops
 // at the first job that fits nowhere (no job passes a waiting older one).
 TEST(GavelFifoTest, EachJobInTurnTakesItsFastestTypeWithRoom) {
