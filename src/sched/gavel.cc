@@ -503,10 +503,14 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     Active& a = state_[job.index()];
     a.in_lp = true;
     const double queued = static_cast<double>(std::max<Duration>(1, now - a.since));
+    // The type it runs on now counts the current run too (its share so far is what Gavel's
+    // priorities compare with the allocation).
+    const size_t here = a.placed ? fleet.pool(a.pool).type.index() : types;
     for (size_t t = 0; t < types; ++t) {
       const double x = allocation[k][t];
       if (x <= 1e-6) continue;
-      const double received = static_cast<double>(a.received[t]) / queued;
+      const Duration ran = a.received[t] + (t == here ? now - a.started : 0);
+      const double received = static_cast<double>(ran) / queued;
       pairs.push_back({received > 0 ? x / received : 1e30 * x, x, job, t});
     }
   }
