@@ -27,7 +27,7 @@ PoolId PoolRunning(JobId job, PoolId placed, const ClusterView& view) {
 }  // namespace
 
 GavelPolicy::GavelPolicy(Objective objective, Options options)
-    : objective_(objective), options_(options), random_(options.seed ^ 0x6761'7665'6c00'0000ULL) {
+    : objective_(objective), options_(options), random_(options.seed ^ 0x676176656C000000ULL) {
   if (options_.round <= 0) options_.round = kDefaultRound;
 }
 
