@@ -282,7 +282,7 @@ void Broker::CountUseful(JobId job, int64_t run_useful) {
 
 void Broker::Interrupt(JobId job, bool killed) {
   const PoolId pool = jobs_.outcome(job).pool;
-  const Interruption cut = jobs_.Interrupted(job, instant_.now);
+  const Interruption cut = jobs_.Interrupted(job, instant_.now, killed);
   EndRun(job);
   restarts_.Interrupted(job, pool, cut, billing_.price(job));
   jobs_.SetState(job, JobState::kPending);

@@ -62,18 +62,30 @@ Work JobTable::RemainingWork(JobId job, Time now) const {
 }
 
 Work JobTable::WorkAtRisk(JobId job, Time now) const {
-  if (outcomes_[job.index()].state != JobState::kRunning) return 0;
+  // A job that checkpoints at a preemption loses nothing when the policy stops it.
+  if (outcomes_[job.index()].state != JobState::kRunning ||
+      specs_[job.index()].checkpoint_at_preemption) {
+    return 0;
+  }
   return Progressed(job, now) - Checkpointed(job, now);
 }
 
-Interruption JobTable::Interrupted(JobId job, Time now) const {
+Interruption JobTable::Interrupted(JobId job, Time now, bool killed) const {
   const Job& spec = specs_[job.index()];
   const JobRun& run = runs_[job.index()];
   Interruption result;
-  result.saved = Checkpointed(job, now);
-  if (spec.checkpoint_interval > 0 && now - run.start - run.setup > 0) {
-    result.kept =
-        (now - run.start - run.setup) / spec.checkpoint_interval * spec.checkpoint_interval;
+  // A stop the policy asked for is checkpointed first by jobs that checkpoint at a preemption.
+  if (!killed && spec.checkpoint_at_preemption) {
+    result.saved = Progressed(job, now);
+    result.kept = std::max<Duration>(0, now - run.start - run.setup);
+  } else {
+    result.saved = Checkpointed(job, now);
+  }
+  if (killed || !spec.checkpoint_at_preemption) {
+    if (spec.checkpoint_interval > 0 && now - run.start - run.setup > 0) {
+      result.kept =
+          (now - run.start - run.setup) / spec.checkpoint_interval * spec.checkpoint_interval;
+    }
   }
   result.lost = (now - run.start) - result.kept;
   return result;

@@ -84,10 +84,11 @@ class JobTable {
   Work Checkpointed(JobId job, Time now) const;
   // Work the job still has to do (for a running job: as of `now`).
   Work RemainingWork(JobId job, Time now) const;
-  // Work a running job would lose if stopped at `now`.
+  // Work a running job would lose if the policy stopped it at `now`.
   Work WorkAtRisk(JobId job, Time now) const;
-  // What stopping the current run at `now` keeps and loses.
-  Interruption Interrupted(JobId job, Time now) const;
+  // What stopping the current run at `now` keeps and loses: a stop the policy asks for (not
+  // `killed`) saves all progress of a job that checkpoints at a preemption.
+  Interruption Interrupted(JobId job, Time now, bool killed) const;
   // Useful accelerator-seconds of the job by `now`: its ended runs' and its current run's.
   int64_t UsefulAcceleratorSeconds(JobId job, Time now) const;
   // Counts the current run's useful accelerator-seconds as `run_useful` in the job's outcome;

@@ -28,7 +28,8 @@ Duration Restarts::TransferTime(JobId job, PoolId pool) const {
 }
 
 Duration Restarts::RestoreTime(JobId job, PoolId pool) const {
-  return (jobs_.outcome(job).interruptions > 0 ? restart_setup_ : 0) + TransferTime(job, pool);
+  return (jobs_.outcome(job).interruptions > 0 ? restart_setup_ + jobs_.spec(job).restore : 0) +
+         TransferTime(job, pool);
 }
 
 void Restarts::Migrate(JobId job, PoolId pool, Time now) {
