@@ -23,7 +23,7 @@ const GavelThroughputs& Throughputs() {
   return *throughputs;
 }
 
-std::vector<GavelRow> Stream(GavelStreamOptions options) {
+std::vector<GavelRow> Stream(const GavelStreamOptions& options) {
   absl::StatusOr<std::vector<GavelRow>> rows = GenerateGavelStream(Throughputs(), options);
   EXPECT_TRUE(rows.ok()) << rows.status();
   return rows.ok() ? *std::move(rows) : std::vector<GavelRow>();
