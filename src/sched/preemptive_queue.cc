@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace arbiter {
 
 PreemptiveQueue::Slot& PreemptiveQueue::SlotOf(JobId job) {
@@ -15,21 +17,31 @@ void PreemptiveQueue::Flush(Time now) {
   released_.clear();
 }
 
+void PreemptiveQueue::Enqueue(JobId job, const ClusterView& view) {
+  const Slot& slot = slots_[job.index()];
+  pending_.insert({slot.key, job});
+  waiting_.Add(job, view, {slot.key.primary, slot.key.secondary});
+}
+
+void PreemptiveQueue::Dequeue(JobId job) {
+  pending_.erase({slots_[job.index()].key, job});
+  waiting_.Remove(job);
+}
+
 void PreemptiveQueue::OnPending(JobId job, const ClusterView& view) {
   Flush(view.now());
   Slot& slot = SlotOf(job);
   if (slot.pending) return;
   slot.pending = true;
   slot.key = KeyOf(job, view);
-  pending_.insert({slot.key, job});
-  dirty_ = true;
+  Enqueue(job, view);
+  fresh_.push_back(job);
 }
 
 void PreemptiveQueue::OnRemoved(JobId job) {
   if (!pending(job)) return;
-  Slot& slot = slots_[job.index()];
-  pending_.erase({slot.key, job});
-  slot.pending = false;
+  Dequeue(job);
+  slots_[job.index()].pending = false;
 }
 
 void PreemptiveQueue::OnReleased(JobId job) {
@@ -42,18 +54,24 @@ void PreemptiveQueue::OnReleased(JobId job) {
 
 void PreemptiveQueue::Rekey(JobId job, const ClusterView& view) {
   Slot& slot = SlotOf(job);
-  absl::btree_set<Entry>* set = slot.pending ? &pending_ : slot.running ? &running_ : nullptr;
-  if (set == nullptr) return;
-  set->erase({slot.key, job});
-  slot.key = KeyOf(job, view);
-  set->insert({slot.key, job});
-  dirty_ = true;
+  const Key before = slot.key;
+  if (slot.pending) {
+    Dequeue(job);
+    slot.key = KeyOf(job, view);
+    Enqueue(job, view);
+    if (slot.key < before) fresh_.push_back(job);
+  } else if (slot.running) {
+    running_.erase({slot.key, job});
+    slot.key = KeyOf(job, view);
+    running_.insert({slot.key, job});
+    if (before < slot.key) lowered_.push_back(job);
+  }
 }
 
 void PreemptiveQueue::StartOn(JobId job, PoolId pool, const ClusterView& view, Placer& placer) {
   if (!placer.Place(job, pool)) return;
   Slot& slot = slots_[job.index()];
-  pending_.erase({slot.key, job});
+  Dequeue(job);
   slot.pending = false;
   slot.running = true;
   slot.pool = pool;
@@ -62,97 +80,134 @@ void PreemptiveQueue::StartOn(JobId job, PoolId pool, const ClusterView& view, P
   running_.insert({slot.key, job});
 }
 
+bool PreemptiveQueue::TryStart(JobId job, const ClusterView& view, Placer& placer) {
+  Slot& slot = slots_[job.index()];
+  if (slot.ranked < 0) slot.ranked = ranked_.SetOf(view.job(job), view);
+  const PoolId pool = ranked_.Choose(job, slot.ranked, RankedPools::Rule::kFastest, view);
+  if (!pool.valid()) return false;
+  StartOn(job, pool, view, placer);
+  return !pending(job);
+}
+
+void PreemptiveQueue::Fill(PoolId pool, const ClusterView& view, Placer& placer) {
+  const AcceleratorTypeId type = view.fleet().pool(pool).type;
+  while (true) {
+    const int64_t free = view.FreeAccelerators(pool);
+    if (free <= 0) return;
+    const JobBuckets::Entry* best = nullptr;
+    for (int32_t b : waiting_.OfType(type)) {
+      if (waiting_.bucket(b).gang > free) break;
+      if (!JobBuckets::Eligible(waiting_.bucket(b), pool, view)) continue;
+      const JobBuckets::Entry* head = waiting_.Head(b);
+      if (head == nullptr) continue;
+      if (best == nullptr || std::tie(head->key.primary, head->key.secondary, head->job) <
+                                 std::tie(best->key.primary, best->key.secondary, best->job)) {
+        best = head;
+      }
+    }
+    if (best == nullptr || !TryStart(best->job, view, placer)) return;
+  }
+}
+
 void PreemptiveQueue::Schedule(const ClusterView& view, std::span<const PoolId> grown,
                                Placer& placer) {
   Flush(view.now());
   for (PoolId pool : grown) ranked_.Grew(pool);
   Update(view);
-  // Nothing pending fitted anywhere after the last pass, and nothing outranked a running job it
-  // could stop: only a pool with more room, a newly pending job or a new rank changes that.
-  if (grown.empty() && !dirty_) return;
-  dirty_ = false;
-  StartWhereTheyFit(view, placer);
-  PreemptForBetter(view, placer);
-}
-
-void PreemptiveQueue::StartWhereTheyFit(const ClusterView& view, Placer& placer) {
-  const Fleet& fleet = view.fleet();
-  const auto largest_room = [&] {
-    int64_t room = 0;
-    for (size_t p = 0; p < fleet.pools.size(); ++p) {
-      room = std::max(room, view.FreeAccelerators(PoolId::FromIndex(p)));
+  if (grown.empty() && fresh_.empty() && lowered_.empty() && deferred_.empty()) return;
+  // (1) After the last pass no pending job fitted anywhere: only the jobs made pending since,
+  // and the pools that grew, can start something.
+  std::vector<JobId> fresh;
+  fresh.swap(fresh_);
+  std::sort(fresh.begin(), fresh.end(), [this](JobId a, JobId b) {
+    return std::tie(slots_[a.index()].key, a) < std::tie(slots_[b.index()].key, b);
+  });
+  fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+  for (JobId job : fresh) {
+    if (pending(job)) TryStart(job, view, placer);
+  }
+  for (PoolId pool : grown) Fill(pool, view, placer);
+  // (2) Jobs that rank higher than running ones take their room.
+  // The jobs the last pass had no time for first, then the new ones.
+  work_ = kPreemptWork;
+  while (!deferred_.empty() && work_ > 0) {
+    const JobId job = deferred_.front();
+    deferred_.pop_front();
+    if (pending(job)) TryPreempt(job, view, placer);
+  }
+  for (JobId job : fresh) {
+    if (!pending(job)) continue;
+    if (work_ <= 0) {
+      deferred_.push_back(job);
+    } else {
+      TryPreempt(job, view, placer);
     }
-    return room;
-  };
-  int64_t room = largest_room();
-  const std::vector<Entry> queue(pending_.begin(), pending_.end());
-  for (const auto& [key, job] : queue) {
-    if (room <= 0) break;
-    const Job& spec = view.job(job);
-    if (spec.accelerators > room || !pending(job)) continue;
-    Slot& slot = slots_[job.index()];
-    if (slot.ranked < 0) slot.ranked = ranked_.SetOf(spec, view);
-    const PoolId pool = ranked_.Choose(job, slot.ranked, RankedPools::Rule::kFastest, view);
-    if (!pool.valid()) continue;
-    StartOn(job, pool, view, placer);
-    room = largest_room();
+  }
+  // For jobs whose rank fell, the best pending jobs that outrank them look for room.
+  std::vector<JobId> lowered;
+  lowered.swap(lowered_);
+  for (size_t i = 0; i < lowered.size(); ++i) {
+    if (work_ <= 0) {
+      lowered_.insert(lowered_.end(), lowered.begin() + static_cast<std::ptrdiff_t>(i),
+                      lowered.end());
+      break;
+    }
+    const JobId low = lowered[i];
+    if (!running(low) || view.WorkAtRisk(low) != 0) continue;  // nobody could take its room
+    const Key key = slots_[low.index()].key;
+    for (auto it = pending_.begin(); it != pending_.end() && it->first < key && work_ > 0;) {
+      const Entry entry = *it;
+      if (OutranksAbove(entry.second, view) < key && TryPreempt(entry.second, view, placer)) {
+        break;
+      }
+      --work_;  // (each pending job looked at counts too)
+      it = pending_.upper_bound(entry);
+    }
+  }
+  // The stopped jobs may fit where there is room (they rank below those that stopped them).
+  while (!fresh_.empty()) {
+    std::vector<JobId> stopped;
+    stopped.swap(fresh_);
+    for (JobId job : stopped) {
+      if (pending(job)) TryStart(job, view, placer);
+    }
   }
 }
 
 std::pair<PoolId, std::vector<JobId>> PreemptiveQueue::Victims(JobId job, const ClusterView& view) {
   const Job& spec = view.job(job);
-  const Fleet& fleet = view.fleet();
-  PoolId best;
-  std::vector<JobId> best_victims;
-  std::tuple<int64_t, bool, Duration, Micros> best_key;
-  for (PoolId pool : eligible_.Pools(spec, view)) {
-    const int64_t need = spec.accelerators - view.FreeAccelerators(pool);
-    std::vector<std::pair<Key, JobId>> candidates;
-    if (need > 0) {
-      for (JobId v : view.RunningOn(pool)) {
-        if (running(v) && view.WorkAtRisk(v) == 0 && Outranks(job, v, view)) {
-          candidates.emplace_back(KeyOf(v, view), v);
-        }
-      }
+  const Key bound = OutranksAbove(job, view);
+  // Running jobs from the lowest-ranked up (by their key when last ranked, which bounds their
+  // key now): the first pool where those it outranks and that lose nothing make room wins.
+  absl::flat_hash_map<int32_t, std::pair<int64_t, std::vector<JobId>>> freed;  // per pool
+  for (auto it = running_.rbegin(); it != running_.rend() && bound < it->first; ++it) {
+    if (--work_ < 0) break;
+    const JobId v = it->second;
+    const PoolId pool = slots_[v.index()].pool;
+    if (view.WorkAtRisk(v) != 0 || !Outranks(job, v, view) || !CanEverRun(spec, pool, view)) {
+      continue;
     }
-    // The lowest-ranked first, until the job fits.
-    std::sort(candidates.begin(), candidates.end(),
-              [](const auto& a, const auto& b) { return b < a; });
-    std::vector<JobId> victims;
-    int64_t freed = 0;
-    for (const auto& [key, v] : candidates) {
-      if (freed >= need) break;
-      victims.push_back(v);
-      freed += view.job(v).accelerators;
-    }
-    if (freed < need) continue;
-    const auto key = std::make_tuple(freed, !fleet.pool(pool).holding.has_value(),
-                                     RuntimeOn(job, pool, view), *view.PriceFor(spec.tenant, pool));
-    if (!best.valid() || key < best_key) {
-      best = pool;
-      best_key = key;
-      best_victims = std::move(victims);
-    }
+    const std::span<const JobId> on_pool = view.RunningOn(pool);
+    if (std::find(on_pool.begin(), on_pool.end(), v) == on_pool.end()) continue;  // moved
+    auto& [room, victims] = freed[pool.value()];
+    room += view.job(v).accelerators;
+    victims.push_back(v);
+    if (view.FreeAccelerators(pool) + room >= spec.accelerators) return {pool, victims};
   }
-  return {best, best_victims};
+  return {PoolId(), {}};
 }
 
-void PreemptiveQueue::PreemptForBetter(const ClusterView& view, Placer& placer) {
-  const std::vector<Entry> queue(pending_.begin(), pending_.end());
-  for (const auto& [key, job] : queue) {
-    // Keys of running jobs only fall while they run, so the lowest-ranked one's key when it was
-    // last ranked bounds them all: a pending job that does not rank above it outranks none, and
-    // nor do the ones behind it.
-    if (running_.empty() || !(key < running_.rbegin()->first)) break;
-    if (!pending(job)) continue;
-    const auto [pool, victims] = Victims(job, view);
-    if (!pool.valid()) continue;
-    for (JobId v : victims) {
-      if (placer.Preempt(v, stop_reason())) ++preemptions_;
-    }
-    ranked_.Grew(pool);
-    StartOn(job, pool, view, placer);
+bool PreemptiveQueue::TryPreempt(JobId job, const ClusterView& view, Placer& placer) {
+  if (running_.empty() || !(OutranksAbove(job, view) < running_.rbegin()->first)) return false;
+  const auto [pool, victims] = Victims(job, view);
+  if (!pool.valid()) return false;
+  for (JobId v : victims) {
+    if (placer.Preempt(v, stop_reason())) ++preemptions_;
   }
+  ranked_.Grew(pool);
+  StartOn(job, pool, view, placer);
+  Fill(pool, view, placer);  // what the stopped jobs left beyond its need
+  return !pending(job);
 }
 
 }  // namespace arbiter

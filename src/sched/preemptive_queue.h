@@ -2,26 +2,32 @@
 // Tiresias's discretised 2D-LAS): one queue of pending jobs ordered by a key the policy gives,
 // where a pending job may stop running jobs it outranks to take their accelerators.
 //
-// After every pass: (1) pending jobs start in key order wherever they fit now (the fastest pool
-// with room, holding pools first; a job that does not fit does not hold back the ones behind it),
-// and (2) in key order, a pending job that fits nowhere stops running jobs of this policy that it
-// outranks (Outranks) on the one pool where that frees room for it with the fewest accelerators
-// stopped (then the fastest pool for it, then the cheaper, then the lower id), the lowest-ranked
-// jobs first, and starts there. A job is only stopped if stopping it loses no work
+// In every pass: (1) pending jobs start in key order wherever they fit now (the fastest pool with
+// room, holding pools first; a job that does not fit does not hold back the ones behind it), and
+// (2) a pending job that fits nowhere stops running jobs of this policy that it outranks
+// (Outranks), the lowest-ranked first, on the first pool where that makes room for it, and
+// starts there. A pending job looks for such jobs when it becomes pending or its rank rises; when
+// a running job's rank falls, the best pending jobs that outrank it look. A pass looks at no more
+// than kPreemptWork running jobs in all (a bound on its cost in a large cluster); what it did not
+// get to, it does at the next pass. A job is only stopped if stopping it loses no work
 // (ClusterView::WorkAtRisk is 0: it checkpoints at a preemption, Job::checkpoint_at_preemption,
 // or it has made no progress since its last checkpoint); others run to their end once started.
 // The stopped jobs return to the queue (the core calls OnPending) and start again when they rank
 // high enough and fit.
 //
 // Cost: a pass does work only when a pool grew, a job became pending, or the policy changed a key
-// (Rekey); then it walks the pending jobs in key order, choosing pools from ranked lists
-// (sched/ranked_pools.h), and looks for victims only while the best pending job outranks the
-// lowest-ranked running one (by its key when it last ranked it, a bound for keys that only fall).
+// (Rekey). The pending jobs that may fit are those made pending since the last pass and those on
+// the buckets (sched/job_buckets.h) of a pool that grew: after a pass no pending job fits
+// anywhere, as in sched/list_scheduler.h. Pools are chosen from ranked lists
+// (sched/ranked_pools.h), and victims are looked for only among the running jobs whose key (when
+// last ranked: keys only fall while jobs run, unless rekeyed) is above the pending job's
+// OutranksAbove, lowest-ranked first.
 #ifndef ARBITER_SCHED_PREEMPTIVE_QUEUE_H_
 #define ARBITER_SCHED_PREEMPTIVE_QUEUE_H_
 
 #include <compare>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -29,6 +35,7 @@
 
 #include "absl/container/btree_set.h"
 #include "sched/eligibility.h"
+#include "sched/job_buckets.h"
 #include "sched/policy.h"
 #include "sched/ranked_pools.h"
 
@@ -36,6 +43,9 @@ namespace arbiter {
 
 class PreemptiveQueue : public Policy {
  public:
+  // Running (and pending) jobs a pass looks at, at most, in looking for jobs to stop.
+  static constexpr int64_t kPreemptWork = 512;
+
   void OnPending(JobId job, const ClusterView& view) override;
   void OnRemoved(JobId job) override;
   void OnReleased(JobId job) override;
@@ -53,8 +63,11 @@ class PreemptiveQueue : public Policy {
   };
   // The job's key now (called when it becomes pending, when it starts, and on Rekey).
   virtual Key KeyOf(JobId job, const ClusterView& view) const = 0;
-  // Whether pending job `p` may stop running job `v` (which ranks below it by key).
+  // Whether pending job `p` may stop running job `v`.
   virtual bool Outranks(JobId p, JobId v, const ClusterView& view) const = 0;
+  // A key that every job `p` outranks is above: only running jobs whose key (when last ranked)
+  // is greater than this are looked at as jobs for `p` to stop.
+  virtual Key OutranksAbove(JobId p, const ClusterView& view) const = 0;
   // Called at the start of every pass, before anything starts: the policy updates its books and
   // calls Rekey for jobs whose rank changed.
   virtual void Update(const ClusterView& /*view*/) {}
@@ -88,21 +101,29 @@ class PreemptiveQueue : public Policy {
   // Tells the policy of the runs that ended (OnReleased does not know the time).
   void Flush(Time now);
   void StartOn(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
-  // Starts pending jobs in key order where they fit now.
-  void StartWhereTheyFit(const ClusterView& view, Placer& placer);
-  // Stops outranked jobs for pending jobs in key order, while the best of them outranks some.
-  void PreemptForBetter(const ClusterView& view, Placer& placer);
-  // The pool where stopping the fewest accelerators of jobs `job` outranks makes room for it,
-  // and those jobs (lowest-ranked first); invalid if none.
+  // Adds or removes a pending job's entry in the queue and the buckets.
+  void Enqueue(JobId job, const ClusterView& view);
+  void Dequeue(JobId job);
+  // Starts the job on the pool the ranked lists choose, if it fits anywhere now.
+  bool TryStart(JobId job, const ClusterView& view, Placer& placer);
+  // Starts the pending jobs that fit on `pool`, best key first.
+  void Fill(PoolId pool, const ClusterView& view, Placer& placer);
+  // If `job` can take room from jobs it outranks, stops them and starts it; true if it did.
+  bool TryPreempt(JobId job, const ClusterView& view, Placer& placer);
+  // The pool where stopping jobs `job` outranks, the lowest-ranked first, first makes room for
+  // it, and those jobs; invalid if none.
   std::pair<PoolId, std::vector<JobId>> Victims(JobId job, const ClusterView& view);
 
   RankedPools ranked_;
-  EligibleCache eligible_;
+  JobBuckets waiting_;  // the pending jobs by key, per type and shape
   std::vector<Slot> slots_;
   absl::btree_set<Entry> pending_;
   absl::btree_set<Entry> running_;
   std::vector<JobId> released_;  // runs ended since the last Flush
-  bool dirty_ = false;           // a job became pending or was rekeyed since the last pass
+  std::vector<JobId> fresh_;     // became pending, or rose in rank while pending, since the pass
+  std::vector<JobId> lowered_;   // fell in rank while running, since the pass
+  std::deque<JobId> deferred_;   // pending jobs the last pass had no time to look for room for
+  int64_t work_ = 0;             // jobs the pass may still look at
   int64_t preemptions_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "sched/srtf.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace arbiter {
 
@@ -17,6 +18,10 @@ PreemptiveQueue::Key SrtfPolicy::KeyOf(JobId job, const ClusterView& view) const
 
 bool SrtfPolicy::Outranks(JobId p, JobId v, const ClusterView& view) const {
   return TimeLeft(p, view) < TimeLeft(v, view);
+}
+
+PreemptiveQueue::Key SrtfPolicy::OutranksAbove(JobId p, const ClusterView& view) const {
+  return {TimeLeft(p, view), std::numeric_limits<int64_t>::max()};  // more time left
 }
 
 std::unique_ptr<Policy> MakeSrtfPolicy(const PolicyOptions& /*options*/) {

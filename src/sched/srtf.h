@@ -23,6 +23,7 @@ class SrtfPolicy final : public PreemptiveQueue {
  protected:
   Key KeyOf(JobId job, const ClusterView& view) const override;
   bool Outranks(JobId p, JobId v, const ClusterView& view) const override;
+  Key OutranksAbove(JobId p, const ClusterView& view) const override;
   std::string_view stop_reason() const override { return "a job with less time left arrived"; }
 };
 

@@ -1,6 +1,7 @@
 #include "sched/tiresias.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace arbiter {
 
@@ -60,6 +61,10 @@ PreemptiveQueue::Key TiresiasPolicy::KeyOf(JobId job, const ClusterView& /*view*
 
 bool TiresiasPolicy::Outranks(JobId p, JobId v, const ClusterView& /*view*/) const {
   return books_[p.index()].queue < books_[v.index()].queue;
+}
+
+PreemptiveQueue::Key TiresiasPolicy::OutranksAbove(JobId p, const ClusterView& /*view*/) const {
+  return {books_[p.index()].queue, std::numeric_limits<int64_t>::max()};  // a lower queue
 }
 
 Time TiresiasPolicy::NextChange(JobId job, const Books& b, Time now) const {

@@ -48,6 +48,7 @@ class TiresiasPolicy final : public PreemptiveQueue {
  protected:
   Key KeyOf(JobId job, const ClusterView& view) const override;
   bool Outranks(JobId p, JobId v, const ClusterView& view) const override;
+  Key OutranksAbove(JobId p, const ClusterView& view) const override;
   void Update(const ClusterView& view) override;
   void Started(JobId job, const ClusterView& view) override;
   void Stopped(JobId job, Time now) override;
