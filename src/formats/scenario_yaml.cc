@@ -188,10 +188,9 @@ class Loader {
   absl::Status Load(const YAML::Node& root_node) {
     Field root(file_, root_node, "");
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
-    ARBITER_RETURN_IF_ERROR(
-        root.OnlyKeys({"name", "description", "policy", "policy_options", "horizon", "market",
-                       "accelerator_types", "providers", "tenants", "contracts", "workloads",
-                       "faults"}));
+    ARBITER_RETURN_IF_ERROR(root.OnlyKeys({"name", "description", "policy", "policy_options",
+                                           "horizon", "market", "accelerator_types", "providers",
+                                           "tenants", "contracts", "workloads", "faults"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").String());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
@@ -877,8 +876,7 @@ class Loader {
   }
 
   absl::Status PolicyOptions(const Field& f) {
-    ARBITER_RETURN_IF_ERROR(
-        f.OnlyKeys({"round", "fairness", "queue_thresholds", "promote_knob"}));
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"round", "fairness", "queue_thresholds", "promote_knob"}));
     PolicySettings& settings = s_.policy_settings;
     if (Field round = f.Child("round"); round.defined()) {
       ARBITER_ASSIGN(settings.round, round.Seconds());
@@ -891,8 +889,8 @@ class Loader {
     } else if (fairness == "fastest_type") {
       settings.fairness = PolicySettings::Fairness::kFastestType;
     } else {
-      return f.Child("fairness").Error(StrCat("unknown normalisation '", fairness, "'"),
-                                       "equal_share or fastest_type");
+      return f.Child("fairness")
+          .Error(StrCat("unknown normalisation '", fairness, "'"), "equal_share or fastest_type");
     }
     Field thresholds = f.Child("queue_thresholds");
     size_t n = 0;
@@ -947,8 +945,8 @@ class Loader {
         ARBITER_RETURN_IF_ERROR(ckpt.OnlyKeys({"interval", "bytes", "at_preemption", "restore"}));
         ARBITER_ASSIGN(options.checkpoint_at_preemption, ckpt.Child("at_preemption").BoolOr(false));
         // A job that checkpoints only when it is stopped needs no interval.
-        ARBITER_ASSIGN(options.checkpoint_interval,
-                       options.checkpoint_at_preemption ? ckpt.Child("interval").SecondsOr(0)
+        ARBITER_ASSIGN(options.checkpoint_interval, options.checkpoint_at_preemption
+                                                        ? ckpt.Child("interval").SecondsOr(0)
                                                         : ckpt.Child("interval").Seconds());
         ARBITER_ASSIGN(options.checkpoint_bytes, ckpt.Child("bytes").IntOr(0, 0, int64_t{1} << 60));
         ARBITER_ASSIGN(options.restore, ckpt.Child("restore").SecondsOr(0));

@@ -353,9 +353,8 @@ TEST_F(TinyScenarioTest, WorkloadsAreMergedBySubmitTime) {
 }
 
 TEST_F(TinyScenarioTest, CheckpointAtPreemptionNeedsNoInterval) {
-  absl::StatusOr<Scenario> s =
-      Parse(Replace(TinyYaml(), "checkpoint: {interval: 1h, bytes: 1000}",
-                    "checkpoint: {at_preemption: true, restore: 30s}"));
+  absl::StatusOr<Scenario> s = Parse(Replace(TinyYaml(), "checkpoint: {interval: 1h, bytes: 1000}",
+                                             "checkpoint: {at_preemption: true, restore: 30s}"));
   ASSERT_TRUE(s.ok()) << s.status();
   const Job& philly1 = s->jobs[2];
   ASSERT_EQ(philly1.name, "philly:1");
@@ -501,10 +500,10 @@ TEST(ScenarioErrors, TheMinimalScenarioLoads) {
 }
 
 TEST(ScenarioPolicyOptions, EveryKey) {
-  absl::StatusOr<Scenario> s = ParseScenario(
-      "s.yaml", StrCat(kMini,
-                       "policy_options: {round: 6m, fairness: fastest_type, "
-                       "queue_thresholds: [3600, 36000], promote_knob: 0.5}\n"));
+  absl::StatusOr<Scenario> s =
+      ParseScenario("s.yaml", StrCat(kMini,
+                                     "policy_options: {round: 6m, fairness: fastest_type, "
+                                     "queue_thresholds: [3600, 36000], promote_knob: 0.5}\n"));
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->policy_settings.round, 360);
   EXPECT_EQ(s->policy_settings.fairness, PolicySettings::Fairness::kFastestType);

@@ -59,7 +59,7 @@ struct Scenario {
   MarketOptions market;
   Faults faults;  // faults a simulated run injects, and how jobs recover
   std::string default_policy = "fifo";
-  PolicySettings policy_settings;  // the scenario's policy_options
+  PolicySettings policy_settings;       // the scenario's policy_options
   Time horizon = kNever;                // the simulation stops here even if work remains
   std::vector<std::string> load_notes;  // what the loaders did, e.g. throughputs extrapolated
 
