@@ -165,7 +165,7 @@ TEST_F(FaultsCase, OtherProviderMigratesTheCheckpointAndPaysEgress) {
   // jobs.csv: the new columns.
   const std::string csv = JobsCsv(sim->scenario(), sim->scenario().jobs, broker.outcomes());
   // Two launches (no launch model: each up at once).
-  EXPECT_NE(csv.find(",finished,1,1,1,0.0556,0.200000,4.500000,0.8850,2,0,0,0.000000\n"),
+  EXPECT_NE(csv.find(",finished,1,1,1,0.0556,0.200000,4.500000,0.8850,2,0,0,0.000000,\n"),
             std::string::npos)
       << csv;
 }

@@ -285,5 +285,108 @@ TEST(SchedProperties, NoPolicyBeatsTheLowerBounds) {
   }
 }
 
+// MarketWorkload with holdings whose terms end mid-run: the lab's commitment of 8 H100 on p0 ends
+// at 3000 s and a reservation of the other 8 runs over [2000, 6000), so jobs run on holdings when
+// their terms end, runs move to the parent pool or stop, and the parent's room changes with them.
+Scenario HoldingsWorkload(uint64_t seed) {
+  Scenario s = MarketWorkload(seed);
+  s.name = "holdings";
+  for (Contract& c : s.fleet.contracts) {
+    if (auto* cm = std::get_if<CommitmentTerms>(&c.terms)) cm->end = 3000;
+  }
+  const TenantId lab = *s.fleet.FindTenant("lab");
+  const ProviderId p0 = *s.fleet.FindProvider("p0");
+  const AcceleratorTypeId h100 = *s.fleet.FindAcceleratorType("H100");
+  s.fleet.AddContract({lab, p0, ReservationTerms{h100, std::nullopt, 8, 2000, 6000, 2'000'000}});
+  return s;
+}
+
+// Under every policy, with holdings ending mid-run: at no instant does a pool hold more than its
+// capacity then (capacity follows the holdings' terms), every accelerator-second a pool was used
+// is charged exactly once, and a second of use is free only on a holding, within its term.
+TEST(SchedProperties, HoldingsEndingMidRunKeepPoolsWithinCapacityAndChargeUseOnce) {
+  int64_t cut_by_a_term = 0;  // runs on a holding when its term ended (the case under test)
+  for (uint64_t seed : kSeeds) {
+    const Scenario input = HoldingsWorkload(seed);
+    for (const std::string& policy : AllPolicies()) {
+      SimOptions options;
+      options.policy = policy;
+      options.sample_interval = 0;
+      absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(input, options);
+      ASSERT_TRUE(sim.ok()) << sim.status().message();
+      ASSERT_TRUE((*sim)->Run().ok()) << policy;
+      const Scenario& scenario = (*sim)->scenario();  // holdings expanded
+      const Broker& broker = (*sim)->broker();
+      const Fleet& fleet = scenario.fleet;
+      // Steps of use (+ at a charge's start, - at its end) and of capacity, per pool.
+      struct Step {
+        Time at;
+        int order;  // at one instant: capacity changes and ends, then starts
+        int64_t delta;
+        bool capacity;
+      };
+      std::vector<std::vector<Step>> steps(fleet.pools.size());
+      std::vector<int64_t> charged(fleet.pools.size(), 0);
+      for (const Charge& ch : broker.ledger().charges()) {
+        if (!ch.job.valid() || ch.end <= ch.start) continue;
+        steps[ch.pool.index()].push_back({ch.start, 1, ch.accelerators, false});
+        steps[ch.pool.index()].push_back({ch.end, 0, -ch.accelerators, false});
+        charged[ch.pool.index()] += static_cast<int64_t>(ch.accelerators) * (ch.end - ch.start);
+        if (ch.amount != 0) continue;
+        // Free use: only on a holding, within its term.
+        const Pool& pool = fleet.pool(ch.pool);
+        ASSERT_TRUE(pool.holding.has_value())
+            << policy << " seed " << seed << " pool " << pool.name;
+        const Contract& c = fleet.contracts[pool.holding->index()];
+        const auto [start, end] = std::visit(
+            [](const auto& t) -> std::pair<Time, Time> {
+              if constexpr (requires {
+                              t.start;
+                              t.end;
+                            }) {
+                return {t.start, t.end};
+              } else {
+                return {0, kNever};
+              }
+            },
+            c.terms);
+        EXPECT_GE(ch.start, start) << policy << " seed " << seed;
+        EXPECT_LE(ch.end, end) << policy << " seed " << seed;
+        cut_by_a_term += ch.end == end ? 1 : 0;
+      }
+      for (const CapacityChange& change : scenario.capacity_changes) {
+        steps[change.pool.index()].push_back(
+            {change.at, 0,
+             static_cast<int64_t>(change.nodes) * fleet.pool(change.pool).accelerators_per_node,
+             true});
+      }
+      for (size_t p = 0; p < steps.size(); ++p) {
+        std::stable_sort(steps[p].begin(), steps[p].end(), [](const Step& a, const Step& b) {
+          return std::tie(a.at, a.order) < std::tie(b.at, b.order);
+        });
+        int64_t in_use = 0;
+        int64_t capacity = fleet.pools[p].capacity();
+        for (size_t k = 0; k < steps[p].size(); ++k) {
+          const Step& step = steps[p][k];
+          if (step.capacity) {
+            capacity = step.delta;
+          } else {
+            in_use += step.delta;
+          }
+          // Checked once everything of the instant is in.
+          if (k + 1 < steps[p].size() && steps[p][k + 1].at == step.at) continue;
+          ASSERT_LE(in_use, capacity)
+              << policy << " seed " << seed << " pool " << fleet.pools[p].name << " at " << step.at;
+        }
+        EXPECT_EQ(in_use, 0) << policy << " seed " << seed;
+        // Every accelerator-second of use charged exactly once.
+        EXPECT_EQ(charged[p], broker.UseIntegral(PoolId::FromIndex(p), (*sim)->end_time()))
+            << policy << " seed " << seed << " pool " << fleet.pools[p].name;
+      }
+    }
+  }
+  EXPECT_GT(cut_by_a_term, 0);
+}
+
 }  // namespace
 }  // namespace arbiter

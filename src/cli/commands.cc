@@ -2,9 +2,11 @@
 
 #include <filesystem>
 
+#include "core/admission.h"
 #include "core/recovery.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
+#include "market/holdings.h"
 #include "model/strings.h"
 #include "report/html_report.h"
 #include "report/progress.h"
@@ -19,6 +21,41 @@ namespace {
 int Fail(std::FILE* err, const absl::Status& status, int code) {
   std::fprintf(err, "arbiter: %s\n", std::string(status.message()).c_str());
   return code;
+}
+
+// Warns about what a simulation would reject: accelerator types the jobs accept that no pool has,
+// and the jobs the core's admission rule refuses, counted by reason with an example each.
+absl::Status WarnUnrunnable(Scenario scenario, std::FILE* out) {
+  if (absl::Status s = ExpandHoldings(scenario); !s.ok()) return s;
+  const Fleet& fleet = scenario.fleet;
+  std::vector<int64_t> accepting(fleet.accelerator_types.size(), 0);
+  std::vector<bool> pooled(fleet.accelerator_types.size(), false);
+  for (const Pool& pool : fleet.pools) pooled[pool.type.index()] = true;
+  for (const Job& job : scenario.jobs) {
+    for (const Throughput& t : job.throughputs) ++accepting[t.type.index()];
+  }
+  for (size_t t = 0; t < pooled.size(); ++t) {
+    if (pooled[t] || accepting[t] == 0) continue;
+    std::fprintf(out, "  warning: no pool has accelerator type %s, which %lld jobs accept\n",
+                 fleet.accelerator_types[t].name.c_str(), static_cast<long long>(accepting[t]));
+  }
+  const std::vector<Unrunnable> unrunnable = UnrunnableJobs(scenario);
+  if (unrunnable.empty()) return absl::OkStatus();
+  std::fprintf(out, "  warning: %zu jobs can never run and will be rejected:\n", unrunnable.size());
+  for (int r = 0; r < kRejectReasons; ++r) {
+    int64_t count = 0;
+    const Unrunnable* example = nullptr;
+    for (const Unrunnable& u : unrunnable) {
+      if (static_cast<int>(u.why.reason) != r) continue;
+      if (count++ == 0) example = &u;
+    }
+    if (count == 0) continue;
+    std::fprintf(out, "    %s: %lld (e.g. job %s: %s)\n",
+                 std::string(RejectReasonName(static_cast<RejectReason>(r))).c_str(),
+                 static_cast<long long>(count), scenario.jobs[example->job].name.c_str(),
+                 example->why.sentence.c_str());
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -110,6 +147,9 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
                static_cast<long long>(accelerators), fleet.tenants.size(), fleet.contracts.size(),
                scenario->jobs.size());
   for (const std::string& note : scenario->load_notes) std::fprintf(out, "  %s\n", note.c_str());
+  if (absl::Status s = WarnUnrunnable(*scenario, out); !s.ok()) {
+    return Fail(err, absl::InvalidArgumentError(StrCat(path, ": ", s.message())), 2);
+  }
   if (faults.configured) {
     std::fprintf(out,
                  "  faults: recovery %s; node failures on %zu pools, spot preemption on %zu, %zu "

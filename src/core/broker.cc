@@ -91,12 +91,12 @@ absl::Status Broker::Check(Time now, const Event& event) const {
   return absl::OkStatus();
 }
 
-absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
+absl::Status Broker::Apply(Time now, Event event, std::vector<Command>& out) {
+  if (decision_due_ && now > instant_.now) Decide(out);  // the earlier instant's decisions
   if (absl::Status s = Check(now, event); !s.ok()) return s;
   book_.Advance(now, jobs_.first_party_waiting());
   instant_.now = now;
   instant_.out = &out;
-  instant_.grown.clear();
   learning_.OfferEnded(now, instant_.grown);
   if (auto* e = std::get_if<JobSubmitted>(&event)) {
     OnSubmitted(*e);
@@ -109,7 +109,7 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
   } else if (const auto* e = std::get_if<JobKilled>(&event)) {
     OnKilled(*e);
   } else if (const auto* e = std::get_if<CapacityChanged>(&event)) {
-    if (book_.SetNodes(e->pool, e->nodes, now)) instant_.Grew(e->pool);
+    OnCapacityChanged(*e);
   } else if (const auto* e = std::get_if<ProviderAnswered>(&event)) {
     desk_.OnAnswer(e->answer);
   } else if (const auto* e = std::get_if<TimerFired>(&event)) {
@@ -117,19 +117,43 @@ absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
   } else if (std::holds_alternative<CloseBilling>(event)) {
     OnCloseBilling();
   }
-  Decide();
+  decision_due_ = true;
+  instant_.out = nullptr;
+  return absl::OkStatus();
+}
+
+void Broker::Decide(std::vector<Command>& out) {
+  if (!decision_due_) return;
+  decision_due_ = false;
+  instant_.out = &out;
+  // Runs moved out of ended commitments must fit their parent pools once every capacity change
+  // of the instant is in.
+  std::vector<PoolId> moved;
+  moved.swap(moved_);
+  for (PoolId pool : moved) {
+    FitPool(pool, "no room left in the pool after the commitment the run used ended",
+            /*announced=*/false);
+  }
+  Pass();
   // A policy that wants a pass at a later time gets a timer (an earlier one set before still
   // fires; its pass is harmless).
+  const Time now = instant_.now;
   if (const Time wake = policy_->NextWakeup();
       wake != kNever && wake > now && (wakeup_ <= now || wake < wakeup_)) {
     out.push_back(SetTimer{wake, TimerTag(kWakeup, 0)});
     wakeup_ = wake;
   }
+  instant_.grown.clear();
   instant_.out = nullptr;
+}
+
+absl::Status Broker::Handle(Time now, Event event, std::vector<Command>& out) {
+  if (absl::Status s = Apply(now, std::move(event), out); !s.ok()) return s;
+  Decide(out);
   return absl::OkStatus();
 }
 
-void Broker::Decide() {
+void Broker::Pass() {
   // Capacity that grew goes first to awarded deals waiting for it, then to the policy's pass;
   // then the pass's placements on market pools become capacity requests. Preemptions and
   // released holds free capacity again, so rounds repeat until nothing more was freed (bounded,
@@ -138,6 +162,9 @@ void Broker::Decide() {
   for (int round = 0; round < 16 && (round == 0 || !instant_.grown.empty()); ++round) {
     grown.swap(instant_.grown);
     instant_.grown.clear();
+    // In pool order, once each: the pass must not depend on the order of the instant's events.
+    std::sort(grown.begin(), grown.end());
+    grown.erase(std::unique(grown.begin(), grown.end()), grown.end());
     for (PoolId pool : grown) desk_.DeliverAwaiting(pool);
     // Killed jobs go first to the pools their recovery policy allows.
     const bool joined = restarts_.TakeJoined();
@@ -147,6 +174,79 @@ void Broker::Decide() {
   }
 }
 
+void Broker::OnCapacityChanged(const CapacityChanged& event) {
+  if (book_.SetNodes(event.pool, event.nodes, instant_.now)) instant_.Grew(event.pool);
+  if (fleet_.pool(event.pool).holding && book_.used(event.pool) > book_.capacity(event.pool)) {
+    EndHoldingTerm(event.pool);
+  }
+}
+
+namespace {
+// Runs of `pool`, newest first (later start, then the higher job id).
+std::vector<JobId> NewestFirst(std::span<const JobId> running, const JobTable& jobs) {
+  std::vector<JobId> order(running.begin(), running.end());
+  std::sort(order.begin(), order.end(), [&jobs](JobId a, JobId b) {
+    const Time sa = jobs.run(a).start;
+    const Time sb = jobs.run(b).start;
+    return sa != sb ? sa > sb : a > b;
+  });
+  return order;
+}
+}  // namespace
+
+void Broker::EndHoldingTerm(PoolId pool) {
+  const ContractKind kind = fleet_.contracts[fleet_.pool(pool).holding->index()].kind();
+  // The end of a term is known ahead: runs that stop checkpoint in time if they checkpoint at all.
+  FitPool(pool,
+          kind == ContractKind::kCommitment
+              ? "the commitment ended and its tenant cannot buy the pool's capacity on demand"
+              : "the reservation ended: the provider took its capacity back",
+          /*announced=*/true);
+}
+
+void Broker::FitPool(PoolId pool, std::string_view reason, bool announced) {
+  while (book_.used(pool) > book_.capacity(pool)) {
+    bool last = false;
+    const JobId job = launches_.WithdrawNewest(pool, last);
+    if (!job.valid()) break;
+    if (last) LaunchFailed(job);
+  }
+  if (book_.used(pool) <= book_.capacity(pool)) return;
+  const Pool& p = fleet_.pool(pool);
+  const bool commitment =
+      p.holding && fleet_.contracts[p.holding->index()].kind() == ContractKind::kCommitment;
+  for (JobId job : NewestFirst(book_.running_on(pool), jobs_)) {
+    if (book_.used(pool) <= book_.capacity(pool)) break;
+    if (commitment) {
+      const std::optional<Access>& access = access_.Of(jobs_.spec(job).tenant, *p.parent);
+      if (access && access->kind != ChargeKind::kSpot) {
+        MoveRun(job, *p.parent);
+        continue;
+      }
+    }
+    instant_.Emit(StopJob{job, std::string(reason)});
+    Interrupt(job, /*killed=*/true, announced);
+  }
+}
+
+void Broker::MoveRun(JobId job, PoolId to) {
+  JobOutcome& outcome = jobs_.outcome(job);
+  const Job& spec = jobs_.spec(job);
+  const PoolId from = outcome.pool;
+  ChargeRun(job);  // up to now under the holding
+  book_.Occupy(from, spec, -1, instant_.now);
+  book_.RemoveRunning(from, job);
+  book_.Occupy(to, spec, +1, instant_.now);
+  book_.AddRunning(to, job);
+  outcome.pool = to;
+  const Access& access = *access_.Of(spec.tenant, to);
+  billing_.Open(job, instant_.now, access.price_per_accel_hour, access.kind);
+  policy_->OnReleased(job);
+  policy_->OnStartedElsewhere(job, to, *this);
+  instant_.Emit(RunMoved{job, to});
+  if (std::find(moved_.begin(), moved_.end(), to) == moved_.end()) moved_.push_back(to);
+}
+
 void Broker::OnSubmitted(JobSubmitted& event) {
   const JobId id = jobs_.Add(std::move(event.spec));
   book_.AddJob();
@@ -154,14 +254,15 @@ void Broker::OnSubmitted(JobSubmitted& event) {
   desk_.AddJob();
   restarts_.AddJob();
   const Job& spec = jobs_.spec(id);
-  std::string reason;
+  NoPool no;
   if (absl::Status s = ValidateJob(spec, fleet_); !s.ok()) {
-    reason = std::string(s.message());
+    no = {RejectReason::kInvalid, std::string(s.message())};
   } else if (!AnyEligiblePool(spec, *this)) {
-    reason = WhyNoPool(spec, *this);
+    no = WhyNoPoolOf(spec, *this);
   }
-  if (!reason.empty()) {
-    jobs_.Reject(id, reason);
+  if (!no.sentence.empty()) {
+    std::string reason = std::move(no.sentence);
+    jobs_.Reject(id, no.reason, reason);
     instant_.Emit(RejectJob{id, std::move(reason)});
     return;
   }
@@ -214,7 +315,7 @@ void Broker::StartRun(JobId job, PoolId pool, Micros price, ChargeKind kind) {
     return;
   }
   const Job& spec = jobs_.spec(job);
-  book_.Occupy(pool, spec, +1);
+  book_.Occupy(pool, spec, +1, instant_.now);
   const Duration setup = BeginRun(job, pool, price, kind, instant_.now);
   launches_.CountImmediate(job, pool);
   const JobRun& run = jobs_.run(job);
@@ -269,7 +370,7 @@ void Broker::ChargeRun(JobId job) {
 void Broker::EndRun(JobId job) {
   ChargeRun(job);
   const PoolId pool = jobs_.outcome(job).pool;
-  book_.Occupy(pool, jobs_.spec(job), -1);
+  book_.Occupy(pool, jobs_.spec(job), -1, instant_.now);
   instant_.Grew(pool);
   book_.RemoveRunning(pool, job);
   policy_->OnReleased(job);  // the policy's own run, or one it was told of (OnStartedElsewhere)
@@ -280,9 +381,9 @@ void Broker::CountUseful(JobId job, int64_t run_useful) {
   restarts_.CountUseful(fleet_.pool(jobs_.outcome(job).pool).provider, delta);
 }
 
-void Broker::Interrupt(JobId job, bool killed) {
+void Broker::Interrupt(JobId job, bool killed, bool announced) {
   const PoolId pool = jobs_.outcome(job).pool;
-  const Interruption cut = jobs_.Interrupted(job, instant_.now, killed);
+  const Interruption cut = jobs_.Interrupted(job, instant_.now, killed, announced);
   EndRun(job);
   restarts_.Interrupted(job, pool, cut, billing_.price(job));
   jobs_.SetState(job, JobState::kPending);
@@ -356,12 +457,14 @@ void Broker::OnFinished(const JobFinished& event) {
 void Broker::OnStartFailed(const JobStartFailed& event) {
   const JobId job = event.job;
   if (options_.launch.confirm) {
-    if (launches_.Fail(job, event.pool, /*number=*/-1, /*timed_out=*/false)) LaunchFailed(job);
+    if (launches_.Fail(job, event.pool, /*number=*/-1, Launches::Failure::kReported)) {
+      LaunchFailed(job);
+    }
     return;
   }
   JobOutcome& outcome = jobs_.outcome(job);
   const PoolId pool = outcome.pool;
-  book_.Occupy(pool, jobs_.spec(job), -1);
+  book_.Occupy(pool, jobs_.spec(job), -1, instant_.now);
   book_.RemoveRunning(pool, job);
   instant_.Grew(pool);       // what the start took is free again (unless backed off)
   policy_->OnReleased(job);  // its run had begun (OnStartedElsewhere for the core's own)

@@ -61,10 +61,24 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
+  // Decisions are taken once per instant, after every event of that instant has been applied:
+  // a driver Applies each event of a second (in its order; the state changes in that order),
+  // then calls Decide once. So the pass sees everything that happened at that second (a run that
+  // ended, a job that arrived) whatever the order of the events within it.
+  //
   // Applies one event at time `now` and appends the resulting commands to `out`. Fails, leaving
   // the state unchanged, when the event breaks the protocol (time going backwards, an unknown
-  // job, a finish for a job that is not running); such an event is a driver bug.
+  // job, a finish for a job that is not running); such an event is a driver bug. An event at a
+  // later time than a pending decision's first takes that decision (its commands come first).
+  absl::Status Apply(Time now, Event event, std::vector<Command>& out);
+  // Takes the decisions of the current instant (deliveries, recovery, the policy's pass, new
+  // capacity requests) and appends their commands to `out`. Does nothing if no event was applied
+  // since the last call.
+  void Decide(std::vector<Command>& out);
+  // Apply, then Decide: one event that is an instant of its own.
   absl::Status Handle(Time now, Event event, std::vector<Command>& out);
+  // Whether events were applied since the last Decide.
+  bool decision_due() const { return decision_due_; }
 
   Time now() const override { return instant_.now; }
   const Fleet& fleet() const override { return fleet_; }
@@ -106,6 +120,8 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   int64_t CapacityIntegral(PoolId pool, Time until) const {
     return book_.CapacityIntegral(pool, until);
   }
+  // Accelerator-seconds of use of the pool over [0, until], for until >= now().
+  int64_t UseIntegral(PoolId pool, Time until) const { return book_.UseIntegral(pool, until); }
   const PoolLearning& learning(PoolId pool) const { return learning_.of(pool); }
   // The recovery policy's name ("any-pool" when none was given).
   std::string_view recovery_policy() const { return restarts_.policy_name(); }
@@ -153,8 +169,19 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   void OnKilled(const JobKilled& event);
   void OnTimer(const TimerFired& event);
   void OnCloseBilling();
-  // After the event: deliveries, recovery and the policy's pass over the pools that grew.
-  void Decide();
+  void OnCapacityChanged(const CapacityChanged& event);
+  // The pass rounds of Decide: deliveries, recovery and the policy's pass over the pools that
+  // grew, until nothing more grew.
+  void Pass();
+
+  // A holding pool lost capacity below its use (its term ended): the runs that no longer fit,
+  // newest first, move to the parent pool (a commitment, where the tenant can buy the parent
+  // pool other than as spot) or stop with a final checkpoint (a reservation, announced ahead).
+  void EndHoldingTerm(PoolId pool);
+  // The job's run goes on, counted in `to` and billed at the tenant's price there.
+  void MoveRun(JobId job, PoolId to);
+  // Withdraws attempts, then stops runs, newest first, until the pool's use fits its capacity.
+  void FitPool(PoolId pool, std::string_view reason, bool announced);
 
   // Starts a run of `job` on `pool` now, charged at `price` as `kind` (with launch confirmation:
   // launches it, see Launches).
@@ -166,9 +193,10 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   void ChargeRun(JobId job);
   // Charges the current run of `job` up to now and frees its accelerators.
   void EndRun(JobId job);
-  // Ends the current run of a job that did not finish: keeps the work of its last checkpoint,
-  // records what was lost, and queues the job again (`killed`: through the recovery policy).
-  void Interrupt(JobId job, bool killed = false);
+  // Ends the current run of a job that did not finish: keeps the work of its last checkpoint
+  // (`announced`: of a final checkpoint at the stop, if it checkpoints at all), records what was
+  // lost, and queues the job again (`killed`: through the recovery policy).
+  void Interrupt(JobId job, bool killed = false, bool announced = false);
   // Counts the current run's useful accelerator-seconds as `run_useful`.
   void CountUseful(JobId job, int64_t run_useful);
   // Hands a pending job back to whoever places it: the recovery list or the scheduling policy.
@@ -191,7 +219,9 @@ class Broker final : private ClusterView, private Placer, private MarketDesk::Ho
   Restarts restarts_;
   Launches launches_;
   MarketDesk desk_;
-  Time wakeup_ = 0;  // the policy's wake-up timer set last
+  Time wakeup_ = 0;            // the policy's wake-up timer set last
+  bool decision_due_ = false;  // events were applied since the last Decide
+  std::vector<PoolId> moved_;  // pools that received moved runs in this instant
 };
 
 }  // namespace arbiter

@@ -138,8 +138,16 @@ struct RequestClosed {
   RequestId request = 0;
 };
 
-using Command =
-    std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider, RequestClosed, CancelStart>;
+// The run of `job` goes on, on the nodes it has, but is counted in `pool` from now on: the
+// commitment it ran under ended and its nodes went back to `pool`, the commitment's parent (the
+// run is billed at the tenant's price there from now on). Nothing changes for the job itself.
+struct RunMoved {
+  JobId job;
+  PoolId pool;
+};
+
+using Command = std::variant<StartJob, StopJob, RejectJob, SetTimer, AskProvider, RequestClosed,
+                             CancelStart, RunMoved>;
 
 }  // namespace arbiter
 

@@ -23,9 +23,10 @@ JobId JobTable::Add(Job spec) {
 
 void JobTable::Admit(JobId job) { CountPending(job, +1); }  // a new outcome starts pending
 
-void JobTable::Reject(JobId job, std::string reason) {
+void JobTable::Reject(JobId job, RejectReason category, std::string reason) {
   JobOutcome& outcome = outcomes_[job.index()];
   outcome.state = JobState::kRejected;  // never counted as pending (see SetState)
+  outcome.rejected_for = category;
   outcome.reason = std::move(reason);
 }
 
@@ -70,22 +71,22 @@ Work JobTable::WorkAtRisk(JobId job, Time now) const {
   return Progressed(job, now) - Checkpointed(job, now);
 }
 
-Interruption JobTable::Interrupted(JobId job, Time now, bool killed) const {
+Interruption JobTable::Interrupted(JobId job, Time now, bool killed, bool announced) const {
   const Job& spec = specs_[job.index()];
   const JobRun& run = runs_[job.index()];
   Interruption result;
-  // A stop the policy asked for is checkpointed first by jobs that checkpoint at a preemption.
-  if (!killed && spec.checkpoint_at_preemption) {
+  const bool save_all = spec.checkpoint_at_preemption ? !killed || announced
+                                                      : announced && spec.checkpoint_interval > 0;
+  if (save_all) {
     result.saved = Progressed(job, now);
     result.kept = std::max<Duration>(0, now - run.start - run.setup);
-  } else {
-    result.saved = Checkpointed(job, now);
+    result.lost = (now - run.start) - result.kept;
+    return result;
   }
-  if (killed || !spec.checkpoint_at_preemption) {
-    if (spec.checkpoint_interval > 0 && now - run.start - run.setup > 0) {
-      result.kept =
-          (now - run.start - run.setup) / spec.checkpoint_interval * spec.checkpoint_interval;
-    }
+  result.saved = Checkpointed(job, now);
+  if (spec.checkpoint_interval > 0 && now - run.start - run.setup > 0) {
+    result.kept =
+        (now - run.start - run.setup) / spec.checkpoint_interval * spec.checkpoint_interval;
   }
   result.lost = (now - run.start) - result.kept;
   return result;

@@ -55,7 +55,7 @@ class JobTable {
   // The job waits for capacity from now on.
   void Admit(JobId job);
   // The job can never run.
-  void Reject(JobId job, std::string reason);
+  void Reject(JobId job, RejectReason category, std::string reason);
 
   size_t size() const { return specs_.size(); }
   bool Known(JobId job) const { return job.valid() && job.index() < specs_.size(); }
@@ -86,9 +86,11 @@ class JobTable {
   Work RemainingWork(JobId job, Time now) const;
   // Work a running job would lose if the policy stopped it at `now`.
   Work WorkAtRisk(JobId job, Time now) const;
-  // What stopping the current run at `now` keeps and loses: a stop the policy asks for (not
-  // `killed`) saves all progress of a job that checkpoints at a preemption.
-  Interruption Interrupted(JobId job, Time now, bool killed) const;
+  // What stopping the current run at `now` keeps and loses. It keeps all its progress if it
+  // checkpoints at a preemption and the stop was not a kill (`killed`: a failure, a provider's
+  // kill), or if the stop was announced ahead (a reservation's end) and it checkpoints at all;
+  // otherwise the work of its last periodic checkpoint.
+  Interruption Interrupted(JobId job, Time now, bool killed, bool announced = false) const;
   // Useful accelerator-seconds of the job by `now`: its ended runs' and its current run's.
   int64_t UsefulAcceleratorSeconds(JobId job, Time now) const;
   // Counts the current run's useful accelerator-seconds as `run_useful` in the job's outcome;

@@ -35,13 +35,14 @@ TEST_F(JobTableTest, PendingCountsFollowEveryStateChange) {
   EXPECT_EQ(jobs.pending_jobs(), 0);
   jobs.Admit(a);
   jobs.Admit(b);
-  jobs.Reject(c, "no pool");
+  jobs.Reject(c, RejectReason::kNoType, "no pool");
   EXPECT_EQ(jobs.pending_jobs(), 2);
   EXPECT_EQ(jobs.pending_accelerators(), 12);
   EXPECT_EQ(jobs.first_party_waiting()[p_.index()].jobs, 1);
   EXPECT_EQ(jobs.first_party_waiting()[p_.index()].accelerators, 8);
   EXPECT_EQ(jobs.outcome(c).state, JobState::kRejected);
   EXPECT_EQ(jobs.outcome(c).reason, "no pool");
+  EXPECT_EQ(jobs.outcome(c).rejected_for, RejectReason::kNoType);
 
   jobs.SetState(a, JobState::kStarting);
   EXPECT_EQ(jobs.pending_jobs(), 1);

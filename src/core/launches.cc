@@ -1,6 +1,7 @@
 #include "core/launches.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "sched/eligibility.h"
@@ -78,7 +79,7 @@ void Launches::Launch(JobId job, PoolId pool, Micros price, ChargeKind kind) {
 
 void Launches::AddAttempt(JobId job, PoolId pool, Micros price, ChargeKind kind) {
   const Job& spec = jobs_.spec(job);
-  book_.Occupy(pool, spec, +1);
+  book_.Occupy(pool, spec, +1, instant_.now);
   const uint32_t number = next_attempt_++ & 0xFFFFFF;
   attempts_[job.value()].push_back({pool, price, kind, instant_.now, number});
   ++jobs_.outcome(job).launch_attempts;
@@ -92,12 +93,18 @@ void Launches::AddAttempt(JobId job, PoolId pool, Micros price, ChargeKind kind)
   }
 }
 
-void Launches::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool timed_out) {
+void Launches::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool timed_out,
+                          bool withdrawn) {
   const Job& spec = jobs_.spec(job);
   JobOutcome& outcome = jobs_.outcome(job);
   LaunchFigures& stats = figures_[fleet_.pool(attempt.pool).provider.index()];
-  book_.Occupy(attempt.pool, spec, -1);
+  book_.Occupy(attempt.pool, spec, -1, instant_.now);
   instant_.Grew(attempt.pool);  // what the attempt held is free again (unless backed off)
+  if (failed && !timed_out && !withdrawn) {
+    // Reported failed: it never got its nodes, so its time was no use of the pool. (One that
+    // timed out or was withdrawn may have held nodes while it provisioned: counted as use.)
+    book_.NeverUsed(attempt.pool, spec.accelerators, instant_.now - attempt.launched);
+  }
   if (failed) {
     learning_.CountLaunch(attempt.pool);
     learning_.CountLaunchFailure(attempt.pool);
@@ -134,7 +141,7 @@ std::optional<Attempt> Launches::Confirm(JobId job, PoolId pool) {
   for (const Attempt& a : all) {
     if (a.pool == winner.pool) continue;
     instant_.Emit(CancelStart{job, a.pool});
-    EndAttempt(job, a, /*failed=*/false, /*timed_out=*/false);
+    EndAttempt(job, a, /*failed=*/false, /*timed_out=*/false, /*withdrawn=*/false);
   }
   const Duration wait = instant_.now - winner.launched;
   jobs_.outcome(job).launch_wait += wait;
@@ -144,7 +151,7 @@ std::optional<Attempt> Launches::Confirm(JobId job, PoolId pool) {
   return winner;
 }
 
-bool Launches::Fail(JobId job, PoolId pool, int64_t number, bool timed_out) {
+bool Launches::Fail(JobId job, PoolId pool, int64_t number, Failure how) {
   auto it = attempts_.find(job.value());
   if (it == attempts_.end()) return false;
   auto& attempts = it->second;
@@ -156,9 +163,27 @@ bool Launches::Fail(JobId job, PoolId pool, int64_t number, bool timed_out) {
   attempts.erase(failed);
   const bool last = attempts.empty();
   if (last) attempts_.erase(it);
-  if (timed_out) instant_.Emit(CancelStart{job, attempt.pool});
-  EndAttempt(job, attempt, /*failed=*/true, timed_out);
+  if (how != Failure::kReported) instant_.Emit(CancelStart{job, attempt.pool});
+  EndAttempt(job, attempt, /*failed=*/true, how == Failure::kTimedOut, how == Failure::kWithdrawn);
   return last;
+}
+
+JobId Launches::WithdrawNewest(PoolId pool, bool& last) {
+  JobId newest;
+  const Attempt* best = nullptr;
+  for (const auto& [job, attempts] : attempts_) {
+    for (const Attempt& a : attempts) {
+      if (a.pool != pool) continue;
+      if (best == nullptr ||
+          std::tie(a.launched, a.number) > std::tie(best->launched, best->number)) {
+        best = &a;
+        newest = JobId(job);
+      }
+    }
+  }
+  if (best == nullptr) return JobId();
+  last = Fail(newest, pool, best->number, Failure::kWithdrawn);
+  return newest;
 }
 
 }  // namespace arbiter

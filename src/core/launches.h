@@ -59,15 +59,21 @@ class Launches {
   // The driver confirmed the attempt on `pool`: the other attempts are cancelled (and charged),
   // and the winner is returned for the run to begin. nullopt for attempts the core cancelled.
   std::optional<Attempt> Confirm(JobId job, PoolId pool);
+  // How an attempt fails: the driver reported it, the core's timeout passed, or the core withdrew
+  // it because its pool lost the capacity. The last two are cancelled at the driver.
+  enum class Failure : uint8_t { kReported, kTimedOut, kWithdrawn };
   // Fails the attempt numbered `number` (if >= 0) or the one on `pool` (unset: the first) of a
-  // starting job; a timed-out attempt is cancelled at the driver. Unknown attempts are ignored.
-  // Returns true when that was the job's last attempt: the job must be queued again.
-  bool Fail(JobId job, PoolId pool, int64_t number, bool timed_out);
+  // starting job. Unknown attempts are ignored. Returns true when that was the job's last
+  // attempt: the job must be queued again.
+  bool Fail(JobId job, PoolId pool, int64_t number, Failure how);
   // A launch-timeout timer fired.
   bool OnTimeout(int64_t subject) {
     return Fail(JobId(static_cast<int32_t>(subject >> 24)), PoolId(), subject & 0xFFFFFF,
-                /*timed_out=*/true);
+                Failure::kTimedOut);
   }
+  // Withdraws the newest attempt on `pool` (the pool lost the capacity it held). Returns its job,
+  // or an invalid id if there was none; sets `last` when it was the job's last attempt.
+  JobId WithdrawNewest(PoolId pool, bool& last);
 
   const LaunchFigures& figures(ProviderId provider) const { return figures_[provider.index()]; }
 
@@ -76,7 +82,8 @@ class Launches {
   // An attempt (already removed from attempts_) ends without winning: its pool is free again.
   // `failed`: it counts as a failed launch of its pool (`timed_out`: by the core's timeout);
   // otherwise it was cancelled because another attempt won, and pays for the time it held.
-  void EndAttempt(JobId job, const Attempt& attempt, bool failed, bool timed_out);
+  // `withdrawn`: the core withdrew it because its pool lost the capacity.
+  void EndAttempt(JobId job, const Attempt& attempt, bool failed, bool timed_out, bool withdrawn);
 
   const Fleet& fleet_;
   LaunchOptions options_;

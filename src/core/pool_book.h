@@ -45,10 +45,12 @@ class PoolBook {
   }
   size_t pools() const { return pools_.size(); }
 
-  // Adds (sign +1) or removes (-1) a job's accelerators to the pool's use.
-  void Occupy(PoolId pool, const Job& job, int sign) {
+  // Adds (sign +1) or removes (-1) a job's accelerators to the pool's use, from `now` on.
+  void Occupy(PoolId pool, const Job& job, int sign, Time now) {
     PoolState& p = pools_[pool.index()];
     const int64_t accelerators = sign * static_cast<int64_t>(job.accelerators);
+    p.use_integral += p.used * (now - p.used_since);
+    p.used_since = now;
     p.used += accelerators;
     const ProviderId provider = fleet_.pool(pool).provider;
     if (fleet_.tenant(job.tenant).first_party_of == provider) {
@@ -88,6 +90,18 @@ class PoolBook {
     return p.integral + p.capacity * (until - p.since);
   }
 
+  // A launch attempt on the pool failed without ever getting its nodes: the `accelerators` it was
+  // counted as using for `seconds` were never used after all.
+  void NeverUsed(PoolId pool, int64_t accelerators, Duration seconds) {
+    pools_[pool.index()].use_integral -= accelerators * seconds;
+  }
+  // Accelerator-seconds of use of the pool over [0, until], for until >= the last change: what
+  // utilisation divides by the capacity integral.
+  int64_t UseIntegral(PoolId pool, Time until) const {
+    const PoolState& p = pools_[pool.index()];
+    return p.use_integral + p.used * (until - p.used_since);
+  }
+
   // Accrues each provider's first-party impact up to `now`, given its waiting first-party work
   // (JobTable::first_party_waiting) since the last call.
   void Advance(Time now, std::span<const FirstPartyWaiting> waiting) {
@@ -108,6 +122,8 @@ class PoolBook {
     int64_t awaiting = 0;  // awarded to jobs whose capacity has not arrived yet
     int64_t integral = 0;  // accelerator-seconds of capacity over [0, since]
     Time since = 0;
+    int64_t use_integral = 0;  // accelerator-seconds of use over [0, used_since]
+    Time used_since = 0;
     std::vector<JobId> running;  // unordered
   };
   struct ProviderState {

@@ -36,8 +36,8 @@ TEST_F(PoolBookTest, RoomIsCapacityLessUseHoldsAndAwaitedDeliveries) {
   EXPECT_EQ(book.Room(pool_), 16);
   const Job own = TestJob("own", own_, 0, 4, 1, {{h100_, 1}});
   const Job lab = TestJob("lab", lab_, 0, 2, 1, {{h100_, 1}});
-  book.Occupy(pool_, own, +1);
-  book.Occupy(pool_, lab, +1);
+  book.Occupy(pool_, own, +1, 0);
+  book.Occupy(pool_, lab, +1, 0);
   book.AddHeld(pool_, 3);
   book.AddAwaiting(pool_, 5);
   EXPECT_EQ(book.used(pool_), 6);
@@ -45,8 +45,8 @@ TEST_F(PoolBookTest, RoomIsCapacityLessUseHoldsAndAwaitedDeliveries) {
   EXPECT_EQ(book.Room(pool_), 2);
   book.AddHeld(pool_, -3);
   book.AddAwaiting(pool_, -5);
-  book.Occupy(pool_, own, -1);
-  book.Occupy(pool_, lab, -1);
+  book.Occupy(pool_, own, -1, 0);
+  book.Occupy(pool_, lab, -1, 0);
   EXPECT_EQ(book.used(pool_), 0);
   EXPECT_EQ(book.used_first_party(pool_), 0);
   EXPECT_EQ(book.Room(pool_), 16);
@@ -65,13 +65,13 @@ TEST_F(PoolBookTest, FirstPartyImpactAccruesOnlyWhileBothWaitAndExternalUse) {
   PoolBook book(fleet_);
   const Job lab = TestJob("lab", lab_, 0, 6, 1, {{h100_, 1}});
   std::vector<FirstPartyWaiting> waiting(1);
-  book.Occupy(pool_, lab, +1);
+  book.Occupy(pool_, lab, +1, 0);
   book.Advance(100, waiting);  // nothing waits: nothing accrues
   waiting[0] = {2, 4};         // two own jobs of 4 accelerators in all wait from t=100
   book.Advance(160, waiting);
   EXPECT_EQ(book.first_party_impact(p_).displaced_accelerator_seconds, 4 * 60);
   EXPECT_EQ(book.first_party_impact(p_).delayed_job_seconds, 2 * 60);
-  book.Occupy(pool_, lab, -1);
+  book.Occupy(pool_, lab, -1, 0);
   book.Advance(500, waiting);  // no external use any more
   EXPECT_EQ(book.first_party_impact(p_).displaced_accelerator_seconds, 4 * 60);
 }
@@ -92,11 +92,11 @@ TEST_F(PoolBookTest, RunningListsAndUseStayConsistentUnderRandomStartsAndEnds) {
       const size_t k = rng() % specs.size();
       const JobId job = JobId::FromIndex(k);
       if (running[k]) {
-        book.Occupy(pool_, specs[k], -1);
+        book.Occupy(pool_, specs[k], -1, 0);
         book.RemoveRunning(pool_, job);
         running[k] = false;
       } else if (book.Room(pool_) >= specs[k].accelerators) {
-        book.Occupy(pool_, specs[k], +1);
+        book.Occupy(pool_, specs[k], +1, 0);
         book.AddRunning(pool_, job);
         running[k] = true;
       }

@@ -36,6 +36,13 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
   int64_t fractional = 0;
   int64_t late = 0;
   int64_t unmapped = 0;
+  int64_t restricted = 0;   // jobs whose gpu_spec left out some of the mapped types
+  size_t mapped_types = 0;  // distinct Arbiter types among the mappings
+  for (size_t i = 0; i < options.types.size(); ++i) {
+    bool first = true;
+    for (size_t k = 0; k < i; ++k) first &= options.types[k].type != options.types[i].type;
+    mapped_types += first ? 1 : 0;
+  }
   while (true) {
     if (options.limit >= 0 && report.jobs >= options.limit) break;
     got = reader.Next(f);
@@ -106,6 +113,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
       ++unmapped;
       continue;
     }
+    if (job.throughputs.size() < mapped_types) ++restricted;
     if (*gpus == 1 && *milli < 1000) ++fractional;  // only pods that became jobs
     out.push_back(std::move(job));
     ++report.jobs;
@@ -119,6 +127,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
   note(no_runtime, "pods skipped: no runtime (deleted when scheduled)");
   note(late, "pods skipped: submitted after 'until'");
   note(unmapped, "pods skipped: their gpu_spec names no mapped type");
+  note(restricted, "jobs restricted by their gpu_spec to some of the mapped types");
   note(fractional, "pods hold a fraction of a GPU; each takes a whole accelerator");
   return absl::OkStatus();
 }

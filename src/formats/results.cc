@@ -94,7 +94,7 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
       "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
       "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
       "lost_cost,egress_cost,goodput,launch_attempts,launch_failures,launch_wait_seconds,"
-      "launch_waste_cost\n";
+      "launch_waste_cost,reason\n";
   out.reserve(out.size() + jobs.size() * 96);
   const JobOutcome not_submitted;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -126,7 +126,7 @@ std::string JobsCsv(const Scenario& scenario, const std::vector<Job>& jobs,
                                                      static_cast<double>(o.accelerator_seconds),
                     4),
               ",", o.launch_attempts, ",", o.launch_failures, ",", o.launch_wait, ",",
-              Dollars(o.launch_waste_cost), "\n");
+              Dollars(o.launch_waste_cost), ",", CsvField(o.reason), "\n");
   }
   return out;
 }
@@ -140,6 +140,9 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
   j["jobs"] = {
       {"total", s.jobs},      {"finished", s.finished}, {"not_finished", s.jobs - s.finished},
       {"running", s.running}, {"pending", s.pending},   {"rejected", s.rejected}};
+  nlohmann::ordered_json by_reason = nlohmann::ordered_json::object();
+  for (const auto& [reason, count] : s.rejected_by_reason) by_reason[reason] = count;
+  j["jobs"]["rejected_by_reason"] = by_reason;
   j["jct"] = Stats(s.jct);
   j["queueing_delay"] = Stats(s.queueing_delay);
   j["makespan_s"] = s.makespan;

@@ -71,7 +71,7 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
   outcomes[0].useful_accelerator_seconds = 8 * 3600;  // goodput 1
   // outcomes[1]: pending, never started (the defaults).
   outcomes[2].state = JobState::kRejected;
-  outcomes[2].reason = "no pool has 64 accelerators";
+  outcomes[2].reason = "no pool has 64 accelerators, not even one, in one domain";
   // Running when the run stopped: started, no end yet.
   outcomes[3].state = JobState::kRunning;
   outcomes[3].pool = PoolId(0);
@@ -107,18 +107,18 @@ TEST(JobsCsv, OneRowPerJobWithQuoting) {
             "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
             "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
             "lost_cost,egress_cost,goodput,launch_attempts,launch_failures,launch_wait_seconds,"
-            "launch_waste_cost\n"
+            "launch_waste_cost,reason\n"
             "0,\"train \"\"big\"\", v2\",lab,0,10,3610,\"cloud, inc\",\"cloud, inc/east/H100\","
             "H100,8,55.040000,8.0000,finished,0,0,0,0.0000,0.000000,0.000000,1.0000,0,0,0,"
-            "0.000000\n"
+            "0.000000,\n"
             "1,eval,lab,100,,,,,,1,0.000000,0.0000,pending,0,0,0,0.0000,0.000000,0.000000,0.0000,"
-            "0,0,0,0.000000\n"
+            "0,0,0,0.000000,\n"
             "2,huge,lab,200,,,,,,64,0.000000,0.0000,rejected,0,0,0,0.0000,0.000000,0.000000,"
-            "0.0000,0,0,0,0.000000\n"
+            "0.0000,0,0,0,0.000000,\"no pool has 64 accelerators, not even one, in one domain\"\n"
             "3,probe,lab,300,500,,\"cloud, inc\",\"cloud, inc/east/H100\",H100,2,1.234567,0.5000,"
-            "running,2,2,1,0.2500,0.250000,1.800000,0.5000,4,1,240,0.125000\n"
+            "running,2,2,1,0.2500,0.250000,1.800000,0.5000,4,1,240,0.125000,\n"
             "4,\"two\nlines\",lab,400,400,401,\"cloud, inc\",\"cloud, inc/east/H100\",H100,1,"
-            "0.001911,0.0003,finished,0,0,0,0.0000,0.000000,0.000000,1.0000,0,0,0,0.000000\n");
+            "0.001911,0.0003,finished,0,0,0,0.0000,0.000000,0.000000,1.0000,0,0,0,0.000000,\n");
 }
 
 TEST(JobsCsv, NoJobsIsJustTheHeader) {
@@ -126,7 +126,7 @@ TEST(JobsCsv, NoJobsIsJustTheHeader) {
             "id,name,tenant,submit,start,end,provider,pool,accelerator_type,accelerators,cost,"
             "accelerator_hours,state,interruptions,restarts,migrations,lost_accelerator_hours,"
             "lost_cost,egress_cost,goodput,launch_attempts,launch_failures,launch_wait_seconds,"
-            "launch_waste_cost\n");
+            "launch_waste_cost,reason\n");
 }
 
 DurationStats Stats(int64_t count, double mean, Duration median, Duration p99, Duration max) {
@@ -149,6 +149,7 @@ RunSummary TinySummary() {
   r.running = 1;
   r.pending = 1;
   r.rejected = 1;
+  r.rejected_by_reason = {{"gang-too-large", 1}};
   r.jct = Stats(1, 3610.0, 3610, 3610, 3610);
   r.queueing_delay = Stats(2, 105.5, 10, 200, 200);
   // Bounds as sim/bounds.h would set them; a ratio only where one is set (mean JCT: none).
@@ -240,7 +241,10 @@ TEST(SummaryJson, FixedKeysAndFormats) {
     "not_finished": 3,
     "running": 1,
     "pending": 1,
-    "rejected": 1
+    "rejected": 1,
+    "rejected_by_reason": {
+      "gang-too-large": 1
+    }
   },
   "jct": {
     "count": 1,

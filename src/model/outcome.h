@@ -20,6 +20,20 @@ enum class JobState : uint8_t {
 
 std::string_view JobStateName(JobState state);
 
+// Why a job was rejected, as a category to count by (JobOutcome::reason has the sentence).
+enum class RejectReason : uint8_t {
+  kNone,
+  kInvalid,       // the spec breaks an invariant (ValidateJob)
+  kNoType,        // no pool of any accelerator type the job accepts
+  kNoContract,    // pools of its types exist, but its tenant may use none of them
+  kGangTooLarge,  // no pool holds the gang in one interconnect domain
+  kNodeTooSmall,  // no pool's nodes hold the job's per-node share
+};
+inline constexpr int kRejectReasons = 6;
+
+// "invalid-spec", "no-pool-of-type", "no-contract", "gang-too-large", "node-too-small".
+std::string_view RejectReasonName(RejectReason reason);
+
 struct JobOutcome {
   JobState state = JobState::kPending;
   PoolId pool;                           // where it runs or last ran
@@ -47,7 +61,8 @@ struct JobOutcome {
   Duration launch_wait = 0;
   int64_t launch_waste_accelerator_seconds = 0;
   Micros launch_waste_cost = 0;
-  std::string reason;  // why it was rejected
+  RejectReason rejected_for = RejectReason::kNone;
+  std::string reason;  // why it was rejected, in a sentence
 };
 
 }  // namespace arbiter

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/ids.h"
@@ -68,7 +69,7 @@ struct RecoveryFigures {
 struct PoolUsage {
   PoolId pool;
   int64_t capacity_accelerator_seconds = 0;  // over [0, end of run]
-  int64_t busy_accelerator_seconds = 0;      // charged use
+  int64_t busy_accelerator_seconds = 0;      // use: accelerators in use x seconds
   double utilisation = 0;                    // busy / capacity, 0 when capacity is 0
   Micros revenue = 0;                        // charged to all tenants
 };
@@ -156,6 +157,8 @@ struct RunSummary {
   int64_t running = 0;           // still running when the run ended (horizon reached)
   int64_t pending = 0;           // never started or waiting again
   int64_t rejected = 0;          // could never run
+  // Rejected jobs by reason (RejectReasonName), reasons with none left out, in reason order.
+  std::vector<std::pair<std::string, int64_t>> rejected_by_reason;
   DurationStats jct;             // end - submit, finished jobs
   DurationStats queueing_delay;  // first start - submit, started jobs
   Time first_submit = 0;

@@ -49,10 +49,16 @@ std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
   std::string out;
   out += Format("Arbiter run: %s  (policy %s, seed %llu)\n", s.scenario.c_str(), s.policy.c_str(),
                 static_cast<unsigned long long>(s.seed));
+  std::string why;
+  for (const auto& [reason, count] : s.rejected_by_reason) {
+    StrAppend(&why, why.empty() ? " (" : ", ", reason, " ", count);
+  }
+  if (!why.empty()) why += ")";
   out += Format(
-      "  jobs %lld: %lld finished, %lld running, %lld pending, %lld rejected   "
+      "  jobs %lld: %lld finished, %lld running, %lld pending, %lld rejected%s   "
       "events %lld\n",
-      LL(s.jobs), LL(s.finished), LL(s.running), LL(s.pending), LL(s.rejected), LL(s.events));
+      LL(s.jobs), LL(s.finished), LL(s.running), LL(s.pending), LL(s.rejected), why.c_str(),
+      LL(s.events));
   out += Format("  %-16s %12s %12s %12s\n", "", "mean", "median", "p99");
   const auto row = [&out](const char* name, const DurationStats& d) {
     out += Format("  %-16s %12s %12s %12s\n", name, HumanDuration(d.mean).c_str(),

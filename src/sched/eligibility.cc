@@ -35,7 +35,7 @@ PoolList EligiblePools(const Job& job, const ClusterView& view) {
   return pools;
 }
 
-std::string WhyNoPool(const Job& job, const ClusterView& view) {
+NoPool WhyNoPoolOf(const Job& job, const ClusterView& view) {
   const Fleet& fleet = view.fleet();
   std::string types;
   for (const Throughput& t : job.throughputs) {
@@ -58,17 +58,23 @@ std::string WhyNoPool(const Job& job, const ClusterView& view) {
     }
     largest_node = std::max(largest_node, pool.accelerators_per_node);
   }
-  if (!any_type) return StrCat("no pool has an accelerator type the job accepts (", types, ")");
+  if (!any_type) {
+    return {RejectReason::kNoType,
+            StrCat("no pool has an accelerator type the job accepts (", types, ")")};
+  }
   if (!any_access) {
-    return StrCat("tenant ", fleet.tenant(job.tenant).name,
-                  " has no contract with any provider that has ", types);
+    return {RejectReason::kNoContract,
+            StrCat("tenant ", fleet.tenant(job.tenant).name,
+                   " has no contract with any provider that has ", types)};
   }
   if (job.accelerators > largest_gang) {
-    return StrCat("no pool with ", job.accelerators, " ", types,
-                  " in one interconnect domain; largest is ", largest_gang, " in ", largest->name);
+    return {RejectReason::kGangTooLarge, StrCat("no pool with ", job.accelerators, " ", types,
+                                                " in one interconnect domain; largest is ",
+                                                largest_gang, " in ", largest->name)};
   }
-  return StrCat("no pool of ", types, " has ", job.AcceleratorsPerNode(),
-                " accelerators on one node; largest node has ", largest_node);
+  return {RejectReason::kNodeTooSmall,
+          StrCat("no pool of ", types, " has ", job.AcceleratorsPerNode(),
+                 " accelerators on one node; largest node has ", largest_node)};
 }
 
 JobShape ShapeOf(const Job& job) {

@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "model/outcome.h"
 #include "sched/view.h"
 
 namespace arbiter {
@@ -26,9 +27,16 @@ bool AnyEligiblePool(const Job& job, const ClusterView& view);
 // All pools that can ever run the job, in pool order.
 PoolList EligiblePools(const Job& job, const ClusterView& view);
 
-// A sentence that says why no pool can run the job, e.g.
+// Why no pool can run the job: a category to count by, and a sentence that says it, e.g.
 // "no pool with 2048 H100 in one interconnect domain; largest is 1024 in primary/us-east/H100".
-std::string WhyNoPool(const Job& job, const ClusterView& view);
+struct NoPool {
+  RejectReason reason = RejectReason::kNoType;
+  std::string sentence;
+};
+NoPool WhyNoPoolOf(const Job& job, const ClusterView& view);
+inline std::string WhyNoPool(const Job& job, const ClusterView& view) {
+  return WhyNoPoolOf(job, view).sentence;
+}
 
 // What eligibility depends on: tenant, gang, per-node share and the accepted types (sorted).
 // Access comes from the contracts and is fixed for a run, so jobs of one shape have the same

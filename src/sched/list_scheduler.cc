@@ -170,11 +170,47 @@ void ListScheduler::Schedule(const ClusterView& view, std::span<const PoolId> gr
       Start(job, Pick(job, view), view, placer);
     }
   }
+  StartFresh(view, placer);
+  fresh_.clear();
+}
+
+void ListScheduler::StartFresh(const ClusterView& view, Placer& placer) {
+  // Jobs made pending since the last pass (all the arrivals of an instant) start in key order,
+  // each on the pool the chooser picks and keyed there. A job whose pick changed since it was
+  // keyed (an earlier start took the room) is keyed again: room only shrinks during the pass, so
+  // keys only grow, and the job popped with an unchanged pick is the best one left.
+  struct Fresh {
+    Entry entry;
+    PoolId pool;
+  };
+  std::vector<Fresh> heap;
   for (JobId job : fresh_) {
     if (!slots_[job.index()].pending) continue;
-    if (const PoolId pool = Pick(job, view); pool.valid()) Start(job, pool, view, placer);
+    const PoolId pool = Pick(job, view);
+    if (!pool.valid()) continue;
+    if (fresh_.size() == 1) {  // the common case: one arrival, nothing to order
+      Start(job, pool, view, placer);
+      return;
+    }
+    heap.push_back({{KeyOn(job, pool, view), job, 0}, pool});
   }
-  fresh_.clear();
+  const auto after = [](const Fresh& a, const Fresh& b) { return After(a.entry, b.entry); };
+  std::make_heap(heap.begin(), heap.end(), after);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    const Fresh top = heap.back();
+    heap.pop_back();
+    const JobId job = top.entry.job;
+    if (!slots_[job.index()].pending) continue;
+    const PoolId pool = Pick(job, view);
+    if (!pool.valid()) continue;
+    if (pool != top.pool) {
+      heap.push_back({{KeyOn(job, pool, view), job, 0}, pool});
+      std::push_heap(heap.begin(), heap.end(), after);
+      continue;
+    }
+    Start(job, pool, view, placer);
+  }
 }
 
 PoolId ListScheduler::Pick(JobId job, const ClusterView& view) {

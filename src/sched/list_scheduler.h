@@ -3,7 +3,8 @@
 // Every pending job waits in one bucket per (eligible pool, gang size), each a min-heap by the
 // policy's key. When a pool gains free capacity f, the best-keyed job among that pool's buckets
 // with gang size <= f is started (on the pool the policy chooses among those where it fits now),
-// and again until nothing fits. A newly pending job starts at once if it fits anywhere.
+// and again until nothing fits. Jobs made pending since the last pass (the arrivals of the instant)
+// then start where they fit, best key first.
 //
 // This keeps an invariant after every pass: no pending job fits on any pool now. Hence an event
 // can only unblock jobs that wait on the pools it freed, and a pass costs O(gang sizes x log n)
@@ -84,6 +85,8 @@ class ListScheduler : public Policy {
   int32_t ClassOf(const Job& spec, const ClusterView& view);
   bool Live(const Entry& e) const;
   void Start(JobId job, PoolId pool, const ClusterView& view, Placer& placer);
+  // Starts the jobs made pending since the last pass that fit somewhere, best key first.
+  void StartFresh(const ClusterView& view, Placer& placer);
   void Forget(JobId job, const ClusterView& view);
   // Pools where the job can ever run and fits now.
   PoolList FitsNow(JobId job, const ClusterView& view) const;

@@ -161,6 +161,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
 
   std::vector<Duration> jct;
   std::vector<Duration> wait;
+  int64_t rejected_by[kRejectReasons] = {};
   std::vector<std::vector<Duration>> tenant_jct(fleet.tenants.size());
   s.tenants.resize(fleet.tenants.size());
   for (size_t t = 0; t < fleet.tenants.size(); ++t) {
@@ -192,9 +193,16 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
         break;
       case JobState::kRejected:
         ++s.rejected;
+        ++rejected_by[static_cast<int>(o.rejected_for)];
         break;
     }
     if (o.first_start != kNever) wait.push_back(o.first_start - job.submit);
+  }
+  for (int r = 0; r < kRejectReasons; ++r) {
+    if (rejected_by[r] > 0) {
+      s.rejected_by_reason.emplace_back(RejectReasonName(static_cast<RejectReason>(r)),
+                                        rejected_by[r]);
+    }
   }
   s.jct = StatsOf(jct);
   s.queueing_delay = StatsOf(wait);
@@ -207,15 +215,15 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
     const auto id = PoolId::FromIndex(p);
     s.pools[p].pool = id;
     s.pools[p].capacity_accelerator_seconds = broker.CapacityIntegral(id, info.end);
+    // Use, not charges: a holding's own charge pays for capacity whether it is used or not.
+    s.pools[p].busy_accelerator_seconds = broker.UseIntegral(id, info.end);
   }
   for (size_t p = 0; p < fleet.providers.size(); ++p) {
     s.providers[p].provider = ProviderId::FromIndex(p);
   }
   for (const Charge& c : broker.ledger().charges()) {
     const int64_t accel_seconds = static_cast<int64_t>(c.accelerators) * (c.end - c.start);
-    PoolUsage& pool = s.pools[c.pool.index()];
-    pool.busy_accelerator_seconds += accel_seconds;
-    pool.revenue += c.amount;
+    s.pools[c.pool.index()].revenue += c.amount;
     TenantSpend& tenant = s.tenants[c.tenant.index()];
     tenant.cost += c.amount;
     tenant.accelerator_seconds += accel_seconds;

@@ -338,10 +338,18 @@ void Simulator::SampleBefore(Time until) {
 
 absl::Status Simulator::Deliver(Event event) {
   commands_.clear();
-  if (absl::Status s = broker_->Handle(now_, std::move(event), commands_); !s.ok()) {
+  if (absl::Status s = broker_->Apply(now_, std::move(event), commands_); !s.ok()) {
     return absl::InternalError(StrCat("simulator at t=", now_, ": ", s.message()));
   }
   for (Command& command : commands_) Apply(command);
+  return absl::OkStatus();
+}
+
+absl::Status Simulator::Decide() {
+  commands_.clear();
+  broker_->Decide(commands_);
+  for (Command& command : commands_) Apply(command);
+  if (any_preempting_) PreemptSpotForFirstParty();
   return absl::OkStatus();
 }
 
@@ -434,6 +442,12 @@ void Simulator::Apply(Command& command) {
     const Time finish = now_ + start->setup + RuntimeFor(start->remaining, start->rate);
     queue_.Push(finish, EventClass::kJobFinished, start->job.value(), ++run_generation_[job]);
     DrawRunFault(job, start->pool, finish, spot);
+  } else if (const auto* moved = std::get_if<RunMoved>(&command)) {
+    // The run stays on its nodes; they now count in the pool the commitment was carved from.
+    const size_t job = moved->job.index();
+    pools_[run_pool_[job].index()].used -= scenario_.jobs[job].accelerators;
+    pools_[moved->pool.index()].used += scenario_.jobs[job].accelerators;
+    run_pool_[job] = moved->pool;
   } else if (const auto* stop = std::get_if<StopJob>(&command)) {
     const size_t job = stop->job.index();
     pools_[run_pool_[job].index()].used -= scenario_.jobs[job].accelerators;
@@ -537,20 +551,27 @@ absl::Status Simulator::Run() {
   bool cut = false;
   while (true) {
     const bool have_arrival = next_arrival_ < jobs.size();
-    if (!have_arrival && queue_.empty()) break;
-    // With faults, the scheduled fault steps (a spot trace's ticks) would run on after the work:
-    // the run ends when every job has finished or was rejected.
-    if (!have_arrival && scenario_.faults.configured &&
-        finished_ + rejected_ == static_cast<int64_t>(jobs.size())) {
-      break;
-    }
+    const bool have_event = have_arrival || !queue_.empty();
     bool arrival = have_arrival;
     if (have_arrival && !queue_.empty()) {
       const QueuedEvent next{jobs[next_arrival_].submit,
                              EventQueue::Order(EventClass::kJobSubmitted, next_arrival_), 0, 0};
       arrival = EventQueue::Before(next, queue_.top());
     }
-    const Time t = arrival ? jobs[next_arrival_].submit : queue_.top().time;
+    const Time t = !have_event ? kNever : arrival ? jobs[next_arrival_].submit : queue_.top().time;
+    // Every event of the instant now_ is in: the core decides once for all of them (which may
+    // queue more events at now_).
+    if (broker_->decision_due() && t > now_) {
+      if (absl::Status s = Decide(); !s.ok()) return s;
+      continue;
+    }
+    if (!have_event) break;
+    // With faults, the scheduled fault steps (a spot trace's ticks) would run on after the work:
+    // the run ends when every job has finished or was rejected.
+    if (!have_arrival && scenario_.faults.configured &&
+        finished_ + rejected_ == static_cast<int64_t>(jobs.size())) {
+      break;
+    }
     if (t > horizon) {
       cut = true;
       break;
@@ -587,6 +608,12 @@ absl::Status Simulator::Run() {
           pools_[p].capacity =
               static_cast<int64_t>(nodes) * scenario_.fleet.pool(change.pool).accelerators_per_node;
           status = Deliver(CapacityChanged{change.pool, nodes});
+          // A pool never holds more than its capacity: runs that no longer fit stop, newest
+          // first. (A holding pool's term end is the core's: its runs move or stop there.)
+          if (status.ok() && !scenario_.fleet.pool(change.pool).holding) {
+            status = KillUntil(change.pool, pools_[p].capacity, false,
+                               "capacity taken back by the provider (scheduled capacity change)");
+          }
           break;
         }
         case EventClass::kJobKilled: {
@@ -626,7 +653,6 @@ absl::Status Simulator::Run() {
       }
     }
     if (!status.ok()) return status;
-    if (any_preempting_) PreemptSpotForFirstParty();
   }
   if (cut) now_ = std::max(now_, horizon);
   SampleBefore(now_);

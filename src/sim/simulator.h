@@ -70,7 +70,11 @@ class Simulator {
 
  private:
   Simulator(Scenario scenario, SimOptions options);
+  // Applies one event to the core and carries out the commands it gives at once.
   absl::Status Deliver(Event event);
+  // The instant now_ is over: the core decides once for everything that happened at it, and
+  // providers that preempt external spot work for their own waiting demand do so.
+  absl::Status Decide();
   // A provider's agent answers the ask stored in `slot`, from the provider's own state now.
   absl::Status Answer(size_t slot);
   // Providers that preempt external spot work for their own waiting demand do so now.
