@@ -15,7 +15,7 @@ if ! clang-format --dry-run --Werror "${files[@]}"; then
 fi
 # clang-tidy needs the compilation database of a configured build.
 [ -f build/test/compile_commands.json ] || cmake --preset test >/dev/null
-mapfile -t sources < <(git ls-files 'src/*.cc' 'tests/*.cc')
+mapfile -t sources < <(git ls-files 'src/*.cc' 'tests/*.cc' 'tools/*.cc')
 if ! clang-tidy -p build/test --quiet "${sources[@]}" 2>/dev/null; then
   echo "lint.sh: clang-tidy found problems (above)" >&2
   status=1

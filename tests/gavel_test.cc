@@ -75,5 +75,30 @@ TEST_F(GavelTest, MaxMinGivesEachJobTheTypeThatSuitsIt) {
   EXPECT_EQ(SpanOf(*sim, a_), (Span{1, 7201 + 6'400}));
 }
 
+// Gavel's rounds share a type in time: two equal jobs on one H100 (300 s each, checkpointing at
+// each preemption) get half of it each, and 100-second rounds alternate them by the share each
+// has had so far (the current run included): A runs 0-100, B 100-200, A 200-300 (A has had 1/2,
+// B 1/2: the lower id first), B 300-400, A 400-500 (done), then B alone 500-600.
+TEST(GavelRoundsTest, EqualJobsTakeTurnsRoundByRound) {
+  SchedCase c;
+  c.AddPool(c.h100(), 1);
+  const TenantId t = c.AddTenant("t");
+  const JobId a = c.AddJob(t, 0, 1, 300);
+  const JobId b = c.AddJob(t, 0, 1, 300);
+  for (Job& job : c.scenario().jobs) job.checkpoint_at_preemption = true;
+  c.scenario().policy_settings.round = 100;
+  auto sim = c.Run("gavel-maxmin");
+  EXPECT_EQ(SpanOf(*sim, a), (Span{0, 500}));
+  EXPECT_EQ(SpanOf(*sim, b), (Span{100, 600}));
+  EXPECT_EQ(sim->broker().outcome(a).interruptions, 2);
+  EXPECT_EQ(sim->broker().outcome(b).interruptions, 2);
+  EXPECT_EQ(sim->broker().outcome(a).lost_accelerator_seconds, 0);
+  // Jobs that cannot be moved (no checkpoints) run to their end once started.
+  for (Job& job : c.scenario().jobs) job.checkpoint_at_preemption = false;
+  sim = c.Run("gavel-maxmin");
+  EXPECT_EQ(SpanOf(*sim, a), (Span{0, 300}));
+  EXPECT_EQ(SpanOf(*sim, b), (Span{300, 600}));
+}
+
 }  // namespace
 }  // namespace arbiter

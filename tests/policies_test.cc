@@ -81,6 +81,35 @@ TEST_F(PoliciesTest, Fifo) {
                  {"B", 110, 130, 4 * 20 * 400}});
 }
 
+TEST_F(PoliciesTest, StrictFifo) {
+  // As fifo: j2 waits at the head from 20 (no pool has 4 free), and j3 behind it could not have
+  // started before either (it needs 4 too).
+  Check("fifo-strict", {{"A", 0, 100, 4 * 100 * 1000},
+                        {"B", 10, 110, 2 * 100 * 400},
+                        {"A", 100, 140, 4 * 40 * 1000},
+                        {"B", 110, 130, 4 * 20 * 400}});
+}
+
+TEST_F(PoliciesTest, ShortestRemainingTimeFirst) {
+  // Time left at the H100 rate: j0 100, j1 50, j2 40, j3 10. j2 and j3 arrive with less time
+  // left than the running j0 and j1, but these never checkpoint, so stopping them would lose
+  // their work: nothing is preempted, and the order is sjf's (j3 before j2 at 100; j2 takes A
+  // at 110, offered once j3 has finished there).
+  Check("srtf", {{"A", 0, 100, 400'000},
+                 {"B", 10, 110, 80'000},
+                 {"A", 110, 150, 4 * 40 * 1000},
+                 {"A", 100, 110, 4 * 10 * 1000}});
+}
+
+TEST_F(PoliciesTest, Tiresias) {
+  // Attained service stays below the first threshold (j0's 4 x 100 = 400 accelerator-seconds
+  // < 3600): every job stays in the first queue, in arrival order, as fifo.
+  Check("tiresias", {{"A", 0, 100, 4 * 100 * 1000},
+                     {"B", 10, 110, 2 * 100 * 400},
+                     {"A", 100, 140, 4 * 40 * 1000},
+                     {"B", 110, 130, 4 * 20 * 400}});
+}
+
 TEST_F(PoliciesTest, FifoHonoursPriority) {
   scenario_.jobs[3].priority = 1;
   // At 100 j3 goes first on A (100-110). At 110 both j1 (B) and j3 (A) finish; j1's finish comes

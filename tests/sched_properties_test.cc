@@ -29,7 +29,9 @@ constexpr int kJobs = 40;
 
 // Three first-party tenants (weights 1, 2, 1) on pools of 8 and 4 H100 and 8 A100. Jobs arrive
 // 0-600 s apart with gangs of 1, 2, 4 or 8, for 60-3600 s on H100; about half also run on A100,
-// 2 or 3 times slower; about half checkpoint every 600 s. Every gang fits in some pool.
+// 2 or 3 times slower; about half checkpoint every 600 s, and about a third save their progress
+// whenever they are stopped (so the preemptive policies have jobs to stop). Every gang fits in
+// some pool.
 SchedCase Workload(uint64_t seed) {
   SchedCase c;
   c.AddPool(c.h100(), 8);
@@ -47,6 +49,7 @@ SchedCase Workload(uint64_t seed) {
     const int64_t slowdown = draw(2) == 0 ? 0 : 2 + draw(2);
     const Duration checkpoint = draw(2) == 0 ? 0 : 600;
     c.AddJob(tenants[draw(3)], submit, gang, seconds, 0, checkpoint, slowdown);
+    c.scenario().jobs.back().checkpoint_at_preemption = draw(3) == 0;
   }
   return c;
 }
@@ -160,6 +163,34 @@ TEST(SchedProperties, EveryJobFinishesWhenEveryJobFits) {
   }
 }
 
+// The policies that stop jobs on their own account (to move them to another type, for a job of
+// higher rank) stop only jobs that lose nothing by it: those that save their progress when
+// stopped, or are at a checkpoint.
+TEST(SchedProperties, PreemptiveRoundAndQueuePoliciesLoseNoWork) {
+  for (uint64_t seed : kSeeds) {
+    SchedCase c = Workload(seed);
+    for (const std::string& policy : AllPolicies()) {
+      if (!policy.starts_with("gavel-") && policy != "srtf" && policy != "tiresias") continue;
+      SimOptions options;
+      options.sample_interval = 0;
+      c.scenario().policy_settings.round = 360;  // Gavel's: rounds that move jobs often
+      std::unique_ptr<Simulator> sim = c.Run(policy, options);
+      ASSERT_NE(sim, nullptr);
+      int64_t interruptions = 0;
+      for (size_t j = 0; j < sim->broker().outcomes().size(); ++j) {
+        const JobOutcome& o = sim->broker().outcomes()[j];
+        interruptions += o.interruptions;
+        EXPECT_EQ(o.lost_accelerator_seconds, 0) << policy << " seed " << seed << " job " << j;
+      }
+      // They do stop jobs on these workloads.
+      if (policy == "srtf" || policy == "tiresias" || policy == "gavel-maxmin" ||
+          policy == "gavel-maxmin-agnostic") {
+        EXPECT_GT(interruptions, 0) << policy << " seed " << seed;
+      }
+    }
+  }
+}
+
 TEST(SchedProperties, BackfillNeverStartsAReservedJobLaterThanItsReservation) {
   for (uint64_t seed : kSeeds) {
     SchedCase c = Workload(seed);
@@ -223,6 +254,7 @@ Scenario MarketWorkload(uint64_t seed) {
                   : testing::TestJob(StrCat("j", i), tenant, submit, gang, 2 * seconds,
                                      {{h100, 2}, {a100, 1}});
     job.checkpoint_interval = draw(2) == 0 ? 0 : 600;
+    job.checkpoint_at_preemption = draw(3) == 0;
     s.jobs.push_back(std::move(job));
   }
   return s;

@@ -396,7 +396,7 @@ void Broker::CountUseful(JobId job, int64_t run_useful) {
 
 void Broker::Interrupt(JobId job, bool killed, bool announced) {
   const PoolId pool = jobs_.outcome(job).pool;
-  const Interruption cut = jobs_.Interrupted(job, instant_.now, announced);
+  const Interruption cut = jobs_.Interrupted(job, instant_.now, killed, announced);
   EndRun(job);
   restarts_.Interrupted(job, pool, cut, billing_.price(job));
   jobs_.SetState(job, JobState::kPending);
@@ -489,7 +489,7 @@ void Broker::OnCancelled(const JobCancelled& event) {
 void Broker::OnFailed(const JobFailed& event) {
   const JobId job = event.job;
   const PoolId pool = jobs_.outcome(job).pool;
-  const Interruption cut = jobs_.Interrupted(job, instant_.now);
+  const Interruption cut = jobs_.Interrupted(job, instant_.now, /*killed=*/true);
   EndRun(job);
   restarts_.Failed(job, pool, cut, billing_.price(job));
   JobOutcome& outcome = jobs_.outcome(job);

@@ -63,15 +63,21 @@ Work JobTable::RemainingWork(JobId job, Time now) const {
 }
 
 Work JobTable::WorkAtRisk(JobId job, Time now) const {
-  if (outcomes_[job.index()].state != JobState::kRunning) return 0;
+  // A job that checkpoints at a preemption loses nothing when the policy stops it.
+  if (outcomes_[job.index()].state != JobState::kRunning ||
+      specs_[job.index()].checkpoint_at_preemption) {
+    return 0;
+  }
   return Progressed(job, now) - Checkpointed(job, now);
 }
 
-Interruption JobTable::Interrupted(JobId job, Time now, bool announced) const {
+Interruption JobTable::Interrupted(JobId job, Time now, bool killed, bool announced) const {
   const Job& spec = specs_[job.index()];
   const JobRun& run = runs_[job.index()];
   Interruption result;
-  if (announced && spec.checkpoint_interval > 0) {
+  const bool save_all = spec.checkpoint_at_preemption ? !killed || announced
+                                                      : announced && spec.checkpoint_interval > 0;
+  if (save_all) {
     result.saved = Progressed(job, now);
     result.kept = std::max<Duration>(0, now - run.start - run.setup);
     result.lost = (now - run.start) - result.kept;

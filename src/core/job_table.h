@@ -84,11 +84,13 @@ class JobTable {
   Work Checkpointed(JobId job, Time now) const;
   // Work the job still has to do (for a running job: as of `now`).
   Work RemainingWork(JobId job, Time now) const;
-  // Work a running job would lose if stopped at `now`.
+  // Work a running job would lose if the policy stopped it at `now`.
   Work WorkAtRisk(JobId job, Time now) const;
-  // What stopping the current run at `now` keeps and loses. `announced`: the stop was announced
-  // ahead (a reservation's end), so a job that checkpoints at all saves its progress up to now.
-  Interruption Interrupted(JobId job, Time now, bool announced = false) const;
+  // What stopping the current run at `now` keeps and loses. It keeps all its progress if it
+  // checkpoints at a preemption and the stop was not a kill (`killed`: a failure, a provider's
+  // kill), or if the stop was announced ahead (a reservation's end) and it checkpoints at all;
+  // otherwise the work of its last periodic checkpoint.
+  Interruption Interrupted(JobId job, Time now, bool killed, bool announced = false) const;
   // Useful accelerator-seconds of the job by `now`: its ended runs' and its current run's.
   int64_t UsefulAcceleratorSeconds(JobId job, Time now) const;
   // Counts the current run's useful accelerator-seconds as `run_useful` in the job's outcome;

@@ -78,7 +78,7 @@ TEST_F(JobTableTest, ProgressCheckpointsAndInterruptionsAreExact) {
   EXPECT_EQ(jobs.RemainingWork(j, 320), 250);
   EXPECT_EQ(jobs.WorkAtRisk(j, 320), 150);
   EXPECT_EQ(jobs.Progressed(j, 1000), 1000);  // saturates at the work left
-  const Interruption cut = jobs.Interrupted(j, 320);
+  const Interruption cut = jobs.Interrupted(j, 320, /*killed=*/true);
   EXPECT_EQ(cut.saved, 600);
   EXPECT_EQ(cut.kept, 200);
   EXPECT_EQ(cut.lost, 70);  // 20 s of setup and 50 s after the last checkpoint
@@ -93,6 +93,32 @@ TEST_F(JobTableTest, ProgressCheckpointsAndInterruptionsAreExact) {
   run.done = cut.saved;
   EXPECT_EQ(jobs.WorkAtRisk(j, 400), 0);
   EXPECT_EQ(jobs.RemainingWork(j, 400), 400);
+}
+
+TEST_F(JobTableTest, AJobThatCheckpointsAtPreemptionLosesNothingWhenStopped) {
+  JobTable jobs(fleet_);
+  // As above, and it also saves its progress when the policy stops it.
+  Job spec = TestJob("j", lab_, 0, 4, 1000, {{h100_, 3}});
+  spec.checkpoint_interval = 100;
+  spec.checkpoint_at_preemption = true;
+  const JobId j = jobs.Add(spec);
+  jobs.Admit(j);
+  jobs.SetState(j, JobState::kRunning);
+  JobRun& run = jobs.run(j);
+  run.start = 50;
+  run.setup = 20;
+  run.rate = 3;
+  EXPECT_EQ(jobs.WorkAtRisk(j, 320), 0);
+  // Stopped by the policy at 320: all 750 units and 250 s kept; only the setup is lost.
+  const Interruption stop = jobs.Interrupted(j, 320, /*killed=*/false);
+  EXPECT_EQ(stop.saved, 750);
+  EXPECT_EQ(stop.kept, 250);
+  EXPECT_EQ(stop.lost, 20);
+  // Killed (a failure): the periodic checkpoint only, as for any job.
+  const Interruption kill = jobs.Interrupted(j, 320, /*killed=*/true);
+  EXPECT_EQ(kill.saved, 600);
+  EXPECT_EQ(kill.kept, 200);
+  EXPECT_EQ(kill.lost, 70);
 }
 
 }  // namespace

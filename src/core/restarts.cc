@@ -29,7 +29,9 @@ Duration Restarts::TransferTime(JobId job, PoolId pool) const {
 
 Duration Restarts::RestoreTime(JobId job, PoolId pool) const {
   const JobOutcome& outcome = jobs_.outcome(job);
-  return (outcome.interruptions > 0 || outcome.failures > 0 ? restart_setup_ : 0) +
+  return (outcome.interruptions > 0 || outcome.failures > 0
+              ? restart_setup_ + jobs_.spec(job).restore
+              : 0) +
          TransferTime(job, pool);
 }
 

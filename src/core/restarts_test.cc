@@ -48,7 +48,7 @@ TEST_F(RestartsTest, AMigrationWaitsForItsTransferAndPaysTheEgressOfTheProviderI
   // A run on a ends at t=250 with 200 s checkpointed (work 200), 50 s lost.
   jobs.SetState(job, JobState::kRunning);
   jobs.run(job).rate = 1;
-  restarts.Interrupted(job, pool_a_, jobs.Interrupted(job, 250), 3'600'000);
+  restarts.Interrupted(job, pool_a_, jobs.Interrupted(job, 250, /*killed=*/true), 3'600'000);
   jobs.SetState(job, JobState::kPending);
   EXPECT_EQ(jobs.run(job).done, 200);
   EXPECT_EQ(jobs.outcome(job).interruptions, 1);

@@ -94,6 +94,8 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
     job.priority = options.priority;
     job.checkpoint_interval = options.checkpoint_interval;
     job.checkpoint_bytes = options.checkpoint_bytes;
+    job.checkpoint_at_preemption = options.checkpoint_at_preemption;
+    job.restore = options.restore;
     std::vector<std::string_view> allowed;
     if (!f[c_spec].empty()) allowed = Split(f[c_spec], '|');
     for (const TypeMapping& m : options.types) {

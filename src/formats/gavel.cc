@@ -110,6 +110,18 @@ std::optional<double> GavelThroughputs::Estimate(std::string_view gpu, std::stri
   return base * ratio * std::pow(efficiency, std::log2(ratio));
 }
 
+std::vector<std::string> GavelThroughputs::JobTypes(std::string_view gpu,
+                                                    int32_t scale_factor) const {
+  std::vector<std::string> types;
+  auto g = table_.find(gpu);
+  if (g == table_.end()) return types;
+  for (const auto& [job_type, by_sf] : g->second) {
+    auto s = by_sf.find(scale_factor);
+    if (s != by_sf.end() && s->second > 0) types.push_back(job_type);
+  }
+  return types;
+}
+
 absl::StatusOr<std::vector<GavelRow>> ReadGavelTrace(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
@@ -205,6 +217,8 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
     job.priority = options.priority + static_cast<int32_t>(std::llround(row.priority_weight)) - 1;
     job.checkpoint_interval = options.checkpoint_interval;
     job.checkpoint_bytes = options.checkpoint_bytes;
+    job.checkpoint_at_preemption = options.checkpoint_at_preemption;
+    job.restore = options.restore;
     bool any_extrapolated = false;
     for (const TypeMapping& m : options.types) {
       bool extrapolated = false;

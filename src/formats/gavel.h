@@ -44,6 +44,9 @@ class GavelThroughputs {
   std::optional<double> Estimate(std::string_view gpu, std::string_view job_type,
                                  int32_t scale_factor, bool* extrapolated) const;
   bool HasGpu(std::string_view gpu) const { return table_.contains(std::string(gpu)); }
+  // The job types measured alone on `gpu` at `scale_factor` with a positive throughput, in name
+  // order (at one GPU on "v100": the 26 models of Gavel's job table).
+  std::vector<std::string> JobTypes(std::string_view gpu, int32_t scale_factor) const;
 
  private:
   // gpu -> job_type -> scale_factor -> steps/s

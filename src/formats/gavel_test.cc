@@ -391,6 +391,23 @@ TEST(GavelThroughputs, SyntheticRules) {
   EXPECT_EQ(t->Estimate("p100", "M", 1, &x), std::nullopt);
 }
 
+TEST(GavelThroughputs, JobTypesMeasuredAtAScaleFactor) {
+  auto t = GavelThroughputs::Parse("t.json", R"j({"v100": {
+      "('ResNet', 1)": {"null": 2.0}, "('A3C', 1)": {"null": 7.0},
+      "('LM', 1)": {"null": 0.0}, "('LM', 2)": {"null": 3.0}}})j");
+  ASSERT_TRUE(t.ok()) << t.status();
+  // In name order; a measured 0 (the job does not run there) is not a job type of that scale.
+  EXPECT_THAT(t->JobTypes("v100", 1), ElementsAre("A3C", "ResNet"));
+  EXPECT_THAT(t->JobTypes("v100", 2), ElementsAre("LM"));
+  EXPECT_THAT(t->JobTypes("v100", 4), IsEmpty());
+  EXPECT_THAT(t->JobTypes("k80", 1), IsEmpty());
+  // The bundled file: Gavel's job table of 26 models, each measured alone on one V100.
+  const std::vector<std::string> models = RealThroughputs().JobTypes("v100", 1);
+  ASSERT_EQ(models.size(), 26u);
+  EXPECT_EQ(models.front(), "A3C");
+  EXPECT_EQ(models.back(), "Transformer (batch size 64)");
+}
+
 TEST(GavelThroughputs, NotJson) {
   auto t = GavelThroughputs::Parse("t.json", "{\"v100\": ");
   ASSERT_FALSE(t.ok());

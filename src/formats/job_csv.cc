@@ -175,6 +175,8 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
       job.checkpoint_interval = *c;
     }
     job.checkpoint_bytes = options.checkpoint_bytes;
+    job.checkpoint_at_preemption = options.checkpoint_at_preemption;
+    job.restore = options.restore;
     if (!cell(c_ckpt_bytes).empty()) {
       absl::StatusOr<int64_t> b =
           ParseIntField(cell(c_ckpt_bytes), {file, line, "checkpoint_bytes"}, 0);

@@ -60,6 +60,8 @@ absl::Status ProfileJobs(const GrowthProfile& profile, uint64_t seed,
     job.priority = options.priority;
     job.checkpoint_interval = options.checkpoint_interval;
     job.checkpoint_bytes = options.checkpoint_bytes;
+    job.checkpoint_at_preemption = options.checkpoint_at_preemption;
+    job.restore = options.restore;
     for (const TypeMapping& m : options.types) {
       bool seen = false;
       for (const Throughput& th : job.throughputs) seen = seen || th.type == m.type;

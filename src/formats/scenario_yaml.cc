@@ -190,13 +190,16 @@ class Loader {
   absl::Status Load(const YAML::Node& root_node) {
     Field root(file_, root_node, "");
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
-    ARBITER_RETURN_IF_ERROR(
-        root.OnlyKeys({"name", "description", "policy", "horizon", "market", "accelerator_types",
-                       "providers", "tenants", "contracts", "workloads", "faults", "tokens"}));
+    ARBITER_RETURN_IF_ERROR(root.OnlyKeys(
+        {"name", "description", "policy", "policy_options", "horizon", "market", "accelerator_types",
+         "providers", "tenants", "contracts", "workloads", "faults", "tokens"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").String());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
     ARBITER_ASSIGN(s_.horizon, root.Child("horizon").SecondsOr(kNever));
+    if (Field options = root.Child("policy_options"); options.defined()) {
+      ARBITER_RETURN_IF_ERROR(PolicyOptions(options));
+    }
     if (Field market = root.Child("market"); market.defined()) {
       ARBITER_RETURN_IF_ERROR(market.OnlyKeys({"quote_window", "retry_delay"}));
       ARBITER_ASSIGN(s_.market.quote_window, market.Child("quote_window").SecondsOr(0));
@@ -876,6 +879,48 @@ class Loader {
     return absl::OkStatus();
   }
 
+  absl::Status PolicyOptions(const Field& f) {
+    ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"round", "fairness", "queue_thresholds", "promote_knob"}));
+    PolicySettings& settings = s_.policy_settings;
+    if (Field round = f.Child("round"); round.defined()) {
+      ARBITER_ASSIGN(settings.round, round.Seconds());
+      if (settings.round <= 0) return round.Error("0 is not a round", "a duration of 1 s or more");
+    }
+    std::string fairness;
+    ARBITER_ASSIGN(fairness, f.Child("fairness").StringOr("equal_share"));
+    if (fairness == "equal_share") {
+      settings.fairness = PolicySettings::Fairness::kEqualShare;
+    } else if (fairness == "fastest_type") {
+      settings.fairness = PolicySettings::Fairness::kFastestType;
+    } else {
+      return f.Child("fairness")
+          .Error(StrCat("unknown normalisation '", fairness, "'"), "equal_share or fastest_type");
+    }
+    Field thresholds = f.Child("queue_thresholds");
+    size_t n = 0;
+    ARBITER_ASSIGN(n, thresholds.ListSize());
+    for (size_t i = 0; i < n; ++i) {
+      int64_t t = 0;
+      ARBITER_ASSIGN(t, thresholds.Item(i).Int(1, int64_t{1} << 50));
+      if (!settings.queue_thresholds.empty() && t <= settings.queue_thresholds.back()) {
+        return thresholds.Item(i).Error(StrCat(t, " is not above the threshold before it"),
+                                        "thresholds in ascending order");
+      }
+      settings.queue_thresholds.push_back(t);
+    }
+    if (Field knob = f.Child("promote_knob"); knob.defined()) {
+      absl::StatusOr<std::string> text = knob.String();
+      if (!text.ok()) return text.status();
+      Micros value = 0;
+      if (!ParseDollars(text->c_str(), &value)) {
+        return knob.Error(StrCat("'", *text, "' is not a factor"),
+                          "a number >= 0 with at most six decimals (0: never promote)");
+      }
+      settings.promote_knob = value;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Workloads(const Field& list) {
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
@@ -901,9 +946,14 @@ class Loader {
       options.accelerators_per_node = static_cast<int32_t>(v);
       Field ckpt = w.Child("checkpoint");
       if (ckpt.defined()) {
-        ARBITER_RETURN_IF_ERROR(ckpt.OnlyKeys({"interval", "bytes"}));
-        ARBITER_ASSIGN(options.checkpoint_interval, ckpt.Child("interval").Seconds());
+        ARBITER_RETURN_IF_ERROR(ckpt.OnlyKeys({"interval", "bytes", "at_preemption", "restore"}));
+        ARBITER_ASSIGN(options.checkpoint_at_preemption, ckpt.Child("at_preemption").BoolOr(false));
+        // A job that checkpoints only when it is stopped needs no interval.
+        ARBITER_ASSIGN(options.checkpoint_interval, options.checkpoint_at_preemption
+                                                        ? ckpt.Child("interval").SecondsOr(0)
+                                                        : ckpt.Child("interval").Seconds());
         ARBITER_ASSIGN(options.checkpoint_bytes, ckpt.Child("bytes").IntOr(0, 0, int64_t{1} << 60));
+        ARBITER_ASSIGN(options.restore, ckpt.Child("restore").SecondsOr(0));
       }
       std::string format;
       ARBITER_ASSIGN(format, w.Child("format").String());

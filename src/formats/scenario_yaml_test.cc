@@ -352,6 +352,32 @@ TEST_F(TinyScenarioTest, WorkloadsAreMergedBySubmitTime) {
   EXPECT_EQ(s->jobs[5].submit, 300000);
 }
 
+TEST_F(TinyScenarioTest, CheckpointAtPreemptionNeedsNoInterval) {
+  absl::StatusOr<Scenario> s = Parse(Replace(TinyYaml(), "checkpoint: {interval: 1h, bytes: 1000}",
+                                             "checkpoint: {at_preemption: true, restore: 30s}"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  const Job& philly1 = s->jobs[2];
+  ASSERT_EQ(philly1.name, "philly:1");
+  EXPECT_TRUE(philly1.checkpoint_at_preemption);
+  EXPECT_EQ(philly1.restore, 30);
+  EXPECT_EQ(philly1.checkpoint_interval, 0);
+  // Jobs of the other workload keep the defaults.
+  EXPECT_FALSE(s->jobs[0].checkpoint_at_preemption);
+  EXPECT_EQ(s->jobs[0].restore, 0);
+  // Both kinds of checkpoint at once.
+  s = Parse(Replace(TinyYaml(), "checkpoint: {interval: 1h, bytes: 1000}",
+                    "checkpoint: {interval: 1h, at_preemption: yes}"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->jobs[2].checkpoint_interval, 3600);
+  EXPECT_TRUE(s->jobs[2].checkpoint_at_preemption);
+  // Periodic checkpoints need their interval.
+  s = Parse(Replace(TinyYaml(), "checkpoint: {interval: 1h, bytes: 1000}",
+                    "checkpoint: {bytes: 1000, at_preemption: false}"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s.status()),
+              HasSubstr("workloads[1].checkpoint.interval: missing; expected a value"));
+}
+
 TEST_F(TinyScenarioTest, LoadScenarioReadsTheFileAndResolvesPathsAgainstIt) {
   const std::string path = dir_.Write("tiny.yaml", TinyYaml());
   absl::StatusOr<Scenario> s = LoadScenario(path);
@@ -466,6 +492,47 @@ TEST(ScenarioErrors, TheMinimalScenarioLoads) {
   EXPECT_EQ(s->horizon, kNever);
   EXPECT_EQ(s->default_policy, "fifo");
   EXPECT_TRUE(s->jobs.empty());
+  // No policy_options: every policy keeps its defaults.
+  EXPECT_EQ(s->policy_settings.round, 0);
+  EXPECT_EQ(s->policy_settings.fairness, PolicySettings::Fairness::kEqualShare);
+  EXPECT_TRUE(s->policy_settings.queue_thresholds.empty());
+  EXPECT_FALSE(s->policy_settings.promote_knob.has_value());
+}
+
+TEST(ScenarioPolicyOptions, EveryKey) {
+  absl::StatusOr<Scenario> s =
+      ParseScenario("s.yaml", StrCat(kMini,
+                                     "policy_options: {round: 6m, fairness: fastest_type, "
+                                     "queue_thresholds: [3600, 36000], promote_knob: 0.5}\n"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->policy_settings.round, 360);
+  EXPECT_EQ(s->policy_settings.fairness, PolicySettings::Fairness::kFastestType);
+  EXPECT_THAT(s->policy_settings.queue_thresholds, ElementsAre(3600, 36000));
+  EXPECT_EQ(s->policy_settings.promote_knob, 500'000);
+  s = ParseScenario("s.yaml", kMini, ScenarioLoadOptions{{"policy_options.promote_knob=0"}});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->policy_settings.promote_knob, 0);
+}
+
+TEST(ScenarioPolicyOptions, Errors) {
+  const auto error = [](std::string_view options) {
+    return ScenarioError(StrCat(kMini, "policy_options: ", options, "\n"));
+  };
+  EXPECT_EQ(error("{round: 0}"),
+            "s.yaml:16: policy_options.round: 0 is not a round; expected a duration of 1 s or "
+            "more");
+  EXPECT_EQ(error("{fairness: fastest}"),
+            "s.yaml:16: policy_options.fairness: unknown normalisation 'fastest'; expected "
+            "equal_share or fastest_type");
+  EXPECT_EQ(error("{queue_thresholds: [3600, 3600]}"),
+            "s.yaml:16: policy_options.queue_thresholds[1]: 3600 is not above the threshold "
+            "before it; expected thresholds in ascending order");
+  EXPECT_EQ(error("{promote_knob: -1}"),
+            "s.yaml:16: policy_options.promote_knob: '-1' is not a factor; expected a number >= "
+            "0 with at most six decimals (0: never promote)");
+  EXPECT_EQ(error("{rounds: 1h}"),
+            "s.yaml:16: policy_options.rounds: unknown key 'rounds'; expected one of round, "
+            "fairness, queue_thresholds, promote_knob");
 }
 
 TEST(ScenarioErrors, NotValidYaml) {
@@ -482,7 +549,7 @@ TEST(ScenarioErrors, UnknownTopLevelKey) {
   const std::string error = ScenarioError(StrCat(kMini, "worklods: []\n"));
   EXPECT_THAT(error,
               StartsWith("s.yaml:16: worklods: unknown key 'worklods'; expected one of name, "
-                         "description, policy, horizon, "));
+                         "description, policy, policy_options, horizon, "));
   EXPECT_THAT(error, HasSubstr(", workloads"));
 }
 

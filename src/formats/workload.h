@@ -34,6 +34,8 @@ struct WorkloadOptions {
   int32_t accelerators_per_node = 8;  // gangs are spread over ceil(accelerators / this) nodes
   Duration checkpoint_interval = 0;
   int64_t checkpoint_bytes = 0;
+  bool checkpoint_at_preemption = false;  // Job::checkpoint_at_preemption of every job
+  Duration restore = 0;                   // Job::restore of every job
 };
 
 struct WorkloadReport {

@@ -130,7 +130,10 @@ TEST(Job, ValidateChecksEachInvariant) {
          j.throughputs = {{AcceleratorTypeId(0), 1}, {AcceleratorTypeId(0), 2}};
        }},
       {"deadline must be after submit", [](Job& j) { j.deadline = 10; }},
-      {"checkpoint interval and size must be >= 0", [](Job& j) { j.checkpoint_interval = -1; }},
+      {"checkpoint interval and size and restore time must be >= 0",
+       [](Job& j) { j.checkpoint_interval = -1; }},
+      {"checkpoint interval and size and restore time must be >= 0",
+       [](Job& j) { j.restore = -1; }},
   };
   for (const Case& c : cases) {
     Job job = GoodJob();

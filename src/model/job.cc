@@ -34,8 +34,8 @@ absl::Status ValidateJob(const Job& job, const Fleet& fleet) {
   if (job.deadline != kNever && job.deadline <= job.submit) {
     return fail("deadline must be after submit");
   }
-  if (job.checkpoint_interval < 0 || job.checkpoint_bytes < 0) {
-    return fail("checkpoint interval and size must be >= 0");
+  if (job.checkpoint_interval < 0 || job.checkpoint_bytes < 0 || job.restore < 0) {
+    return fail("checkpoint interval and size and restore time must be >= 0");
   }
   if (job.max_restarts < 0) return fail("max_restarts must be >= 0");
   if (job.placement != nullptr) {

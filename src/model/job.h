@@ -83,6 +83,13 @@ struct Job {
   // use_spot); null: any pool of an accepted type. Null for every job the trace loaders make, so
   // simulations pay one null pointer per job for it.
   std::shared_ptr<const Placement> placement;
+  // The job saves all its progress when the scheduler stops it (a preemption, a move to another
+  // pool), as Gavel's and Tiresias's jobs do at a round's end; a failure or a provider's kill
+  // still loses the work since its last periodic checkpoint.
+  bool checkpoint_at_preemption = false;
+  // Seconds each run after an interruption spends restoring its checkpoint (no progress, paid),
+  // on top of the faults' restart_setup.
+  Duration restore = 0;
 
   // Accelerators needed on each node (ceil(accelerators / nodes)).
   int32_t AcceleratorsPerNode() const { return (accelerators + nodes - 1) / nodes; }

@@ -4,6 +4,7 @@
 #ifndef ARBITER_MODEL_SCENARIO_H_
 #define ARBITER_MODEL_SCENARIO_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,26 @@ struct MarketOptions {
   Duration retry_delay = 600;
 };
 
+// Settings of the scheduling policies: the scenario's `policy_options` (docs/scenario.md). Each
+// policy reads those that concern it; unset ones keep the policy's own default.
+struct PolicySettings {
+  // gavel-*: seconds per round (0: the policy's default, 3600; Gavel's own is 360).
+  Duration round = 0;
+  // gavel-maxmin*: what the max-min objective divides a job's throughput by.
+  enum class Fairness : uint8_t {
+    kEqualShare,   // its throughput on an equal share of each type it can use (Gavel's)
+    kFastestType,  // its throughput on its fastest type
+  };
+  Fairness fairness = Fairness::kEqualShare;
+  // tiresias: the attained service (accelerator-seconds) at which a job leaves each queue but the
+  // last, ascending; empty: the policy's default.
+  std::vector<int64_t> queue_thresholds;
+  // tiresias: a job that, since its last promotion, has waited `promote_knob` times as long as it
+  // has run is promoted to the first queue, in parts per million (0: never); unset: the policy's
+  // default.
+  std::optional<Ppm> promote_knob;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -40,6 +61,7 @@ struct Scenario {
   Faults faults;    // faults a simulated run injects, and how jobs recover
   LiveConfig live;  // pools' backends and API tokens, for `arbiter serve`; simulations ignore it
   std::string default_policy = "fifo";
+  PolicySettings policy_settings;       // the scenario's policy_options
   Time horizon = kNever;                // the simulation stops here even if work remains
   std::vector<std::string> load_notes;  // what the loaders did, e.g. throughputs extrapolated
 

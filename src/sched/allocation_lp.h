@@ -6,10 +6,16 @@
 // effective throughput of job j is sum_t rate[j][t] X[j][t]. Objectives:
 //
 //  kMaxMinFairness: maximise the smallest weighted normalised throughput,
-//      min_j  gang[j] / weight[j] x sum_t X[j][t] rate[j][t] / max_t rate[j][t]
+//      min_j  gang[j] / weight[j] x sum_t X[j][t] rate[j][t] / base[j]
 //    (effective accelerators per unit of weight: a 1-accelerator job gets more time than an
-//    8-accelerator one, as in Gavel), plus eps times the sum of those terms so that capacity the
-//    minimum does not need is still used where it is most effective.
+//    8-accelerator one, as in Gavel), then, keeping that minimum, use the capacity it does not
+//    need where it is most effective (the most accelerators weighted by rate / max_t rate).
+//    base[j] is, by default (MaxMinBaseline::kEqualShare, Gavel's), the throughput the job would
+//    get from an equal share of each type it can use, sum_t capacity[t] rate[j][t] / sum_t
+//    capacity[t] over those types: with every job able to use every type this is Gavel's
+//    X_equal normalisation up to a factor common to all jobs, which leaves the allocation
+//    unchanged. With kFastestType it is max_t rate[j][t], the job's rate on its fastest type.
+//    The two differ for jobs whose speed is flat across types or fastest on an older type.
 //  kMinMakespan: maximise y (1 / makespan, scaled) subject to each job finishing its remaining
 //    work by the makespan at its effective throughput: sum_t X[j][t] T0 / runtime[j][t] >= y,
 //    with runtime[j][t] = work[j] / rate[j][t] and T0 the longest best runtime; plus eps times
@@ -46,6 +52,9 @@ namespace arbiter {
 
 enum class AllocationObjective { kMaxMinFairness, kMinMakespan, kMinCost };
 
+// What kMaxMinFairness divides a job's throughput by (see above).
+enum class MaxMinBaseline { kEqualShare, kFastestType };
+
 struct AllocationJob {
   int32_t gang = 1;
   int64_t weight = 1;
@@ -60,6 +69,13 @@ struct AllocationProblem {
   std::vector<int64_t> capacity;  // per type, accelerators
   std::vector<AllocationJob> jobs;
   int64_t max_jobs_per_program = 0;  // 0: one program, however large
+  MaxMinBaseline baseline = MaxMinBaseline::kEqualShare;
+  // Of the optimal allocations, return the one that spreads each job's share over the types it
+  // can use in proportion to their capacity, where that stays within every type's capacity (else
+  // the solver's own). For programs whose optima differ only in where jobs run, such as those of
+  // heterogeneity-agnostic policies (every rate 1): what an interior-point solver such as Gavel's
+  // returns, where a simplex vertex would tie each job to one type by its place in the program.
+  bool spread = false;
 };
 
 struct Allocation {
@@ -70,12 +86,26 @@ struct Allocation {
   double makespan = 0;
   // kMinCost: jobs whose deadline the allocation cannot meet.
   int64_t deadline_slack_jobs = 0;
-  int64_t partitions = 1;  // programs solved (see max_jobs_per_program)
+  int64_t partitions = 1;   // programs solved (see max_jobs_per_program)
+  bool remembered = false;  // returned by an AllocationMemo without solving
 };
 
-// Solves the program. Fails on an empty or inconsistent problem (vectors of the wrong length, a
-// job that can run nowhere, non-positive work) or if the solver does not reach an optimum.
-absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem);
+// The last program a caller solved, by its kinds of job (what the objective depends on) and their
+// counts, with its allocation: a caller that solves the same program again (a round policy between
+// arrivals and completions) gets the allocation back without solving.
+class AllocationMemo {
+ private:
+  friend absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem&, AllocationMemo*);
+  bool valid_ = false;
+  std::vector<int64_t> signature_;
+  Allocation allocation_;  // per kind of job
+};
+
+// Solves the program (or returns `memo`'s allocation when it is the program solved last).
+// Fails on an empty or inconsistent problem (vectors of the wrong length, a job that can run
+// nowhere, non-positive work) or if the solver does not reach an optimum.
+absl::StatusOr<Allocation> SolveAllocation(const AllocationProblem& problem,
+                                           AllocationMemo* memo = nullptr);
 
 }  // namespace arbiter
 

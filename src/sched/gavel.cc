@@ -26,16 +26,29 @@ PoolId PoolRunning(JobId job, PoolId placed, const ClusterView& view) {
 
 }  // namespace
 
+GavelPolicy::GavelPolicy(Objective objective, Options options)
+    : objective_(objective), options_(options), random_(options.seed ^ 0x676176656C000000ULL) {
+  if (options_.round <= 0) options_.round = kDefaultRound;
+}
+
 std::string_view GavelPolicy::name() const {
+  const bool agnostic = options_.agnostic;
   switch (objective_) {
-    case AllocationObjective::kMaxMinFairness:
-      return "gavel-maxmin";
-    case AllocationObjective::kMinMakespan:
-      return "gavel-makespan";
-    case AllocationObjective::kMinCost:
-      return "gavel-cost";
+    case Objective::kFifo:
+      return agnostic ? "gavel-fifo-agnostic" : "gavel-fifo";
+    case Objective::kMaxMinFairness:
+      return agnostic ? "gavel-maxmin-agnostic" : "gavel-maxmin";
+    case Objective::kMinMakespan:
+      return agnostic ? "gavel-makespan-agnostic" : "gavel-makespan";
+    case Objective::kMinCost:
+      return agnostic ? "gavel-cost-agnostic" : "gavel-cost";
   }
   return "gavel";
+}
+
+size_t GavelPolicy::Draw(size_t n) {
+  // The engine's output is fixed by the standard (distributions are not): scale it directly.
+  return static_cast<size_t>((random_() >> 11) * 0x1.0p-53 * static_cast<double>(n));
 }
 
 double GavelPolicy::share(JobId job, AcceleratorTypeId type) const {
@@ -46,10 +59,11 @@ double GavelPolicy::share(JobId job, AcceleratorTypeId type) const {
 GavelPolicy::Active& GavelPolicy::StateOf(JobId job, const ClusterView& view) {
   if (state_.size() <= job.index()) state_.resize(job.index() + 1);
   Active& a = state_[job.index()];
-  if (a.received.empty()) {
+  if (a.received.empty()) {  // a job arrived
     a.received.assign(view.fleet().accelerator_types.size(), 0);
     a.since = view.now();
     a.gang = view.job(job).accelerators;
+    reset_ = true;
   }
   return a;
 }
@@ -57,7 +71,7 @@ GavelPolicy::Active& GavelPolicy::StateOf(JobId job, const ClusterView& view) {
 void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
   if (active_.empty()) next_round_ = std::max(next_round_, view.now());
   Active& a = StateOf(job, view);
-  SetPending(a, true);
+  SetPending(job, a, true, &view);
   a.placed = false;
   a.stop_at = kNever;
   active_.insert(job);
@@ -66,7 +80,7 @@ void GavelPolicy::OnPending(JobId job, const ClusterView& view) {
 
 void GavelPolicy::OnRemoved(JobId job) {
   if (job.index() >= state_.size()) return;
-  SetPending(state_[job.index()], false);
+  SetPending(job, state_[job.index()], false, nullptr);
   if (!state_[job.index()].placed) Forget(job);
 }
 
@@ -81,7 +95,13 @@ Time GavelPolicy::NextWakeup() const {
   return std::min(next_round_, next_stop_);
 }
 
-void GavelPolicy::SetPending(Active& a, bool pending) {
+void GavelPolicy::SetPending(JobId job, Active& a, bool pending, const ClusterView* view) {
+  // A mover waits for the room promised to it, not for any pool (see Wait).
+  if (pending && view != nullptr && !a.promised) {
+    Wait(job, *view);
+  } else if (!pending) {
+    waiting_.Remove(job);
+  }
   a.pending = pending;
   for (const auto& [list, at] : a.slots) {
     if (pending) {
@@ -90,6 +110,11 @@ void GavelPolicy::SetPending(Active& a, bool pending) {
       lists_[list].pending.erase(at);
     }
   }
+}
+
+void GavelPolicy::Wait(JobId job, const ClusterView& view) {
+  const Job& spec = view.job(job);
+  waiting_.Add(job, view, {-static_cast<int64_t>(spec.priority), spec.submit});
 }
 
 void GavelPolicy::Enlist(JobId job, size_t list) {
@@ -102,6 +127,7 @@ void GavelPolicy::Enlist(JobId job, size_t list) {
 }
 
 void GavelPolicy::Forget(JobId job) {
+  reset_ = true;  // a job left
   Active& a = state_[job.index()];
   // A promise to a job that is gone is void.
   if (a.promised) promised_[a.want] -= a.gang;
@@ -150,6 +176,44 @@ PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) {
   const Job& spec = view.job(job);
   const Work remaining = view.RemainingWork(job);
   const std::span<RankedPools::List> lists = ranked_pools_.lists(RankedSet(job, view));
+  // Within a list (one type) the first pool with room outside the promises is the cheapest.
+  const auto first_fit = [&](RankedPools::List& list) {
+    const int64_t need = spec.accelerators + Promised(list.type.index());
+    size_t first = 0;
+    if (need > 0) {
+      first = RankedPools::FirstFit(list, need, view);
+    } else {  // (promises are never negative; were one so, the cursor would not apply)
+      while (first < list.pools.size() && view.FreeAccelerators(list.pools[first].second) < need) {
+        ++first;
+      }
+    }
+    return first;
+  };
+  if (options_.agnostic) {
+    // Speed-blind: a type with room at random, then its cheapest pool (holding pools first).
+    for (const bool holding : {true, false}) {
+      absl::InlinedVector<PoolId, 4> candidates;  // per type, in list order
+      for (RankedPools::List& list : lists) {
+        if (list.holding != holding) continue;
+        const size_t first = first_fit(list);
+        if (first == list.pools.size()) continue;
+        const PoolId pool = list.pools[first].second;
+        bool merged = false;  // a type's holding pools may come in several lists
+        for (PoolId& c : candidates) {
+          if (view.fleet().pool(c).type == list.type) {
+            merged = true;
+            if (std::make_pair(*view.PriceFor(spec.tenant, pool), pool) <
+                std::make_pair(*view.PriceFor(spec.tenant, c), c)) {
+              c = pool;
+            }
+          }
+        }
+        if (!merged) candidates.push_back(pool);
+      }
+      if (!candidates.empty()) return candidates[Draw(candidates.size())];
+    }
+    return PoolId();
+  }
   // On one type the runtime is the same on every pool and the cost does not fall as the price
   // rises, so each list's first pool with room is its best by either rule; then the lists' best.
   PoolId chosen;
@@ -157,21 +221,12 @@ PoolId GavelPolicy::AnyPool(JobId job, const ClusterView& view) {
     std::tuple<int64_t, int64_t, Micros> best_key;
     for (RankedPools::List& list : lists) {
       if (list.holding != holding) continue;
-      const int64_t need = spec.accelerators + Promised(list.type.index());
-      size_t first = 0;
-      if (need > 0) {
-        first = RankedPools::FirstFit(list, need, view);
-      } else {  // (promises are never negative; were one so, the cursor would not apply)
-        while (first < list.pools.size() &&
-               view.FreeAccelerators(list.pools[first].second) < need) {
-          ++first;
-        }
-      }
+      const size_t first = first_fit(list);
       if (first == list.pools.size()) continue;
       const auto& [price, pool] = list.pools[first];
       const Duration runtime = RuntimeFor(remaining, *spec.RateOn(list.type));
       const auto key =
-          objective_ == AllocationObjective::kMinCost
+          objective_ == Objective::kMinCost
               ? std::make_tuple(ChargeFor(spec.accelerators, runtime, price), runtime, price)
               : std::make_tuple(runtime, price, Micros{0});
       if (!chosen.valid() || std::tie(key, pool) < std::tie(best_key, chosen)) {
@@ -216,7 +271,7 @@ PoolId GavelPolicy::ScanAnyPool(JobId job, const ClusterView& view) const {
     const Micros price = *view.PriceFor(spec.tenant, pool);
     const Micros cost = ChargeFor(spec.accelerators, runtime, price);
     const bool not_holding = !fleet.pool(pool).holding.has_value();
-    const auto key = objective_ == AllocationObjective::kMinCost
+    const auto key = objective_ == Objective::kMinCost
                          ? std::make_tuple(not_holding, cost, runtime, price)
                          : std::make_tuple(not_holding, runtime, int64_t{0}, price);
     if (!best.valid() || key < best_key) {
@@ -235,19 +290,19 @@ void GavelPolicy::Start(JobId job, PoolId pool, const ClusterView& view, Placer&
     promised_[type] -= a.gang;
     a.promised = false;
   }
-  SetPending(a, false);
+  SetPending(job, a, false, nullptr);
   a.placed = true;
   a.pool = pool;
   a.started = view.now();
   a.stop_at = kNever;
 }
 
-void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer) {
+void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer, bool wanted_only) {
   const size_t type = view.fleet().pool(pool).type.index();
-  if (2 * type >= lists_.size()) return;
   // Jobs wanted on this type first; then the round's other jobs outside the promises. Only the
   // pending ones, in list order; a start takes a job out of `pending`, so walk by position.
   for (const bool wanted : {true, false}) {
+    if (2 * type >= lists_.size() || (!wanted && wanted_only)) break;
     RoundList& list = wanted ? Wanted(type) : Ranked(type);
     for (auto it = list.pending.begin(); it != list.pending.end();) {
       const int64_t free = view.FreeAccelerators(pool) - (wanted ? 0 : Promised(type));
@@ -262,27 +317,39 @@ void GavelPolicy::FillPool(PoolId pool, const ClusterView& view, Placer& placer)
       it = list.pending.upper_bound(at);
     }
   }
+  // Then any other pending job that fits, by priority and arrival (the heads of the buckets of
+  // this type, smallest gangs first), outside the promises.
+  while (!wanted_only) {
+    const int64_t free = view.FreeAccelerators(pool) - Promised(type);
+    if (free <= 0) break;
+    JobId best;
+    std::pair<int64_t, int64_t> best_key;
+    for (int32_t b : waiting_.OfType(view.fleet().pool(pool).type)) {
+      if (waiting_.bucket(b).gang > free) break;
+      if (!JobBuckets::Eligible(waiting_.bucket(b), pool, view)) continue;
+      const JobBuckets::Entry* head = waiting_.Head(b);
+      if (head == nullptr) continue;
+      const std::pair<int64_t, int64_t> key{head->key.primary, head->key.secondary};
+      if (!best.valid() || std::tie(key, head->job) < std::tie(best_key, best)) {
+        best = head->job;
+        best_key = key;
+      }
+    }
+    if (!best.valid()) break;
+    assert(state_[best.index()].pending);
+    Start(best, pool, view, placer);
+  }
 }
 
-void GavelPolicy::DoRound(const ClusterView& view) {
-  ++rounds_;
+bool GavelPolicy::Allocate(const std::vector<JobId>& jobs, const ClusterView& view,
+                           std::vector<JobId>& in, std::vector<std::vector<double>>& x) {
   const Fleet& fleet = view.fleet();
   const size_t types = fleet.accelerator_types.size();
   const Time now = view.now();
-  // The program's jobs: every placed one, then the oldest pending ones.
-  std::vector<JobId> jobs;
-  for (JobId job : active_) {
-    if (state_[job.index()].placed) jobs.push_back(job);
-  }
-  for (JobId job : active_) {
-    if (static_cast<int>(jobs.size()) >= kMaxLpJobs) break;
-    if (state_[job.index()].pending) jobs.push_back(job);
-  }
   AllocationProblem problem;
-  problem.objective = objective_;
   problem.capacity.assign(types, 0);
   for (const Pool& pool : fleet.pools) problem.capacity[pool.type.index()] += pool.capacity();
-  std::vector<JobId> in_lp;
+  std::vector<std::vector<Rate>> rates;
   for (JobId job : jobs) {
     const Job& spec = view.job(job);
     AllocationJob j;
@@ -298,29 +365,131 @@ void GavelPolicy::DoRound(const ClusterView& view) {
       if (problem.capacity[t] < spec.accelerators) continue;
       const Micros price = list.pools.front().first;
       if (j.rates[t] == 0 || price < j.prices[t]) j.prices[t] = price;
-      j.rates[t] = *spec.RateOn(list.type);
+      j.rates[t] = options_.agnostic ? 1 : *spec.RateOn(list.type);
       any = true;
     }
     if (!any) continue;
     if (spec.deadline != kNever) j.deadline_in = std::max<Duration>(1, spec.deadline - now);
+    rates.push_back(j.rates);
     problem.jobs.push_back(std::move(j));
-    in_lp.push_back(job);
+    in.push_back(job);
+  }
+  if (in.empty()) return false;
+  if (objective_ == Objective::kFifo) {
+    AllocateFifo(in, rates, problem.capacity, view, x);
+    return true;
+  }
+  switch (objective_) {
+    case Objective::kMaxMinFairness:
+      problem.objective = AllocationObjective::kMaxMinFairness;
+      break;
+    case Objective::kMinMakespan:
+      problem.objective = AllocationObjective::kMinMakespan;
+      break;
+    case Objective::kFifo:
+    case Objective::kMinCost:
+      problem.objective = AllocationObjective::kMinCost;
+      break;
+  }
+  problem.max_jobs_per_program = kMaxLpJobs;
+  problem.baseline = options_.baseline;
+  problem.spread = options_.agnostic;
+  absl::StatusOr<Allocation> allocation = SolveAllocation(problem, &memo_);
+  if (!allocation.ok()) return false;  // no allocation this round: placements stay work-conserving
+  x = std::move(allocation->x);
+  return true;
+}
+
+void GavelPolicy::AllocateFifo(const std::vector<JobId>& in,
+                               const std::vector<std::vector<Rate>>& rates,
+                               std::vector<int64_t> left, const ClusterView& view,
+                               std::vector<std::vector<double>>& x) {
+  const Fleet& fleet = view.fleet();
+  const size_t types = left.size();
+  x.assign(in.size(), std::vector<double>(types, 0));
+  std::vector<size_t> order(in.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  const auto key = [&](size_t k) {
+    const Job& spec = view.job(in[k]);
+    return std::make_tuple(-spec.priority, spec.submit, in[k]);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+  std::vector<bool> done(in.size(), false);
+  if (options_.agnostic) {
+    // Gavel's base FIFO keeps a job on the type it was given: a running job stays where it runs.
+    for (size_t k : order) {
+      const Active& a = state_[in[k].index()];
+      if (!a.placed) continue;
+      const size_t t = fleet.pool(a.pool).type.index();
+      if (rates[k][t] <= 0) continue;
+      x[k][t] = 1;
+      left[t] -= a.gang;
+      done[k] = true;
+    }
+  }
+  for (size_t k : order) {
+    if (done[k]) continue;
+    const int32_t gang = view.job(in[k]).accelerators;
+    absl::InlinedVector<size_t, 4> fits;
+    for (size_t t = 0; t < types; ++t) {
+      if (rates[k][t] > 0 && left[t] >= gang) fits.push_back(t);
+    }
+    if (fits.empty()) break;  // no job passes a waiting older one
+    size_t t = fits.front();
+    if (options_.agnostic) {
+      t = fits[Draw(fits.size())];
+    } else {
+      for (size_t u : fits) {
+        if (rates[k][u] > rates[k][t]) t = u;
+      }
+    }
+    x[k][t] = 1;
+    left[t] -= gang;
+  }
+}
+
+void GavelPolicy::DoRound(const ClusterView& view) {
+  ++rounds_;
+  const Fleet& fleet = view.fleet();
+  const size_t types = fleet.accelerator_types.size();
+  const Time now = view.now();
+  // The allocation's jobs: every placed one, then the oldest pending ones.
+  std::vector<JobId> jobs;
+  for (JobId job : active_) {
+    if (state_[job.index()].placed) jobs.push_back(job);
+  }
+  for (JobId job : active_) {
+    if (static_cast<int>(jobs.size()) >= kMaxLpJobs) break;
+    if (state_[job.index()].pending) jobs.push_back(job);
   }
   for (const auto& [job, x] : shares_) state_[job.index()].in_lp = false;
   shares_.clear();
   for (JobId job : jobs) {
-    state_[job.index()].want = -1;
-    state_[job.index()].promised = false;
+    Active& a = state_[job.index()];
+    a.want = -1;
+    // A mover still waiting for its room waits for any pool again.
+    if (a.promised && a.pending) Wait(job, view);
+    a.promised = false;
   }
   for (const RoundList& list : lists_) {
     for (JobId job : list.jobs) state_[job.index()].slots.clear();
   }
   lists_.assign(2 * types, {});
   promised_.assign(types, 0);
-  if (in_lp.empty()) return;
-  problem.max_jobs_per_program = kMaxLpJobs;
-  absl::StatusOr<Allocation> allocation = SolveAllocation(problem);
-  if (!allocation.ok()) return;  // no allocation this round: placements stay work-conserving
+  // As in Gavel, the allocation is computed again only after a job arrived or left (a "reset
+  // event"); the priorities follow the time each job has had at every round.
+  if (reset_ || jobs != last_jobs_) {
+    last_in_.clear();
+    last_x_.clear();
+    last_jobs_.clear();
+    if (!Allocate(jobs, view, last_in_, last_x_)) return;
+    last_jobs_ = jobs;
+    reset_ = false;
+  }
+  const std::vector<JobId>& in_lp = last_in_;
+  const std::vector<std::vector<double>>& allocation = last_x_;
+  std::vector<int64_t> capacity(types, 0);
+  for (const Pool& pool : fleet.pools) capacity[pool.type.index()] += pool.capacity();
   struct Pair {
     double priority;
     double x;
@@ -330,14 +499,18 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   std::vector<Pair> pairs;
   for (size_t k = 0; k < in_lp.size(); ++k) {
     const JobId job = in_lp[k];
-    shares_[job] = allocation->x[k];
+    shares_[job] = allocation[k];
     Active& a = state_[job.index()];
     a.in_lp = true;
     const double queued = static_cast<double>(std::max<Duration>(1, now - a.since));
+    // The type it runs on now counts the current run too (its share so far is what Gavel's
+    // priorities compare with the allocation).
+    const size_t here = a.placed ? fleet.pool(a.pool).type.index() : types;
     for (size_t t = 0; t < types; ++t) {
-      const double x = allocation->x[k][t];
+      const double x = allocation[k][t];
       if (x <= 1e-6) continue;
-      const double received = static_cast<double>(a.received[t]) / queued;
+      const Duration ran = a.received[t] + (t == here ? now - a.started : 0);
+      const double received = static_cast<double>(ran) / queued;
       pairs.push_back({received > 0 ? x / received : 1e30 * x, x, job, t});
     }
   }
@@ -345,7 +518,7 @@ void GavelPolicy::DoRound(const ClusterView& view) {
     return std::tie(b.priority, b.x, a.job, a.type) < std::tie(a.priority, a.x, b.job, b.type);
   });
   // The round's wanted placements: by priority, one type per job, within each type's capacity.
-  std::vector<int64_t> left = problem.capacity;
+  std::vector<int64_t> left = capacity;
   for (const Pair& p : pairs) {
     Active& a = state_[p.job.index()];
     if (a.want >= 0) continue;
@@ -371,7 +544,9 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   }
   const auto movable = [&](JobId job) {
     const Active& a = state_[job.index()];
-    return a.placed && view.job(job).checkpoint_interval > 0 && now - a.started >= kRound;
+    const Job& spec = view.job(job);
+    return a.placed && (spec.checkpoint_at_preemption || spec.checkpoint_interval > 0) &&
+           now - a.started >= options_.round;
   };
   std::vector<JobId> movers;  // in the round's priority order
   for (const Pair& p : pairs) {
@@ -417,10 +592,15 @@ void GavelPolicy::DoRound(const ClusterView& view) {
   for (JobId job : jobs) state_[job.index()].stop_at = kNever;
   for (JobId job : stopping) {
     Active& a = state_[job.index()];
-    const Duration interval = view.job(job).checkpoint_interval;
-    const Time run_start = view.RunStart(job);
-    const Duration ran = std::max<Duration>(0, now - run_start);
-    a.stop_at = run_start + (ran + interval - 1) / interval * interval;
+    const Job& spec = view.job(job);
+    if (spec.checkpoint_at_preemption) {
+      a.stop_at = now;  // it saves its progress when stopped
+    } else {
+      const Duration interval = spec.checkpoint_interval;
+      const Time run_start = view.RunStart(job);
+      const Duration ran = std::max<Duration>(0, now - run_start);
+      a.stop_at = run_start + (ran + interval - 1) / interval * interval;
+    }
     next_stop_ = std::min(next_stop_, a.stop_at);
     // A job moving to another type is promised room there, so that a swap cannot be undone by
     // others taking what the first stop frees.
@@ -438,8 +618,14 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
   const Fleet& fleet = view.fleet();
   if (!active_.empty() && now >= next_round_) {
     DoRound(view);
-    next_round_ = now + kRound;
-    for (size_t p = 0; p < fleet.pools.size(); ++p) FillPool(PoolId::FromIndex(p), view, placer);
+    next_round_ = now + options_.round;
+    // The round's wanted placements everywhere first, so that no pool hands a job wanted
+    // elsewhere a place it does not want; then what is left.
+    for (const bool wanted_only : {true, false}) {
+      for (size_t p = 0; p < fleet.pools.size(); ++p) {
+        FillPool(PoolId::FromIndex(p), view, placer, wanted_only);
+      }
+    }
   }
   if (now >= next_stop_) {
     // Deferred stops that are due; the capacity they free goes to the jobs wanted there.
@@ -479,22 +665,51 @@ void GavelPolicy::Schedule(const ClusterView& view, std::span<const PoolId> grow
     if (!a.pending) continue;
     PoolId pool;
     if (a.want >= 0) pool = PoolFor(job, AcceleratorTypeId::FromIndex(a.want), view);
-    if (!pool.valid()) pool = AnyPool(job, view);
+    // A mover waits for the room promised to it on its new type (that its swap partner frees).
+    if (!pool.valid() && !a.promised) pool = AnyPool(job, view);
     if (pool.valid()) Start(job, pool, view, placer);
   }
   fresh_.clear();
 }
 
-std::unique_ptr<Policy> MakeGavelMaxMinPolicy(const PolicyOptions& /*options*/) {
-  return std::make_unique<GavelPolicy>(AllocationObjective::kMaxMinFairness);
+namespace {
+
+std::unique_ptr<Policy> MakeGavel(GavelPolicy::Objective objective, bool agnostic,
+                                  const PolicyOptions& options) {
+  GavelPolicy::Options o;
+  if (options.settings.round > 0) o.round = options.settings.round;
+  o.agnostic = agnostic;
+  o.baseline = options.settings.fairness == PolicySettings::Fairness::kFastestType
+                   ? MaxMinBaseline::kFastestType
+                   : MaxMinBaseline::kEqualShare;
+  o.seed = options.seed;
+  return std::make_unique<GavelPolicy>(objective, o);
 }
 
-std::unique_ptr<Policy> MakeGavelMakespanPolicy(const PolicyOptions& /*options*/) {
-  return std::make_unique<GavelPolicy>(AllocationObjective::kMinMakespan);
+}  // namespace
+
+std::unique_ptr<Policy> MakeGavelFifoPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kFifo, false, options);
 }
 
-std::unique_ptr<Policy> MakeGavelCostPolicy(const PolicyOptions& /*options*/) {
-  return std::make_unique<GavelPolicy>(AllocationObjective::kMinCost);
+std::unique_ptr<Policy> MakeGavelFifoAgnosticPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kFifo, true, options);
+}
+
+std::unique_ptr<Policy> MakeGavelMaxMinPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMaxMinFairness, false, options);
+}
+
+std::unique_ptr<Policy> MakeGavelMaxMinAgnosticPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMaxMinFairness, true, options);
+}
+
+std::unique_ptr<Policy> MakeGavelMakespanPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMinMakespan, false, options);
+}
+
+std::unique_ptr<Policy> MakeGavelCostPolicy(const PolicyOptions& options) {
+  return MakeGavel(GavelPolicy::Objective::kMinCost, false, options);
 }
 
 }  // namespace arbiter

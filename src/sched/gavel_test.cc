@@ -119,7 +119,7 @@ TEST(GavelChoiceTest, ArrivalTakesTheFastestThenCheapestPoolWithRoom) {
   const PoolId p4 = c.AddPool(c.a100, 8, 8, 1'000'000);
   const PoolId p5 = c.AddPool(c.a100, 8, 8, 9'000'000, /*holding=*/true);
   const PoolId v = c.AddPool(c.v100, 1, 1, 1'000'000);
-  GavelPolicy policy(AllocationObjective::kMaxMinFairness);
+  GavelPolicy policy(GavelPolicy::Objective::kMaxMinFairness);
   c.set_policy(&policy);
   StartFirstRound(c, v);
   // Twice as fast on H100 as on A100.
@@ -162,7 +162,7 @@ TEST(GavelChoiceTest, ArrivalTakesTheCheapestRunThenFasterThenCheaperPerHour) {
   const PoolId q1 = c.AddPool(c.h100, 1, 1, 3'600'000);
   const PoolId q2 = c.AddPool(c.a100, 1, 1, 1'800'000);
   const PoolId v = c.AddPool(c.v100, 1, 1, 1'000'000);
-  GavelPolicy policy(AllocationObjective::kMinCost);
+  GavelPolicy policy(GavelPolicy::Objective::kMinCost);
   c.set_policy(&policy);
   StartFirstRound(c, v);
   const auto job = [&c] {
@@ -192,7 +192,7 @@ TEST(GavelChoiceTest, FreedPoolTakesTheRoundsNextPendingJob) {
   FakeCluster c;
   const PoolId r0 = c.AddPool(c.h100, 1, 1, 1'000'000);
   const PoolId r1 = c.AddPool(c.h100, 1, 1, 1'000'000);
-  GavelPolicy policy(AllocationObjective::kMaxMinFairness);
+  GavelPolicy policy(GavelPolicy::Objective::kMaxMinFairness);
   c.set_policy(&policy);
   std::vector<JobId> jobs;
   for (const char* name : {"a", "b", "d"}) {
@@ -216,6 +216,86 @@ TEST(GavelChoiceTest, FreedPoolTakesTheRoundsNextPendingJob) {
   c.set_now(10);
   c.Finish(on_r0);
   EXPECT_EQ(c.pool_of(waiting), r0);
+}
+
+// Work conservation between rounds: a job that arrived after the round (so it is in none of the
+// round's lists) and found no room takes the pool that frees first, not the next round's.
+TEST(GavelChoiceTest, FreedPoolTakesAJobThatArrivedAfterTheRound) {
+  for (const GavelPolicy::Objective objective :
+       {GavelPolicy::Objective::kMaxMinFairness, GavelPolicy::Objective::kMinCost,
+        GavelPolicy::Objective::kFifo}) {
+    FakeCluster c;
+    const PoolId h = c.AddPool(c.h100, 1, 1, 1'000'000);
+    GavelPolicy policy(objective);
+    c.set_policy(&policy);
+    const JobId j0 = c.AddJob(TestJob("j0", c.lab, 0, 1, 3600, {{c.h100, 1}}));
+    c.Arrive(j0);  // the round at 0 gives it the H100
+    ASSERT_EQ(c.pool_of(j0), h);
+    c.set_now(1);
+    const JobId j1 = c.AddJob(TestJob("j1", c.lab, 1, 1, 3600, {{c.h100, 1}}));
+    c.Arrive(j1);
+    EXPECT_FALSE(c.pool_of(j1).valid());
+    c.set_now(100);
+    c.Finish(j0);
+    EXPECT_EQ(c.pool_of(j1), h) << policy.name();
+    EXPECT_EQ(policy.rounds(), 1);
+  }
+}
+
+// gavel-fifo: in arrival order, each job is given the fastest type with room, and the order stops
+// at the first job that fits nowhere (no job passes a waiting older one).
+TEST(GavelFifoTest, EachJobInTurnTakesItsFastestTypeWithRoom) {
+  FakeCluster c;
+  const PoolId h = c.AddPool(c.h100, 1, 1, 4'000'000);
+  const PoolId a = c.AddPool(c.a100, 1, 1, 1'000'000);
+  GavelPolicy policy(GavelPolicy::Objective::kFifo);
+  c.set_policy(&policy);
+  std::vector<JobId> jobs;
+  for (const char* name : {"j0", "j1", "j2"}) {
+    jobs.push_back(c.AddJob(TestJob(name, c.lab, 0, 1, 3600, {{c.h100, 2}, {c.a100, 1}})));
+    policy.OnPending(jobs.back(), c);
+  }
+  policy.Schedule(c, {}, c);
+  // j0 gets the H100 (twice as fast), j1 what is left, the A100; j2 nothing.
+  EXPECT_EQ(policy.share(jobs[0], c.h100), 1.0);
+  EXPECT_EQ(policy.share(jobs[0], c.a100), 0.0);
+  EXPECT_EQ(policy.share(jobs[1], c.h100), 0.0);
+  EXPECT_EQ(policy.share(jobs[1], c.a100), 1.0);
+  EXPECT_EQ(policy.share(jobs[2], c.h100), 0.0);
+  EXPECT_EQ(policy.share(jobs[2], c.a100), 0.0);
+  EXPECT_EQ(c.pool_of(jobs[0]), h);
+  EXPECT_EQ(c.pool_of(jobs[1]), a);
+  EXPECT_FALSE(c.pool_of(jobs[2]).valid());
+}
+
+// gavel-fifo-agnostic: a type with room at random (the same for the same seed), and a job keeps
+// the type it runs on at later rounds, though a faster one has room.
+TEST(GavelFifoTest, AgnosticJobsKeepTheTypeTheyWereGiven) {
+  std::vector<AcceleratorTypeId> first_types;
+  for (uint64_t seed : {0, 1, 2, 3, 4, 5, 6, 7}) {
+    FakeCluster c;
+    c.AddPool(c.h100, 2, 2, 4'000'000);
+    c.AddPool(c.a100, 2, 2, 1'000'000);
+    GavelPolicy::Options options;
+    options.agnostic = true;
+    options.seed = seed;
+    GavelPolicy policy(GavelPolicy::Objective::kFifo, options);
+    c.set_policy(&policy);
+    const JobId j0 = c.AddJob(TestJob("j0", c.lab, 0, 1, 36000, {{c.h100, 2}, {c.a100, 1}}));
+    c.Arrive(j0);
+    ASSERT_TRUE(c.pool_of(j0).valid());
+    const AcceleratorTypeId type = c.fleet().pool(c.pool_of(j0)).type;
+    EXPECT_EQ(policy.share(j0, type), 1.0);
+    first_types.push_back(type);
+    // The next round (an hour later) gives it the same type again.
+    c.set_now(3600);
+    policy.Schedule(c, {}, c);
+    EXPECT_EQ(policy.rounds(), 2);
+    EXPECT_EQ(policy.share(j0, type), 1.0) << "seed " << seed;
+  }
+  // Speed-blind: some seeds put it on the slower A100.
+  EXPECT_NE(std::count(first_types.begin(), first_types.end(), first_types.front()),
+            static_cast<std::ptrdiff_t>(first_types.size()));
 }
 
 }  // namespace

@@ -9,8 +9,11 @@
 #include "sched/deadline_spot.h"
 #include "sched/fair_share.h"
 #include "sched/fifo.h"
+#include "sched/fifo_strict.h"
 #include "sched/gavel.h"
 #include "sched/sjf.h"
+#include "sched/srtf.h"
+#include "sched/tiresias.h"
 
 namespace arbiter {
 namespace {
@@ -37,18 +40,36 @@ constexpr Entry kPolicies[] = {
     {"fair-no-preempt", "fair without preemption", &MakeFairShareNoPreemptPolicy},
     {"fifo", "priority, then arrival order; fastest pool with room; no head-of-line blocking",
      &MakeFifoPolicy},
+    {"fifo-strict", "priority, then arrival order; a job that does not fit blocks those behind it",
+     &MakeStrictFifoPolicy},
     {"gavel-cost", "rounds of a min-cost-with-deadlines allocation LP over (job, type)",
      &MakeGavelCostPolicy},
+    {"gavel-fifo",
+     "rounds: in arrival order, each job on the fastest type with room (Gavel's FIFO)",
+     &MakeGavelFifoPolicy},
+    {"gavel-fifo-agnostic",
+     "rounds: in arrival order, each job on a type with room at random (Gavel's base FIFO)",
+     &MakeGavelFifoAgnosticPolicy},
     {"gavel-makespan", "rounds of a min-makespan allocation LP over (job, type)",
      &MakeGavelMakespanPolicy},
-    {"gavel-maxmin", "rounds of a max-min-fairness allocation LP over (job, type) (Gavel)",
+    {"gavel-maxmin",
+     "rounds of a max-min-fairness allocation LP over (job, type): Gavel's heterogeneity-aware LAS",
      &MakeGavelMaxMinPolicy},
+    {"gavel-maxmin-agnostic",
+     "gavel-maxmin with every throughput 1: Gavel's least-attained-service baseline, by job",
+     &MakeGavelMaxMinAgnosticPolicy},
     {"sjf", "shortest runtime first on each pool; fastest pool with room", &MakeSjfPolicy},
+    {"srtf", "preemptive shortest remaining time first (at the fastest type's rate)",
+     &MakeSrtfPolicy},
     {"spot-greedy",
      "deadline jobs: spot while it has room, on-demand only when the deadline needs it now",
      &MakeSpotGreedyPolicy},
     {"spot-up", "deadline jobs: spot, or on-demand when behind uniform progress (Can't Be Late)",
      &MakeSpotUniformProgressPolicy},
+    {"tiresias",
+     "Tiresias's discretised 2D-LAS: queues by accelerator-seconds attained, preemptive, "
+     "starvation guard",
+     &MakeTiresiasPolicy},
 };
 
 }  // namespace

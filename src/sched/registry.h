@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/scenario.h"
 #include "sched/policy.h"
 
 namespace arbiter {
 
 struct PolicyOptions {
-  uint64_t seed = 0;  // for policies that randomise; they must draw only from this
+  uint64_t seed = 0;        // for policies that randomise; they must draw only from this
+  PolicySettings settings;  // the scenario's policy_options
 };
 
 struct PolicyInfo {

@@ -9,7 +9,7 @@ namespace arbiter::serve {
 namespace {
 
 // Every field of Job is encoded below; a new field must be added there (and this size updated).
-static_assert(sizeof(Job) == 168, "Job changed: encode its new fields in serve/codec.cc");
+static_assert(sizeof(Job) == 184, "Job changed: encode its new fields in serve/codec.cc");
 
 class Writer {
  public:
@@ -126,6 +126,8 @@ void PutJob(Writer& w, const Job& job) {
   w.I(job.checkpoint_interval);
   w.I(job.checkpoint_bytes);
   w.I(job.max_restarts);
+  w.U(job.checkpoint_at_preemption ? 1 : 0);
+  w.I(job.restore);
   w.U(job.placement ? job.placement->rules.size() : 0);
   if (job.placement) {
     for (const PlacementRule& rule : job.placement->rules) {
@@ -149,10 +151,14 @@ bool GetJob(Reader& r, Job& job) {
     if (!r.Id(t.type) || !r.I(t.rate)) return false;
   }
   size_t rules = 0;
+  uint64_t at_preemption = 0;
   if (!r.I(job.work) || !r.I(job.deadline) || !r.I(job.checkpoint_interval) ||
-      !r.I(job.checkpoint_bytes) || !r.I32(job.max_restarts) || !r.Count(rules)) {
+      !r.I(job.checkpoint_bytes) || !r.I32(job.max_restarts) || !r.U(at_preemption) ||
+      !r.I(job.restore) || !r.Count(rules)) {
     return false;
   }
+  if (at_preemption > 1) return r.Fail("bad checkpoint_at_preemption");
+  job.checkpoint_at_preemption = at_preemption == 1;
   job.placement.reset();
   if (rules == 0) return true;  // no placement (an empty one is never stored)
   auto placement = std::make_shared<Placement>();

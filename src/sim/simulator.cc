@@ -35,7 +35,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
   if (absl::Status s = scenario.Validate(); !s.ok()) return s;
   if (absl::Status s = ExpandHoldings(scenario); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<Policy>> policy =
-      MakePolicy(options.policy, PolicyOptions{options.seed});
+      MakePolicy(options.policy, PolicyOptions{options.seed, scenario.policy_settings});
   if (!policy.ok()) return policy.status();
   std::vector<std::unique_ptr<AgentPolicy>> agents;
   for (size_t p = 0; p < scenario.fleet.providers.size(); ++p) {
