@@ -40,9 +40,9 @@ TEST(SpotTrace, ErrorsSayWhatIsWrongAndWhatWasExpected) {
   EXPECT_EQ(Error(R"({"data": [1]})"),
             "t.json: metadata.gap_seconds: missing; expected a spot trace: {\"metadata\": "
             "{\"gap_seconds\": N}, \"data\": [counts]}");
-  EXPECT_EQ(
-      Error(R"({"metadata": {"gap_seconds": 0}, "data": [1]})"),
-      "t.json: metadata.gap_seconds: '0' is not valid; expected a whole number of seconds > 0");
+  EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 0}, "data": [1]})"),
+            "t.json: metadata.gap_seconds: '0' is not valid; expected a whole number of seconds in "
+            "[1, 2^40]");
   EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 60}, "data": []})"),
             "t.json: data: missing or empty; expected a list of available counts");
   EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 60}, "data": [1, -2]})"),
