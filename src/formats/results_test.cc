@@ -1,7 +1,9 @@
 #include "formats/results.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -523,19 +525,118 @@ TEST(WriteOutputs, AFileWhoseDirectoryCannotBeMadeLeavesNothingBehind) {
   EXPECT_EQ(testing::Slurp(scratch.File("blocker")), "a regular file\n");
 }
 
-TEST(WriteOutputs, AFailedRenameLeavesNoTemporaryFiles) {
+TEST(WriteOutputs, ADestinationThatIsADirectoryIsRefusedBeforeAnythingIsWritten) {
   testing::ScratchDir scratch;
-  // "summary.json" is a non-empty directory, so no file can be renamed onto it.
+  scratch.Write("jobs.csv", "old\n");
+  // "summary.json" is a directory: no file can take its place, so nothing is replaced.
   std::filesystem::create_directories(scratch.path() / "summary.json" / "x");
   const absl::Status s =
       WriteOutputs(scratch.path().string(), {{"jobs.csv", "id\n"}, {"summary.json", "{}\n"}});
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(Message(s), StartsWith("cannot move "));
-  EXPECT_THAT(Message(s), HasSubstr("into place"));
-  for (const std::string& name : Listing(scratch.path())) {
-    EXPECT_THAT(name, ::testing::Not(StartsWith(".tmp-"))) << "temporary file left behind";
-  }
+  EXPECT_EQ(Message(s), StrCat("cannot write ", scratch.File("summary.json"),
+                               ": it is a directory; expected a file name"));
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "summary.json"));  // no temps
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old\n");
   EXPECT_TRUE(std::filesystem::is_directory(scratch.path() / "summary.json" / "x"));
+}
+
+TEST(WriteOutputs, TwoOutputsOfTheSameFileAreRefused) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old\n");
+  // e.g. --report naming the run's own jobs.csv, by another spelling of its path.
+  const absl::Status s = WriteOutputs(
+      scratch.path().string(),
+      {{"jobs.csv", "id\n"}, {(scratch.path() / "." / "jobs.csv").string(), "<html/>"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith("two outputs would be written to "));
+  EXPECT_THAT(Message(s), HasSubstr("expected a different file for each"));
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old\n");
+}
+
+TEST(WriteOutputs, AFailedRenamePutsTheEarlierOutputsBack) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old jobs\n");
+  scratch.Write("summary.json", "old summary\n");
+  // The second rename fails (as on a full or failing disk): the first file, already replaced,
+  // gets its old contents back, and no temporary or kept file stays.
+  int renames = 0;
+  const absl::Status s = results_internal::WriteOutputs(
+      scratch.path().string(),
+      {{"jobs.csv", "new jobs\n"}, {"summary.json", "{}\n"}, {"market.jsonl", "\n"}},
+      {[&renames](const std::filesystem::path& from, const std::filesystem::path& to,
+                  std::error_code& ec) {
+         if (++renames == 2) {
+           ec = std::make_error_code(std::errc::io_error);
+           return;
+         }
+         std::filesystem::rename(from, to, ec);
+       },
+       {}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith("cannot move "));
+  EXPECT_THAT(Message(s), HasSubstr("the earlier outputs were put back"));
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "summary.json"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old jobs\n");
+  EXPECT_EQ(testing::Slurp(scratch.File("summary.json")), "old summary\n");
+}
+
+TEST(WriteOutputs, TemporaryFilesOfDeadProcessesAreRemovedOnTheNextRun) {
+  testing::ScratchDir scratch;
+  // A process killed by SIGKILL while it wrote leaves its temporary files; pid 2^22 + 1 is above
+  // Linux's largest pid, so no process has it.
+  const std::string dead = StrCat(".tmp-", (1 << 22) + 1, "-jobs.csv");
+  const std::string alive = StrCat(".tmp-", ::getppid(), "-jobs.csv");  // a live process's
+  scratch.Write(dead, "half");
+  scratch.Write(alive, "being written");
+  scratch.Write(".tmp-notapid-x", "not ours");
+  ASSERT_TRUE(WriteOutputs(scratch.path().string(), {{"jobs.csv", "id\n"}}).ok());
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre(alive, ".tmp-notapid-x", "jobs.csv"));
+}
+
+TEST(WriteOutputs, ASignalWhileWritingRemovesTheTemporaryFiles) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old\n");
+  // A child writes outputs and gets SIGTERM once its temporary files exist (before the commit):
+  // it must die of the signal, leave no temporary file and replace nothing.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    (void)results_internal::WriteOutputs(scratch.path().string(),
+                                         {{"jobs.csv", "new\n"}, {"summary.json", "{}"}},
+                                         {{}, [] { ::raise(SIGTERM); }});
+    ::_exit(0);  // not reached: the signal ends the process
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old\n");
+}
+
+TEST(WriteOutputs, ASignalDuringTheCommitWaitsForItsEnd) {
+  testing::ScratchDir scratch;
+  // SIGTERM sent while the files are renamed into place is held until all of them are: the child
+  // dies of it with every new file in place.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    (void)results_internal::WriteOutputs(scratch.path().string(),
+                                         {{"jobs.csv", "new\n"}, {"summary.json", "{}"}},
+                                         {[](const std::filesystem::path& from,
+                                             const std::filesystem::path& to, std::error_code& ec) {
+                                            ::raise(SIGTERM);
+                                            std::filesystem::rename(from, to, ec);
+                                          },
+                                          {}});
+    ::_exit(0);  // not reached: the held signal is delivered when the commit ends
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "summary.json"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "new\n");
 }
 
 TEST(WriteOutputs, NamesMayHaveDirectories) {
