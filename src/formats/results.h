@@ -40,7 +40,7 @@ std::string MarketJsonl(const Scenario& scenario, const std::vector<AuditRecord>
 
 // The default output directory of a run named `name`: "out/" + the name with every character
 // other than letters, digits, '.', '_', '-' and non-ASCII UTF-8 replaced by '_' (and a leading
-// '.' too) + `suffix`. A name never becomes a path: "../../x" gives "out/_.._x".
+// '.' too) + `suffix`. A name never becomes a path: "../../x" gives "out/_._.._x".
 std::string DefaultOutputDir(std::string_view name, std::string_view suffix = {});
 
 struct OutputFile {

@@ -459,6 +459,60 @@ TEST(SummaryJson, EqualRunsGiveIdenticalText) {
   EXPECT_EQ(SummaryJson(TinyScenario(), TinySummary()), SummaryJson(TinyScenario(), TinySummary()));
 }
 
+// --- market.jsonl -------------------------------------------------------------------------------
+
+TEST(MarketJsonl, EveryNameIsEscapedLikeInSummaryJson) {
+  Scenario s = TinyScenario();
+  s.fleet.tenants[0].name = "la\"b\\c";  // a quote and a backslash broke the line before
+  AuditRecord request;
+  request.time = 5;
+  request.kind = AuditKind::kRequest;
+  request.request = 1;
+  request.tenant = TenantId(0);
+  request.accelerators = 8;
+  Charge charge;
+  charge.start = 0;
+  charge.end = 3600;
+  charge.tenant = TenantId(0);
+  charge.provider = ProviderId(0);
+  charge.pool = PoolId(0);
+  charge.accelerators = 8;
+  charge.price_per_accel_hour = 6'880'000;
+  charge.amount = 55'040'000;
+  charge.job = JobId(0);
+  EXPECT_EQ(MarketJsonl(s, {request}, {charge}),
+            "{\"t\":5,\"event\":\"request\",\"request\":1,\"tenant\":\"la\\\"b\\\\c\","
+            "\"accelerators\":8}\n"
+            "{\"t\":3600,\"event\":\"charge\",\"kind\":\"on_demand\",\"tenant\":\"la\\\"b\\\\c\","
+            "\"provider\":\"cloud, inc\",\"pool\":\"cloud, inc/east/H100\",\"from\":0,\"to\":3600,"
+            "\"accelerators\":8,\"price\":\"6.880000\",\"amount\":\"55.040000\",\"job\":0}\n");
+}
+
+TEST(JsonOutputs, ANameThatIsNotUtf8CannotAbortTheWriters) {
+  // Loaders refuse such names; a scenario built by hand must still not make a writer throw after
+  // a whole run (nlohmann's type_error.316). The bad byte becomes U+FFFD.
+  Scenario s = TinyScenario();
+  s.fleet.tenants[0].name = "la\xFF";
+  AuditRecord request;
+  request.kind = AuditKind::kRequest;
+  request.tenant = TenantId(0);
+  EXPECT_EQ(MarketJsonl(s, {request}, {}),
+            "{\"t\":0,\"event\":\"request\",\"tenant\":\"la\xEF\xBF\xBD\"}\n");
+  EXPECT_THAT(SummaryJson(s, TinySummary()), HasSubstr("\"load_notes\""));
+}
+
+TEST(DefaultOutputDir, ANameNeverBecomesAPath) {
+  EXPECT_EQ(DefaultOutputDir("frontier-lab"), "out/frontier-lab");
+  EXPECT_EQ(DefaultOutputDir("frontier-lab", "-sweep"), "out/frontier-lab-sweep");
+  EXPECT_EQ(DefaultOutputDir("../../x"), "out/_._.._x");
+  EXPECT_EQ(DefaultOutputDir("/etc/passwd"), "out/_etc_passwd");
+  EXPECT_EQ(DefaultOutputDir(".."), "out/_.");
+  EXPECT_EQ(DefaultOutputDir(".hidden"), "out/_hidden");
+  EXPECT_EQ(DefaultOutputDir("lab run 2"), "out/lab_run_2");
+  EXPECT_EQ(DefaultOutputDir("caf\xC3\xA9"), "out/caf\xC3\xA9");
+  EXPECT_EQ(DefaultOutputDir(""), "out/scenario");
+}
+
 // --- WriteOutputs -------------------------------------------------------------------------------
 
 std::set<std::string> Listing(const std::filesystem::path& dir) {
