@@ -263,52 +263,57 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
 std::string MarketJsonl(const Scenario& scenario, const std::vector<AuditRecord>& audit,
                         const std::vector<Charge>& charges) {
   const Fleet& fleet = scenario.fleet;
+  // Every name quoted and escaped once, by the one JSON writer (the lines are written by hand
+  // around them: a file of millions of lines is written ~5x faster than through one JSON object
+  // per line, byte for byte the same).
+  const auto quoted = [](const auto& list) {
+    std::vector<std::string> out;
+    out.reserve(list.size());
+    for (const auto& entity : list) out.push_back(JsonText(nlohmann::ordered_json(entity.name)));
+    return out;
+  };
+  const std::vector<std::string> tenants = quoted(fleet.tenants);
+  const std::vector<std::string> providers = quoted(fleet.providers);
+  const std::vector<std::string> pools = quoted(fleet.pools);
+  const std::string none = "\"\"";
+  const auto name_of = [&none](auto id,
+                               const std::vector<std::string>& names) -> const std::string& {
+    return id.valid() ? names[id.index()] : none;
+  };
   std::string out;
   out.reserve((audit.size() + charges.size()) * 160);
-  const auto name_of = [](auto id, const auto& list) -> std::string {
-    return id.valid() ? list[id.index()].name : std::string();
-  };
+  // Event, phase and charge kind names are fixed identifiers (letters and '_'): no escaping.
   const auto audit_line = [&](const AuditRecord& r) {
-    nlohmann::ordered_json j;
-    j["t"] = r.time;
-    j["event"] = AuditKindName(r.kind);
-    if (r.request > 0) j["request"] = r.request;
-    if (r.item >= 0) j["item"] = r.item;
-    j["tenant"] = name_of(r.tenant, fleet.tenants);
-    if (r.provider.valid()) j["provider"] = name_of(r.provider, fleet.providers);
-    if (r.kind == AuditKind::kAsk) j["phase"] = AskPhaseName(r.phase);
-    if (r.accelerators > 0) j["accelerators"] = r.accelerators;
-    if (r.pool.valid()) j["pool"] = name_of(r.pool, fleet.pools);
+    StrAppend(&out, "{\"t\":", r.time, ",\"event\":\"", AuditKindName(r.kind), "\"");
+    if (r.request > 0) StrAppend(&out, ",\"request\":", r.request);
+    if (r.item >= 0) StrAppend(&out, ",\"item\":", r.item);
+    StrAppend(&out, ",\"tenant\":", name_of(r.tenant, tenants));
+    if (r.provider.valid()) StrAppend(&out, ",\"provider\":", name_of(r.provider, providers));
+    if (r.kind == AuditKind::kAsk) StrAppend(&out, ",\"phase\":\"", AskPhaseName(r.phase), "\"");
+    if (r.accelerators > 0) StrAppend(&out, ",\"accelerators\":", r.accelerators);
+    if (r.pool.valid()) StrAppend(&out, ",\"pool\":", name_of(r.pool, pools));
     if (r.kind == AuditKind::kOffer || r.kind == AuditKind::kAward ||
         r.kind == AuditKind::kDeliver || r.kind == AuditKind::kLate ||
         r.kind == AuditKind::kRelease ||
         (r.kind == AuditKind::kAsk && r.phase == AskPhase::kMatch)) {
-      j["price"] = Dollars(r.price_per_accel_hour);
-      j["start"] = r.start;
+      StrAppend(&out, ",\"price\":\"", Dollars(r.price_per_accel_hour), "\",\"start\":", r.start);
     }
     if (r.kind == AuditKind::kAward) {
-      j["by_right"] = r.phase == AskPhase::kFirstLook || r.phase == AskPhase::kMatch;
+      const bool by_right = r.phase == AskPhase::kFirstLook || r.phase == AskPhase::kMatch;
+      StrAppend(&out, ",\"by_right\":", by_right ? "true" : "false");
     }
-    if (r.job.valid()) j["job"] = r.job.value();
-    out += JsonText(j);
-    out += '\n';
+    if (r.job.valid()) StrAppend(&out, ",\"job\":", r.job.value());
+    out += "}\n";
   };
   const auto charge_line = [&](const Charge& c) {
-    nlohmann::ordered_json j;
-    j["t"] = c.end;
-    j["event"] = "charge";
-    j["kind"] = ChargeKindName(c.kind);
-    j["tenant"] = name_of(c.tenant, fleet.tenants);
-    j["provider"] = name_of(c.provider, fleet.providers);
-    j["pool"] = name_of(c.pool, fleet.pools);
-    j["from"] = c.start;
-    j["to"] = c.end;
-    j["accelerators"] = c.accelerators;
-    j["price"] = Dollars(c.price_per_accel_hour);
-    j["amount"] = Dollars(c.amount);
-    if (c.job.valid()) j["job"] = c.job.value();
-    out += JsonText(j);
-    out += '\n';
+    StrAppend(&out, "{\"t\":", c.end, ",\"event\":\"charge\",\"kind\":\"", ChargeKindName(c.kind),
+              "\",\"tenant\":", name_of(c.tenant, tenants),
+              ",\"provider\":", name_of(c.provider, providers),
+              ",\"pool\":", name_of(c.pool, pools), ",\"from\":", c.start, ",\"to\":", c.end,
+              ",\"accelerators\":", c.accelerators, ",\"price\":\"",
+              Dollars(c.price_per_accel_hour), "\",\"amount\":\"", Dollars(c.amount), "\"");
+    if (c.job.valid()) StrAppend(&out, ",\"job\":", c.job.value());
+    out += "}\n";
   };
   // Both streams are in time order (a charge at the end of its interval); merge them.
   size_t a = 0;
