@@ -189,6 +189,26 @@ TEST(Inputs, CommandLineNumbersAndNamesAreChecked) {
   EXPECT_EQ(ParseUnsignedArg("64", 1, 64), 64u);
 }
 
+TEST(Inputs, HorizonReplacesTheScenariosEvenWhenLater) {
+  // The scenario stops at 30 min; --horizon 2h must let the one-hour job finish (it was ignored
+  // when later than the scenario's horizon).
+  const fs::path dir = WriteTinyScenario("inputs-horizon", "horizon", kJobs);
+  SimulateArgs args;
+  args.scenario = (dir / "s.yaml").string();
+  args.out = (dir / "out").string();
+  args.overrides = {"horizon=30m"};
+  args.horizon = "2h";
+  std::string err;
+  ASSERT_EQ(Simulate(args, &err), 0) << err;
+  EXPECT_THAT(Slurp(dir / "out" / "jobs.csv"), HasSubstr(",0,3600,p,p/r/H100,H100,8,"));
+  args.horizon = "20m";
+  ASSERT_EQ(Simulate(args, &err), 0) << err;
+  EXPECT_THAT(Slurp(dir / "out" / "jobs.csv"), HasSubstr(",running,"));
+  args.horizon = "2000000w";
+  EXPECT_EQ(Simulate(args, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--horizon: '2000000w' is longer than the longest duration"));
+}
+
 TEST(Inputs, ASweepGridIsBoundedAndEachKeyIsOneAxis) {
   const fs::path dir = WriteTinyScenario("inputs-sweep", "sweep", kJobs);
   SweepArgs args;

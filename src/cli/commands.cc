@@ -86,13 +86,15 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
-      return Fail(
-          err,
-          absl::InvalidArgumentError(StrCat("--horizon: ", horizon.status().message(),
-                                            "; expected seconds or a number with s, m, h, d or w")),
-          2);
+      return Fail(err,
+                  absl::InvalidArgumentError(StrCat(
+                      "--horizon: ", horizon.status().message(),
+                      "; expected seconds or a number with s, m, h, d or w, at most 2^40 s")),
+                  2);
     }
+    // It replaces the scenario's horizon, earlier or later (a later one is not ignored).
     options.horizon = *horizon;
+    scenario->horizon = *horizon;
   }
   ProgressBar bar(err);
   if (bar.active()) {

@@ -126,6 +126,11 @@ TEST_F(ScenarioChecks, DurationsAndPricesHaveLimits) {
             "expected dollars in [0, 1000000] with at most six decimals, e.g. 2.49");
 }
 
+TEST_F(ScenarioChecks, AMarketRetryDelayOfZeroWouldNeverLetTimeMoveOn) {
+  EXPECT_EQ(Error(StrCat(kOnDemand, "market: {retry_delay: 0}\n")),
+            "s.yaml:18: market.retry_delay: must be at least 1 s; expected a duration, e.g. 10m");
+}
+
 TEST_F(ScenarioChecks, SubmitTimesThatLeaveTheRangeAreLocated) {
   // time_scale and offset move a submit time beyond 2^40 s: an error at the row, not a wrapped
   // (negative) time that a later check reports without a place.

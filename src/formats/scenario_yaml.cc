@@ -273,6 +273,10 @@ class Loader {
       ARBITER_RETURN_IF_ERROR(market.OnlyKeys({"quote_window", "retry_delay"}));
       ARBITER_ASSIGN(s_.market.quote_window, market.Child("quote_window").SecondsOr(0));
       ARBITER_ASSIGN(s_.market.retry_delay, market.Child("retry_delay").SecondsOr(600));
+      // 0 would ask again at the same instant, and again, without time ever moving on.
+      if (s_.market.retry_delay < 1) {
+        return market.Child("retry_delay").Error("must be at least 1 s", "a duration, e.g. 10m");
+      }
     }
     ARBITER_RETURN_IF_ERROR(Types(root.Child("accelerator_types")));
     ARBITER_RETURN_IF_ERROR(Providers(root.Child("providers")));
