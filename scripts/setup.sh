@@ -6,6 +6,7 @@
 #   bash scripts/setup.sh --bench      # also Google Benchmark
 #   bash scripts/setup.sh --lint       # also clang-format and clang-tidy
 #   bash scripts/setup.sh --chromium   # also headless Chromium and a font, to render reports
+#   bash scripts/setup.sh --fuzz       # also clang-14 and libFuzzer: sanitizer builds, fuzzing
 set -euo pipefail
 
 packages=(
@@ -19,7 +20,9 @@ for arg in "$@"; do
     --bench) packages+=(libbenchmark-dev) ;;
     --lint) packages+=(clang-format clang-tidy) ;;
     --chromium) packages+=(chromium fonts-dejavu-core) ;;
-    *) echo "setup.sh: unknown option $arg (expected --bench, --lint or --chromium)" >&2; exit 2 ;;
+    --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;
+    *) echo "setup.sh: unknown option $arg (expected --bench, --lint, --chromium or --fuzz)" >&2
+       exit 2 ;;
   esac
 done
 

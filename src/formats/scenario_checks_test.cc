@@ -43,12 +43,13 @@ class ScenarioChecks : public ::testing::Test {
  protected:
   // Parses kBase + `more` as "s.yaml" in a scratch directory (CSV files beside it).
   absl::StatusOr<Scenario> Parse(const std::string& more,
-                                 ScenarioLoadOptions options = ScenarioLoadOptions{}) {
+                                 const ScenarioLoadOptions& options = ScenarioLoadOptions{}) {
     return ParseScenario(dir_.File("s.yaml"), StrCat(kBase, more), options);
   }
   // The error message, with the scratch directory's path taken out ("" if it parses).
-  std::string Error(const std::string& more, ScenarioLoadOptions options = ScenarioLoadOptions{}) {
-    absl::StatusOr<Scenario> s = Parse(more, std::move(options));
+  std::string Error(const std::string& more,
+                    const ScenarioLoadOptions& options = ScenarioLoadOptions{}) {
+    absl::StatusOr<Scenario> s = Parse(more, options);
     EXPECT_FALSE(s.ok()) << more;
     if (s.ok()) return "";
     std::string m = Message(s.status());

@@ -74,7 +74,8 @@ std::optional<int64_t> RoundedInRange(double value, int64_t min, int64_t max) {
   return v;
 }
 
-Duration RuntimeFor(Work work, Rate rate) { return (work + rate - 1) / rate; }
+// Not (work + rate - 1) / rate: that sum overflows for work and rate near 2^62, both in range.
+Duration RuntimeFor(Work work, Rate rate) { return work / rate + (work % rate != 0 ? 1 : 0); }
 
 Work WorkDone(Duration seconds, Rate rate, Work cap) {
   if (seconds <= 0) return 0;

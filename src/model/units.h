@@ -34,7 +34,7 @@ inline constexpr Duration kSecondsPerHour = 3600;
 //     submit time + a runtime + a setup + a transfer + a launch) stays below 2^43;
 //   - a gang is at most 2^24 accelerators and a pool at most 2^24 nodes of at most 1,024;
 //   - a price is at most $1,000,000 per accelerator-hour (10^12 micro-dollars < 2^40);
-//   - work and rates are at most 2^62 units, so work + rate - 1 never overflows;
+//   - work and rates are at most 2^62 units (a CSV's 2^40 s x 10^6 units/s is below 2^60);
 //   - products are checked where inputs meet: one run of a job (its accelerators x the longest
 //     it can hold them x the highest price it can pay), one holding (accelerators x its window x
 //     its price) and one checkpoint's egress each cost at most 2^62 micro-dollars (~$4.6

@@ -129,10 +129,13 @@ TEST(RoundedInRange, RoundsOrRefuses) {
 
 TEST(Limits, InRangeSingleValuesCannotOverflowTheirSums) {
   // docs/scenario.md (Limits): a submit time, a runtime, a setup, a transfer and a launch, each at
-  // most 2^40 s, add up far below int64; work + rate - 1 (RuntimeFor) fits.
+  // most 2^40 s, add up far below int64; RuntimeFor of the largest work and rate (its ceiling was
+  // once computed as work + rate - 1, which overflowed there: UBSan found it).
   EXPECT_LT(5 * kMaxTime, int64_t{1} << 43);
-  EXPECT_TRUE(CheckedAdd(kMaxWork, kMaxWork - 1).has_value());
   EXPECT_EQ(RuntimeFor(kMaxWork, kMaxWork), 1);
+  EXPECT_EQ(RuntimeFor(kMaxWork, 1), kMaxWork);
+  EXPECT_EQ(RuntimeFor(kMaxWork - 1, kMaxWork), 1);
+  EXPECT_EQ(RuntimeFor(std::numeric_limits<int64_t>::max(), 2), int64_t{1} << 62);
   EXPECT_EQ(kMaxPoolNodes * kMaxAcceleratorsPerNode, int64_t{1} << 34);
   EXPECT_TRUE(CheckedAdd(kMaxMoney, kMaxMoney - 1).has_value());  // two largest charges add up
 }
