@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/compare.h"
+#include "model/comparison.h"
 
 namespace arbiter {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/sweep.h"
+#include "model/sweep_result.h"
 
 namespace arbiter {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/compare.h"
+#include "model/comparison.h"
 #include "report/html_report.h"
 
 namespace arbiter {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "model/sweep.h"
+#include "model/sweep_result.h"
 #include "report/html_report.h"
 
 namespace arbiter {

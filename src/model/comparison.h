@@ -1,8 +1,8 @@
 // The result of `arbiter compare` (src/cli/compare.h): several policies simulated on one
 // scenario, one row of headline figures per policy, and the scenario's lower bounds. Plain data,
 // for the CSV writer and the comparison report (report/compare_report.h).
-#ifndef ARBITER_MODEL_COMPARE_H_
-#define ARBITER_MODEL_COMPARE_H_
+#ifndef ARBITER_MODEL_COMPARISON_H_
+#define ARBITER_MODEL_COMPARISON_H_
 
 #include <cstdint>
 #include <optional>
@@ -44,4 +44,4 @@ struct CompareResult {
 
 }  // namespace arbiter
 
-#endif  // ARBITER_MODEL_COMPARE_H_
+#endif  // ARBITER_MODEL_COMPARISON_H_

@@ -1,8 +1,8 @@
 // The result of `arbiter sweep` (src/cli/sweep.h): one scenario simulated at every point of a grid
 // of overrides, one row of headline figures per point. Plain data, for the CSV writer and the
 // sweep report (report/sweep_report.h).
-#ifndef ARBITER_MODEL_SWEEP_H_
-#define ARBITER_MODEL_SWEEP_H_
+#ifndef ARBITER_MODEL_SWEEP_RESULT_H_
+#define ARBITER_MODEL_SWEEP_RESULT_H_
 
 #include <cstdint>
 #include <string>
@@ -38,4 +38,4 @@ struct SweepResult {
 
 }  // namespace arbiter
 
-#endif  // ARBITER_MODEL_SWEEP_H_
+#endif  // ARBITER_MODEL_SWEEP_RESULT_H_
