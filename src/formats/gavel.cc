@@ -35,7 +35,7 @@ absl::StatusOr<GavelThroughputs> GavelThroughputs::Parse(std::string_view file,
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     return ParseError({file, 0, {}}, StrCat("not valid JSON (", e.what(), ")"),
                       "a JSON object of GPU types");
   }

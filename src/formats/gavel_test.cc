@@ -441,6 +441,16 @@ TEST(GavelThroughputs, BadThroughputValue) {
   }
 }
 
+TEST(GavelThroughputs, ANumberTooLargeForADoubleIsAnErrorNotACrash) {
+  // Found by fuzz_gavel_throughputs: nlohmann's parser throws out_of_range (not parse_error) for
+  // such a number, which escaped and aborted the process.
+  auto t =
+      GavelThroughputs::Parse("t.json", R"j({"v100": {"('A3C', 1)": {"null": 7.05E695425}}})j");
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(Message(t.status()), ::testing::StartsWith("t.json: not valid JSON ("));
+  EXPECT_THAT(Message(t.status()), ::testing::HasSubstr("number overflow"));
+}
+
 TEST(GavelThroughputs, LoadMissingFile) {
   auto t = GavelThroughputs::Load("data/gavel/nope.json");
   ASSERT_FALSE(t.ok());

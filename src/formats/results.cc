@@ -42,18 +42,20 @@ std::string JsonText(const nlohmann::ordered_json& value, int indent = -1) {
   return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+nlohmann::ordered_json Number(double v, int decimals) {
+  // A statistic that is not a number (0 / 0) is null: "nan" is not JSON, and parsing it throws.
+  if (!std::isfinite(v)) return nullptr;
+  return nlohmann::ordered_json::parse(Fixed(v, decimals));
+}
+
 nlohmann::ordered_json Stats(const DurationStats& s) {
   nlohmann::ordered_json j;
   j["count"] = s.count;
-  j["mean_s"] = nlohmann::ordered_json::parse(Fixed(s.mean, 3));
+  j["mean_s"] = Number(s.mean, 3);
   j["median_s"] = s.median;
   j["p99_s"] = s.p99;
   j["max_s"] = s.max;
   return j;
-}
-
-nlohmann::ordered_json Number(double v, int decimals) {
-  return nlohmann::ordered_json::parse(Fixed(v, decimals));
 }
 
 nlohmann::ordered_json Hours(int64_t seconds) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <set>
@@ -453,6 +454,13 @@ TEST(SummaryJson, EmptyRun) {
           "      \"ratio\": null\n    }\n  },\n"
           "  \"load_notes\": []\n}\n"));
   EXPECT_THAT(json, HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": 0.0,\n"));
+}
+
+TEST(SummaryJson, AStatisticThatIsNotANumberIsNullNotACrash) {
+  RunSummary summary = TinySummary();
+  summary.jct.mean = std::nan("");
+  EXPECT_THAT(SummaryJson(TinyScenario(), summary),
+              HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": null,\n"));
 }
 
 TEST(SummaryJson, EqualRunsGiveIdenticalText) {

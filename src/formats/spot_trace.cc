@@ -11,7 +11,7 @@ absl::StatusOr<SpotTrace> ParseSpotTrace(std::string_view file, std::string_view
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     return ParseError({file, 0, ""}, StrCat("not valid JSON (", e.what(), ")"),
                       "a spot trace: {\"metadata\": {\"gap_seconds\": N}, \"data\": [counts]}");
   }

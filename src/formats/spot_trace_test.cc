@@ -48,6 +48,9 @@ TEST(SpotTrace, ErrorsSayWhatIsWrongAndWhatWasExpected) {
   EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 60}, "data": [1, -2]})"),
             "t.json: data[1]: '-2' is not a count; expected a whole number >= 0");
   EXPECT_NE(Error("[1, 2").find("t.json: not valid JSON"), std::string::npos);
+  // A number beyond a double is an error too (nlohmann throws out_of_range for it).
+  EXPECT_NE(Error(R"({"metadata": {"gap_seconds": 60}, "data": [1e999]})").find("not valid JSON"),
+            std::string::npos);
 }
 
 }  // namespace
