@@ -460,7 +460,7 @@ TEST(SummaryJson, AStatisticThatIsNotANumberIsNullNotACrash) {
   RunSummary summary = TinySummary();
   summary.jct.mean = std::nan("");
   EXPECT_THAT(SummaryJson(TinyScenario(), summary),
-              HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": null,\n"));
+              HasSubstr("  \"jct\": {\n    \"count\": 1,\n    \"mean_s\": null,\n"));
 }
 
 TEST(SummaryJson, EqualRunsGiveIdenticalText) {
