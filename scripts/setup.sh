@@ -8,6 +8,7 @@
 #   bash scripts/setup.sh --chromium   # also headless Chromium and a font, to render reports
 #   bash scripts/setup.sh --slurm      # also Slurm (controller, node daemon, commands) and munge,
 #                                      # for scripts/local-slurm.sh and the Slurm backend's tests
+#   bash scripts/setup.sh --fuzz       # also clang-14 and libFuzzer: sanitizer builds, fuzzing
 set -euo pipefail
 
 packages=(
@@ -23,7 +24,9 @@ for arg in "$@"; do
     --lint) packages+=(clang-format clang-tidy) ;;
     --chromium) packages+=(chromium fonts-dejavu-core) ;;
     --slurm) packages+=(slurmctld slurmd slurm-client munge) ;;
-    *) echo "setup.sh: unknown option $arg (expected --bench, --lint, --chromium or --slurm)" >&2; exit 2 ;;
+    --fuzz) packages+=(clang-14 libfuzzer-14-dev) ;;
+    *) echo "setup.sh: unknown option $arg (expected --bench, --lint, --chromium, --slurm or --fuzz)" >&2
+       exit 2 ;;
   esac
 done
 

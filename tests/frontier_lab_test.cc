@@ -118,7 +118,7 @@ TEST(FrontierLab, MalformedScenarioFailsCleanlyAndWritesNothing) {
   std::string err;
   EXPECT_EQ(Simulate(args, &err), 2);
   EXPECT_NE(err.find("bad.yaml:8: providers[0].regions[0].pools[0].nodes: 'many' is not an "
-                     "integer; expected an integer in [0, 16777216]"),
+                     "integer; expected an integer in [0, 2^24]"),
             std::string::npos)
       << err;
   EXPECT_FALSE(fs::exists(dir / "out"));

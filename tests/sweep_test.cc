@@ -93,7 +93,7 @@ TEST(Sweep, BadGridOrPointIsAUsageError) {
   std::fclose(err);
   const std::string text(buf, n);
   EXPECT_NE(text.find("--grid 'nodes': expected KEY=v1,v2,..."), std::string::npos) << text;
-  EXPECT_NE(text.find("point providers[9].name=x: override 'providers[9].name=x': providers has "
+  EXPECT_NE(text.find("point providers[9].name=x: --set 'providers[9].name=x': providers has "
                       "no item [9]"),
             std::string::npos)
       << text;

@@ -1,12 +1,16 @@
 #include "cli/commands.h"
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <set>
 
 #include "core/admission.h"
 #include "core/recovery.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "market/holdings.h"
+#include "market/agent.h"
 #include "model/strings.h"
 #include "report/html_report.h"
 #include "report/progress.h"
@@ -60,28 +64,74 @@ absl::Status WarnUnrunnable(Scenario scenario, std::FILE* out) {
 
 }  // namespace
 
+absl::Status CheckOptionName(std::string_view option, std::string_view what,
+                             const std::string& name, const std::vector<std::string>& known) {
+  if (name.empty() || std::find(known.begin(), known.end(), name) != known.end()) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      StrCat(option, ": unknown ", what, " '", name, "'; expected one of ", StrJoin(known, ", ")));
+}
+
+ScenarioLoadOptions CommandLoadOptions(std::vector<std::string> overrides, uint64_t seed) {
+  ScenarioLoadOptions options;
+  options.overrides = std::move(overrides);
+  options.seed = seed;
+  for (const PolicyInfo& p : ListPolicies()) options.known.policies.push_back(p.name);
+  for (const AgentInfo& a : ListAgents()) options.known.agents.push_back(a.name);
+  for (const RecoveryInfo& r : ListRecoveryPolicies()) options.known.recoveries.push_back(r.name);
+  return options;
+}
+
+std::optional<uint64_t> ParseUnsignedArg(std::string_view text, uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
-  absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {args.overrides, args.seed});
+  if (args.launch_parallel < 0 || args.launch_parallel > 64) {
+    return Fail(
+        err,
+        absl::InvalidArgumentError(StrCat("--launch-parallel: ", args.launch_parallel,
+                                          " is out of range; expected an integer in [1, 64]")),
+        2);
+  }
+  const KnownNames known = CommandLoadOptions({}, 0).known;
+  if (absl::Status s = CheckOptionName("--policy", "policy", args.policy, known.policies);
+      !s.ok()) {
+    return Fail(err, s, 2);
+  }
+  if (absl::Status s =
+          CheckOptionName("--recovery", "recovery policy", args.recovery, known.recoveries);
+      !s.ok()) {
+    return Fail(err, s, 2);
+  }
+  absl::StatusOr<Scenario> scenario =
+      LoadScenario(args.scenario, CommandLoadOptions(args.overrides, args.seed));
   if (!scenario.ok()) return Fail(err, scenario.status(), 2);
   SimOptions options;
   options.policy = args.policy.empty() ? scenario->default_policy : args.policy;
   options.seed = args.seed;
   options.keep_audit = args.audit;
   options.recovery = args.recovery;
-  if (args.launch_parallel < 0) {
-    return Fail(err, absl::InvalidArgumentError("--launch-parallel: expected a count >= 1"), 2);
-  }
   options.launch_parallel = args.launch_parallel;
   if (!args.horizon.empty()) {
     absl::StatusOr<Duration> horizon = ParseDuration(args.horizon);
     if (!horizon.ok()) {
-      return Fail(
-          err,
-          absl::InvalidArgumentError(StrCat("--horizon: ", horizon.status().message(),
-                                            "; expected seconds or a number with s, m, h, d or w")),
-          2);
+      return Fail(err,
+                  absl::InvalidArgumentError(StrCat(
+                      "--horizon: ", horizon.status().message(),
+                      "; expected seconds or a number with s, m, h, d or w, at most 2^40 s")),
+                  2);
     }
+    // It replaces the scenario's horizon, earlier or later (a later one is not ignored).
     options.horizon = *horizon;
+    scenario->horizon = *horizon;
   }
   ProgressBar bar(err);
   if (bar.active()) {
@@ -101,7 +151,7 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   const Broker& broker = (*sim)->broker();
   const RunSummary summary =
       Summarize(run, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
-  const std::string dir = args.out.empty() ? StrCat("out/", run.name) : args.out;
+  const std::string dir = args.out.empty() ? DefaultOutputDir(run.name) : args.out;
   std::vector<OutputFile> files = {{"jobs.csv", JobsCsv(run, run.jobs, broker.outcomes())},
                                    {"summary.json", SummaryJson(run, summary)}};
   if (args.audit) {
@@ -126,18 +176,21 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
 
 int RunValidate(const std::string& path, const std::vector<std::string>& overrides, std::FILE* out,
                 std::FILE* err) {
-  absl::StatusOr<Scenario> scenario = LoadScenario(path, {overrides});
+  absl::StatusOr<Scenario> scenario = LoadScenario(path, CommandLoadOptions(overrides, 0));
   if (!scenario.ok()) return Fail(err, scenario.status(), 2);
+  // Everything `simulate` checks before it simulates: building the simulator is that check.
+  {
+    SimOptions options;
+    options.policy = scenario->default_policy;
+    options.keep_audit = false;
+    options.sample_interval = 0;
+    absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(*scenario, options);
+    if (!sim.ok()) {
+      return Fail(err, absl::InvalidArgumentError(StrCat(path, ": ", sim.status().message())), 2);
+    }
+  }
   const Fleet& fleet = scenario->fleet;
   const Faults& faults = scenario->faults;
-  if (absl::StatusOr<std::unique_ptr<RecoveryPolicy>> recovery =
-          MakeRecoveryPolicy(faults.recovery);
-      !recovery.ok()) {
-    return Fail(err,
-                absl::InvalidArgumentError(
-                    StrCat(path, ": faults.recovery: ", recovery.status().message())),
-                2);
-  }
   int64_t accelerators = 0;
   for (const Pool& p : fleet.pools) accelerators += p.capacity();
   std::fprintf(out,
@@ -162,6 +215,11 @@ int RunValidate(const std::string& path, const std::vector<std::string>& overrid
                  "  live: %zu pools on the local backend%s, %zu API tokens (simulations ignore "
                  "both)\n",
                  local, on_slurm.c_str(), live.tokens.size());
+  }
+  if (!faults.configured && !faults.spot.empty()) {
+    std::set<PoolId> pools;
+    for (const SpotPreemption& p : faults.spot) pools.insert(p.pool);
+    std::fprintf(out, "  spot contracts: spot preemption on %zu pools\n", pools.size());
   }
   if (faults.configured) {
     std::fprintf(out,

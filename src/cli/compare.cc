@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "cli/commands.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "model/strings.h"
@@ -154,7 +155,8 @@ int RunCompare(const CompareArgs& args, std::FILE* out, std::FILE* err, CompareR
   };
   absl::StatusOr<std::vector<std::string>> policies = ParsePolicies(args.policies);
   if (!policies.ok()) return fail(policies.status(), 2);
-  absl::StatusOr<Scenario> loaded = LoadScenario(args.scenario, {args.overrides, args.seed});
+  absl::StatusOr<Scenario> loaded =
+      LoadScenario(args.scenario, CommandLoadOptions(args.overrides, args.seed));
   if (!loaded.ok()) return fail(loaded.status(), 2);
   CompareResult result;
   result.scenario = loaded->name;
@@ -202,7 +204,8 @@ int RunCompare(const CompareArgs& args, std::FILE* out, std::FILE* err, CompareR
     result.rows.push_back(RowOf(run, (*sim)->broker(), s, equal_share));
   }
   bar.Finish();
-  const std::string dir = args.out.empty() ? StrCat("out/", result.scenario, "-compare") : args.out;
+  const std::string dir =
+      args.out.empty() ? DefaultOutputDir(result.scenario, "-compare") : args.out;
   std::vector<OutputFile> files = {{"compare.csv", CompareCsv(result)}};
   if (!args.report.empty()) {
     // An absolute path, so that it is not taken relative to the output directory.

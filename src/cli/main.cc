@@ -1,5 +1,8 @@
 // The arbiter command line.
+#include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <string>
 
 #include "CLI/CLI.hpp"
 #include "cli/client.h"
@@ -23,11 +26,13 @@ int main(int argc, char** argv) {
   simulate->add_option("--recovery", sim.recovery,
                        "Where killed jobs restart: any-pool, same-pool, other-provider, on-demand "
                        "(default: the scenario's faults.recovery, else any-pool)");
-  simulate->add_option("--launch-parallel", sim.launch_parallel,
+  std::string launch_parallel;
+  simulate->add_option("--launch-parallel", launch_parallel,
                        "Pools a start is launched on at once (default: the scenario's "
                        "faults.launch.parallel; needs faults.launch)");
   simulate->add_option("--out", sim.out, "Output directory (default: out/<scenario name>)");
-  simulate->add_option("--seed", sim.seed, "Random seed (default 0)");
+  std::string sim_seed;
+  simulate->add_option("--seed", sim_seed, "Random seed, 0 to 2^64-1 (default 0)");
   simulate
       ->add_option("--set", sim.overrides,
                    "Override a scenario field: KEY=VALUE, e.g. workloads[0].limit=100")
@@ -62,7 +67,8 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--set", sweep.overrides, "Override applied to every point: KEY=VALUE")
       ->take_all();
   sweep_cmd->add_option("--policy", sweep.policy, "Scheduling policy");
-  sweep_cmd->add_option("--seed", sweep.seed, "Random seed (default 0)");
+  std::string sweep_seed;
+  sweep_cmd->add_option("--seed", sweep_seed, "Random seed, 0 to 2^64-1 (default 0)");
   sweep_cmd->add_option("--out", sweep.out, "Directory for sweep.csv (default out/<name>-sweep)");
   sweep_cmd->add_flag("--quiet", sweep.quiet, "Do not print the table");
   sweep_cmd->add_option("--report", sweep.report,
@@ -76,7 +82,8 @@ int main(int argc, char** argv) {
                           "Policies to run, NAME,NAME,... (default: every registered policy)");
   compare_cmd->add_option("--set", compare.overrides, "Override a scenario field: KEY=VALUE")
       ->take_all();
-  compare_cmd->add_option("--seed", compare.seed, "Random seed (default 0)");
+  std::string compare_seed;
+  compare_cmd->add_option("--seed", compare_seed, "Random seed, 0 to 2^64-1 (default 0)");
   compare_cmd->add_option("--out", compare.out,
                           "Directory for compare.csv (default out/<name>-compare)");
   compare_cmd->add_flag("--quiet", compare.quiet, "Do not print the table");
@@ -149,6 +156,36 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  // Numbers are read here, strictly, so that "--seed -1" or "--launch-parallel 0" is an error
+  // rather than a wrapped or ignored value.
+  const auto seed = [](const std::string& text, uint64_t* out) {
+    if (text.empty()) return true;
+    const std::optional<uint64_t> v =
+        arbiter::ParseUnsignedArg(text, 0, std::numeric_limits<uint64_t>::max());
+    if (!v) {
+      std::fprintf(stderr,
+                   "arbiter: --seed: '%s' is not a seed; expected an integer in [0, 2^64-1]\n",
+                   text.c_str());
+      return false;
+    }
+    *out = *v;
+    return true;
+  };
+  if (!seed(sim_seed, &sim.seed) || !seed(sweep_seed, &sweep.seed) ||
+      !seed(compare_seed, &compare.seed)) {
+    return 2;
+  }
+  if (!launch_parallel.empty()) {
+    const std::optional<uint64_t> v = arbiter::ParseUnsignedArg(launch_parallel, 1, 64);
+    if (!v) {
+      std::fprintf(stderr,
+                   "arbiter: --launch-parallel: '%s' is not a count of pools; expected an integer "
+                   "in [1, 64]\n",
+                   launch_parallel.c_str());
+      return 2;
+    }
+    sim.launch_parallel = static_cast<int32_t>(*v);
   }
   if (*simulate) {
     sim.audit = !no_audit;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "cli/commands.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
 #include "model/strings.h"
@@ -35,16 +36,6 @@ absl::StatusOr<Axis> ParseAxis(const std::string& text) {
   return axis;
 }
 
-std::string CsvCell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string Money(int64_t micros) {
   char buf[40];
   FormatDollars(micros, buf, sizeof(buf));
@@ -55,16 +46,16 @@ std::string Money(int64_t micros) {
 
 std::string SweepCsv(const SweepResult& r) {
   std::string out;
-  for (const std::string& key : r.keys) StrAppend(&out, CsvCell(key), ",");
+  for (const std::string& key : r.keys) StrAppend(&out, CsvField(key), ",");
   out += "jobs,finished,mean_jct_s,p99_jct_s,mean_wait_s,makespan_s,total_cost";
-  for (const std::string& t : r.tenants) StrAppend(&out, ",cost:", CsvCell(t));
-  for (const std::string& t : r.tenants) StrAppend(&out, ",mean_jct_s:", CsvCell(t));
-  for (const std::string& p : r.providers) StrAppend(&out, ",utilisation:", CsvCell(p));
-  for (const std::string& p : r.providers) StrAppend(&out, ",won:", CsvCell(p));
-  for (const std::string& p : r.providers) StrAppend(&out, ",won_by_right:", CsvCell(p));
+  for (const std::string& t : r.tenants) StrAppend(&out, ",cost:", CsvField(t));
+  for (const std::string& t : r.tenants) StrAppend(&out, ",mean_jct_s:", CsvField(t));
+  for (const std::string& p : r.providers) StrAppend(&out, ",utilisation:", CsvField(p));
+  for (const std::string& p : r.providers) StrAppend(&out, ",won:", CsvField(p));
+  for (const std::string& p : r.providers) StrAppend(&out, ",won_by_right:", CsvField(p));
   out += "\n";
   for (const SweepRow& row : r.rows) {
-    for (const std::string& v : row.values) StrAppend(&out, CsvCell(v), ",");
+    for (const std::string& v : row.values) StrAppend(&out, CsvField(v), ",");
     out += Format("%lld,%lld,%.3f,%lld,%.3f,%lld,%s", static_cast<long long>(row.jobs),
                   static_cast<long long>(row.finished), row.mean_jct_s,
                   static_cast<long long>(row.p99_jct_s), row.mean_wait_s,
@@ -92,8 +83,29 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
   for (const std::string& g : args.grid) {
     absl::StatusOr<Axis> axis = ParseAxis(g);
     if (!axis.ok()) return fail(axis.status(), 2);
+    for (const Axis& a : axes) {
+      if (a.key == axis->key) {
+        return fail(absl::InvalidArgumentError(StrCat("--grid '", g, "': the key ", a.key,
+                                                      " is already an axis; expected each key on "
+                                                      "one axis")),
+                    2);
+      }
+    }
+    // Each point is a whole simulation: a grid this large is a mistake (and its count must not
+    // wrap around).
     points *= axis->values.size();
+    if (points > kMaxSweepPoints) {
+      return fail(
+          absl::InvalidArgumentError(StrCat("--grid: the grid has more than ", kMaxSweepPoints,
+                                            " points; expected a smaller grid")),
+          2);
+    }
     axes.push_back(*std::move(axis));
+  }
+  if (absl::Status s = CheckOptionName("--policy", "policy", args.policy,
+                                       CommandLoadOptions({}, 0).known.policies);
+      !s.ok()) {
+    return fail(s, 2);
   }
   SweepResult result;
   for (const Axis& a : axes) result.keys.push_back(a.key);
@@ -115,7 +127,8 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
     row.values = values;
     bar.Update(static_cast<int64_t>(point), static_cast<int64_t>(points),
                StrCat("point ", point + 1, " of ", points));
-    absl::StatusOr<Scenario> scenario = LoadScenario(args.scenario, {overrides, args.seed});
+    absl::StatusOr<Scenario> scenario =
+        LoadScenario(args.scenario, CommandLoadOptions(overrides, args.seed));
     if (!scenario.ok()) {
       bar.Finish();
       return fail(absl::InvalidArgumentError(
@@ -166,7 +179,7 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
   }
   bar.Finish();
   result.scenario = name;
-  const std::string dir = args.out.empty() ? StrCat("out/", name, "-sweep") : args.out;
+  const std::string dir = args.out.empty() ? DefaultOutputDir(name, "-sweep") : args.out;
   std::vector<OutputFile> files = {{"sweep.csv", SweepCsv(result)}};
   if (!args.report.empty()) {
     // An absolute path, so that it is not taken relative to the output directory.

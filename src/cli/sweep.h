@@ -11,6 +11,9 @@
 
 namespace arbiter {
 
+// The most points a sweep's grid may have.
+inline constexpr size_t kMaxSweepPoints = 100'000;
+
 struct SweepArgs {
   std::string scenario;
   // Each "KEY=v1,v2,..." is one axis of the grid; the grid is their product, in the order given

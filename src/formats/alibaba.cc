@@ -12,6 +12,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
                             const WorkloadOptions& options, std::vector<Job>& out,
                             WorkloadReport& report) {
   report.source = options.source;
+  if (absl::Status s = CheckUtf8(file, text); !s.ok()) return s;
   CsvReader reader(file, text);
   std::vector<std::string> f;
   absl::StatusOr<bool> got = reader.Next(f);
@@ -51,13 +52,15 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
     const int64_t line = reader.line();
     if (absl::Status s = header->CheckRow(f, file, line); !s.ok()) return s;
     ++report.rows;
-    absl::StatusOr<int64_t> gpus = ParseIntField(f[c_gpu], {file, line, "num_gpu"}, 0, 1 << 20);
+    absl::StatusOr<int64_t> gpus = ParseIntField(f[c_gpu], {file, line, "num_gpu"}, 0, kMaxGang);
     if (!gpus.ok()) return gpus.status();
     absl::StatusOr<int64_t> milli = ParseIntField(f[c_milli], {file, line, "gpu_milli"}, 0, 1000);
     if (!milli.ok()) return milli.status();
-    absl::StatusOr<int64_t> created = ParseIntField(f[c_create], {file, line, "creation_time"}, 0);
+    absl::StatusOr<int64_t> created =
+        ParseIntField(f[c_create], {file, line, "creation_time"}, 0, kMaxTime);
     if (!created.ok()) return created.status();
-    absl::StatusOr<int64_t> deleted = ParseIntField(f[c_delete], {file, line, "deletion_time"}, 0);
+    absl::StatusOr<int64_t> deleted =
+        ParseIntField(f[c_delete], {file, line, "deletion_time"}, 0, kMaxTime);
     if (!deleted.ok()) return deleted.status();
     if (*gpus == 0) {
       ++no_gpu;
@@ -68,7 +71,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
       continue;
     }
     absl::StatusOr<int64_t> scheduled =
-        ParseIntField(f[c_sched], {file, line, "scheduled_time"}, 0);
+        ParseIntField(f[c_sched], {file, line, "scheduled_time"}, 0, kMaxTime);
     if (!scheduled.ok()) return scheduled.status();
     if (*scheduled < *created) {
       return ParseError({file, line, "scheduled_time"},
@@ -83,7 +86,11 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
     Job job;
     job.name = f[c_name].empty() ? StrCat(options.source, ":", line) : f[c_name];
     job.tenant = options.tenant;
-    job.submit = SubmitTime(*created, options);
+    const std::optional<Time> submit = SubmitTime(*created, options);
+    if (!submit && options.until == kNever) {
+      return SubmitTimeError(*created, options, {file, line, "creation_time"});
+    }
+    job.submit = submit.value_or(kMaxTime);  // out of range with an `until`: after it
     if (job.submit >= options.until) {
       ++late;
       continue;
@@ -106,13 +113,20 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
       bool seen = false;
       for (const Throughput& t : job.throughputs) seen |= t.type == m.type;
       if (seen) continue;
-      job.throughputs.push_back(
-          {m.type, std::llround(m.speed * static_cast<double>(kWorkPerReferenceSecond))});
+      const std::optional<Rate> rate =
+          RoundedInRange(m.speed * static_cast<double>(kWorkPerReferenceSecond), 1, kMaxWork);
+      if (!rate) {
+        return ParseError({file, line, "gpu_spec"},
+                          StrCat("the speed of mapped type '", m.trace_type, "' is out of range"),
+                          "a speed in [0.000001, 1000000]");
+      }
+      job.throughputs.push_back({m.type, *rate});
     }
     if (job.throughputs.empty()) {
       ++unmapped;
       continue;
     }
+    if (absl::Status s = CheckJob(job, {file, line, {}}); !s.ok()) return s;
     if (job.throughputs.size() < mapped_types) ++restricted;
     if (*gpus == 1 && *milli < 1000) ++fractional;  // only pods that became jobs
     out.push_back(std::move(job));
@@ -134,6 +148,7 @@ absl::Status AlibabaPodJobs(std::string_view file, std::string_view text,
 
 absl::StatusOr<std::vector<AlibabaNodeGroup>> AlibabaNodeGroups(std::string_view file,
                                                                 std::string_view text) {
+  if (absl::Status s = CheckUtf8(file, text); !s.ok()) return s;
   CsvReader reader(file, text);
   std::vector<std::string> f;
   absl::StatusOr<bool> got = reader.Next(f);

@@ -250,7 +250,7 @@ TEST(AlibabaPodJobs, NonIntegerNumGpu) {
       Load(StrCat(kHeader, "openb-pod-0000,12000,16384,one,1000,,LS,Running,0,12537496,0\n"));
   ASSERT_FALSE(l.status.ok());
   EXPECT_EQ(Message(l.status),
-            "p.csv:2: num_gpu: 'one' is not an integer; expected an integer in [0, 1048576]");
+            "p.csv:2: num_gpu: 'one' is not an integer; expected an integer in [0, 2^24]");
 }
 
 TEST(AlibabaPodJobs, GpuMilliOutOfRange) {
@@ -264,15 +264,15 @@ TEST(AlibabaPodJobs, BadTimes) {
   Loaded l = Load(StrCat(kHeader, "openb-pod-0000,12000,16384,1,1000,,LS,Running,-5,12537496,0\n"));
   ASSERT_FALSE(l.status.ok());
   EXPECT_EQ(Message(l.status),
-            "p.csv:2: creation_time: -5 is out of range; expected an integer >= 0");
+            "p.csv:2: creation_time: -5 is out of range; expected an integer in [0, 2^40]");
   l = Load(StrCat(kHeader, "openb-pod-0000,12000,16384,1,1000,,LS,Running,0,1.5e7,0\n"));
   ASSERT_FALSE(l.status.ok());
   EXPECT_EQ(Message(l.status),
-            "p.csv:2: deletion_time: '1.5e7' is not an integer; expected an integer >= 0");
+            "p.csv:2: deletion_time: '1.5e7' is not an integer; expected an integer in [0, 2^40]");
   l = Load(StrCat(kHeader, "openb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,soon\n"));
   ASSERT_FALSE(l.status.ok());
   EXPECT_EQ(Message(l.status),
-            "p.csv:2: scheduled_time: 'soon' is not an integer; expected an integer >= 0");
+            "p.csv:2: scheduled_time: 'soon' is not an integer; expected an integer in [0, 2^40]");
 }
 
 TEST(AlibabaPodJobs, ScheduledBeforeCreated) {

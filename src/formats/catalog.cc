@@ -24,6 +24,7 @@ std::optional<Micros> CatalogDollars(std::string_view text) {
 
 absl::StatusOr<std::vector<CatalogRow>> ParseSkyPilotCatalog(std::string_view file,
                                                              std::string_view text) {
+  if (absl::Status s = CheckUtf8(file, text); !s.ok()) return s;
   CsvReader reader(file, text);
   std::vector<std::string> f;
   absl::StatusOr<bool> got = reader.Next(f);

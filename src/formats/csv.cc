@@ -1,5 +1,7 @@
 #include "formats/csv.h"
 
+#include <algorithm>
+
 #include "model/strings.h"
 
 namespace arbiter {
@@ -60,9 +62,28 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
 
 absl::StatusOr<CsvHeader> CsvHeader::Make(const std::vector<std::string>& header,
                                           const std::vector<std::string_view>& required,
-                                          std::string_view file, int64_t line) {
+                                          std::string_view file, int64_t line,
+                                          const std::vector<std::string_view>* optional) {
   CsvHeader h;
   h.names_ = header;
+  for (size_t i = 0; i < header.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (header[j] == header[i]) {
+        return ParseError({file, line, {}},
+                          StrCat("the header names column '", header[i], "' twice (columns ", j + 1,
+                                 " and ", i + 1, ")"),
+                          "each column once");
+      }
+    }
+    if (optional != nullptr &&
+        std::find(required.begin(), required.end(), header[i]) == required.end() &&
+        std::find(optional->begin(), optional->end(), header[i]) == optional->end()) {
+      std::vector<std::string_view> known = required;
+      known.insert(known.end(), optional->begin(), optional->end());
+      return ParseError({file, line, {}}, StrCat("unknown column '", header[i], "'"),
+                        StrCat("columns among ", StrJoin(known, ",")));
+    }
+  }
   for (std::string_view name : required) {
     if (h.Find(name) < 0) {
       return ParseError({file, line, {}}, StrCat("the header has no column '", name, "'"),

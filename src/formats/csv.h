@@ -33,13 +33,17 @@ class CsvReader {
   int64_t record_line_ = 0;
 };
 
-// Maps header names to column indexes; checks that required columns are present. `line` is
-// where the header is in `file` (comment or blank lines may come before it).
+// Maps header names to column indexes; checks that required columns are present and that no
+// column is named twice. With `optional`, the header may have only the required and optional
+// columns (any other is an error, so that a misspelt column such as "deadlien" is caught);
+// without it, other columns are allowed and not read (for formats defined by someone else).
+// `line` is where the header is in `file` (comment or blank lines may come before it).
 class CsvHeader {
  public:
   static absl::StatusOr<CsvHeader> Make(const std::vector<std::string>& header,
                                         const std::vector<std::string_view>& required,
-                                        std::string_view file, int64_t line = 1);
+                                        std::string_view file, int64_t line = 1,
+                                        const std::vector<std::string_view>* optional = nullptr);
   // Index of `name`, or -1 if the header does not have it.
   int Find(std::string_view name) const;
   size_t size() const { return names_.size(); }

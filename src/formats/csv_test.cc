@@ -150,5 +150,26 @@ TEST(CsvHeader, MissingColumnErrorNamesTheHeadersOwnLine) {
             "j.csv:4: the header has no column 'b'; expected columns a,b");
 }
 
+TEST(CsvHeader, AColumnNamedTwiceIsAnError) {
+  const absl::StatusOr<CsvHeader> h =
+      CsvHeader::Make({"name", "submit", "name"}, {"name"}, "jobs.csv", 1);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(std::string(h.status().message()),
+            "jobs.csv:1: the header names column 'name' twice (columns 1 and 3); expected each "
+            "column once");
+}
+
+TEST(CsvHeader, WithOptionalColumnsAnyOtherIsAnError) {
+  const std::vector<std::string_view> optional = {"deadline", "priority"};
+  EXPECT_TRUE(CsvHeader::Make({"name", "priority"}, {"name"}, "jobs.csv", 1, &optional).ok());
+  const absl::StatusOr<CsvHeader> h =
+      CsvHeader::Make({"name", "deadlien"}, {"name"}, "jobs.csv", 2, &optional);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(std::string(h.status().message()),
+            "jobs.csv:2: unknown column 'deadlien'; expected columns among name,deadline,priority");
+  // Without the list (a format defined elsewhere), other columns are allowed and not read.
+  EXPECT_TRUE(CsvHeader::Make({"name", "deadlien"}, {"name"}, "pods.csv", 1).ok());
+}
+
 }  // namespace
 }  // namespace arbiter

@@ -150,7 +150,7 @@ TEST(FaultsYaml, LaunchErrorsNameTheKey) {
             "64]");
   EXPECT_EQ(FaultsError("faults:\n  launch: {latency: soon}\n"),
             "s.yaml:17: faults.launch.latency: 'soon' is not a duration; expected seconds, or a "
-            "number with s, m, h, d or w (e.g. 2h)");
+            "number with s, m, h, d or w (e.g. 2h), at most 2^40 s");
   EXPECT_EQ(FaultsError("faults:\n  launch:\n    providers: [{provider: gcp, latency: 1m}]\n"),
             "s.yaml:18: faults.launch.providers[0].provider: unknown provider 'gcp'; expected a "
             "provider's name");
@@ -171,7 +171,7 @@ TEST(FaultsYaml, UnknownPoolAndRegion) {
 TEST(FaultsYaml, BadDurationsAndOrder) {
   EXPECT_EQ(FaultsError("faults:\n  node_failures:\n    - {pool: aws/west/V100, mtbf: often}\n"),
             "s.yaml:18: faults.node_failures[0].mtbf: 'often' is not a duration; expected "
-            "seconds, or a number with s, m, h, d or w (e.g. 2h)");
+            "seconds, or a number with s, m, h, d or w (e.g. 2h), at most 2^40 s");
   EXPECT_EQ(FaultsError("faults:\n  node_failures:\n    - {pool: aws/west/V100, mtbf: 0}\n"),
             "s.yaml:18: faults.node_failures[0].mtbf: must be > 0; expected a node's mean time "
             "between failures, e.g. 2000h");
@@ -180,12 +180,13 @@ TEST(FaultsYaml, BadDurationsAndOrder) {
             "s.yaml:18: faults.revocations[0].until: is not after 'at'; expected a later time");
   EXPECT_EQ(FaultsError("faults:\n  revocations:\n    - {pool: aws/west/V100, at: 2d, nodes: 0}\n"),
             "s.yaml:18: faults.revocations[0].nodes: 0 is out of range; expected an integer in [1, "
-            "16777216]");
+            "2^24]");
   EXPECT_EQ(FaultsError("faults:\n  backoff: 1h\n  max_backoff: 10m\n"),
             "s.yaml:18: faults.max_backoff: is shorter than backoff; expected at least backoff, "
             "or 0");
   EXPECT_EQ(FaultsError("faults:\n  egress:\n    - {provider: aws, per_gb: cheap}\n"),
-            "s.yaml:18: faults.egress[0].per_gb: 'cheap' is not a price; expected dollars >= 0 "
+            "s.yaml:18: faults.egress[0].per_gb: 'cheap' is not a price; expected dollars in [0, "
+            "1000000] "
             "with at most six decimals, e.g. 2.49");
 }
 

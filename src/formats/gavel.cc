@@ -24,17 +24,18 @@ bool ParseKey(std::string_view key, std::string* job_type, int32_t* scale_factor
 }  // namespace
 
 absl::StatusOr<GavelThroughputs> GavelThroughputs::Load(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = ReadFile(path, kMaxJsonBytes);
   if (!text.ok()) return text.status();
   return Parse(path, *text);
 }
 
 absl::StatusOr<GavelThroughputs> GavelThroughputs::Parse(std::string_view file,
                                                          std::string_view text) {
+  if (absl::Status s = CheckUtf8(file, text); !s.ok()) return s;
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     return ParseError({file, 0, {}}, StrCat("not valid JSON (", e.what(), ")"),
                       "a JSON object of GPU types");
   }
@@ -57,9 +58,10 @@ absl::StatusOr<GavelThroughputs> GavelThroughputs::Parse(std::string_view file,
                           "an object with a \"null\" entry");
       }
       const auto& alone = entry["null"];
-      if (!alone.is_number() || alone.get<double>() < 0) {
+      if (!alone.is_number() || !(alone.get<double>() >= 0) ||
+          alone.get<double>() > kMaxStepsPerSecond) {
         return ParseError({file, 0, StrCat(field, ".null")}, "not a throughput",
-                          "a number >= 0 (steps per second)");
+                          "a number in [0, 10^9] (steps per second)");
       }
       // 0 is a measurement too: the job does not run there (GavelJobs drops such types), so it
       // must not be extrapolated over from a smaller scale factor.
@@ -130,6 +132,7 @@ absl::StatusOr<std::vector<GavelRow>> ReadGavelTrace(const std::string& path) {
 
 absl::StatusOr<std::vector<GavelRow>> ParseGavelTrace(std::string_view file,
                                                       std::string_view text) {
+  if (absl::Status s = CheckUtf8(file, text); !s.ok()) return s;
   std::vector<GavelRow> rows;
   size_t form = 0;  // 7 or 10, fixed by the first line
   int64_t line_no = 0;
@@ -160,13 +163,15 @@ absl::StatusOr<std::vector<GavelRow>> ParseGavelTrace(std::string_view file,
     const std::string_view steps = ten ? f[5] : f[4];
     const std::string_view sf = f[6];  // the same column in both forms
     const std::string_view arrival = ten ? f[9] : f[5];
-    absl::StatusOr<int64_t> total = ParseIntField(steps, {file, line_no, "total_steps"}, 1);
+    absl::StatusOr<int64_t> total =
+        ParseIntField(steps, {file, line_no, "total_steps"}, 1, kMaxWork / kGavelWorkPerStep);
     if (!total.ok()) return total.status();
     row.total_steps = *total;
-    absl::StatusOr<int64_t> scale = ParseIntField(sf, {file, line_no, "scale_factor"}, 1, 1 << 20);
+    absl::StatusOr<int64_t> scale = ParseIntField(sf, {file, line_no, "scale_factor"}, 1, kMaxGang);
     if (!scale.ok()) return scale.status();
     row.scale_factor = static_cast<int32_t>(*scale);
-    absl::StatusOr<double> at = ParseDoubleField(arrival, {file, line_no, "arrival_time"}, 0, 1e12);
+    absl::StatusOr<double> at = ParseDoubleField(arrival, {file, line_no, "arrival_time"}, 0,
+                                                 static_cast<double>(kMaxTime));
     if (!at.ok()) return at.status();
     row.arrival = std::llround(*at);
     if (ten) {
@@ -206,7 +211,12 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
     Job job;
     job.name = StrCat(options.source, ":", row.line);
     job.tenant = options.tenant;
-    job.submit = SubmitTime(row.arrival, options);
+    const SourcePos pos{options.file, row.line, {}};
+    const std::optional<Time> submit = SubmitTime(row.arrival, options);
+    if (!submit && options.until == kNever) {
+      return SubmitTimeError(row.arrival, options, {options.file, row.line, "arrival_time"});
+    }
+    job.submit = submit.value_or(kMaxTime);  // out of range with an `until`: after it
     if (job.submit >= options.until) {
       ++late;
       continue;
@@ -225,10 +235,12 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
       std::optional<double> steps_per_s =
           throughputs.Estimate(m.trace_type, row.job_type, row.scale_factor, &extrapolated);
       if (!steps_per_s) continue;
-      const Rate rate = std::llround(*steps_per_s * static_cast<double>(kGavelWorkPerStep));
-      if (rate <= 0) continue;
+      // Extrapolated rates are bounded too (at most x kMaxGang of a measured one).
+      const std::optional<Rate> rate =
+          RoundedInRange(*steps_per_s * static_cast<double>(kGavelWorkPerStep), 0, kMaxWork);
+      if (!rate || *rate <= 0) continue;
       any_extrapolated |= extrapolated;
-      job.throughputs.push_back({m.type, rate});
+      job.throughputs.push_back({m.type, *rate});
     }
     if (job.throughputs.empty()) {
       ++unmeasured;
@@ -240,8 +252,17 @@ absl::Status GavelJobs(const std::vector<GavelRow>& rows, const GavelThroughputs
       for (const Throughput& t : job.throughputs) {
         fastest = std::min(fastest, RuntimeFor(job.work, t.rate));
       }
-      job.deadline = job.submit + static_cast<Duration>(std::ceil(row.slo * fastest));
+      const std::optional<Duration> allowed =
+          RoundedInRange(std::ceil(row.slo * static_cast<double>(fastest)), 1, kMaxTime);
+      if (!allowed || job.submit + *allowed > kMaxTime) {
+        return ParseError({options.file, row.line, "SLO"},
+                          StrCat("the deadline ", row.slo, " x ", fastest,
+                                 " s after the arrival is beyond the times Arbiter simulates"),
+                          "a deadline within 2^40 s");
+      }
+      job.deadline = job.submit + *allowed;
     }
+    if (absl::Status s = CheckJob(job, pos); !s.ok()) return s;
     out.push_back(std::move(job));
     ++report.jobs;
   }

@@ -30,6 +30,9 @@
 namespace arbiter {
 
 inline constexpr Work kGavelWorkPerStep = 1'000'000;  // work unit: a micro-step
+// The largest throughput a measurement may give (steps per second); the bundled file's largest
+// is below 10^4.
+inline constexpr double kMaxStepsPerSecond = 1e9;
 
 class GavelThroughputs {
  public:

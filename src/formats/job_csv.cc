@@ -46,9 +46,16 @@ absl::Status ParseTypes(std::string_view text, const SourcePos& pos, const Fleet
         return ParseError(pos, StrCat("type '", name, "' listed twice"), kTypesExpected);
       }
     }
-    const Rate rate = std::llround(speed * static_cast<double>(kWorkPerReferenceSecond));
-    if (rate <= 0) return ParseError(pos, StrCat("speed of ", name, " rounds to 0"));
-    job.throughputs.push_back({*type, rate});
+    const std::optional<Rate> rate =
+        RoundedInRange(speed * static_cast<double>(kWorkPerReferenceSecond), 1, kMaxWork);
+    if (!rate) {
+      if (speed * static_cast<double>(kWorkPerReferenceSecond) < 0.5) {
+        return ParseError(pos, StrCat("speed of ", name, " rounds to 0"));
+      }
+      return ParseError(pos, StrCat("the speed of ", name, " (x the workload's) is out of range"),
+                        "a speed in [0.000001, 10^12] after the workload's types scale it");
+    }
+    job.throughputs.push_back({*type, *rate});
   }
   return absl::OkStatus();
 }
@@ -59,6 +66,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
                      const WorkloadOptions& options, std::vector<Job>& out,
                      WorkloadReport& report) {
   report.source = options.source;
+  if (absl::Status s = CheckUtf8(file, text); !s.ok()) return s;
   // Drop comment lines but keep line numbers: blank them out.
   std::string cleaned(text);
   for (size_t start = 0; start < cleaned.size();) {
@@ -78,8 +86,10 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
   if (!*got) return ParseError({file, 0, {}}, "the file is empty", "a header line");
   for (std::string& name : f) name = std::string(StripWhitespace(name));
   std::vector<std::string_view> required = {"name", "submit", "accelerators", "duration", "types"};
-  if (!options.tenant.valid()) required.push_back("tenant");
-  absl::StatusOr<CsvHeader> header = CsvHeader::Make(f, required, file, reader.line());
+  std::vector<std::string_view> optional = {"nodes", "priority", "deadline", "checkpoint_interval",
+                                            "checkpoint_bytes"};
+  (options.tenant.valid() ? optional : required).push_back("tenant");
+  absl::StatusOr<CsvHeader> header = CsvHeader::Make(f, required, file, reader.line(), &optional);
   if (!header.ok()) return header.status();
   const int c_name = header->Find("name");
   const int c_tenant = header->Find("tenant");
@@ -125,7 +135,8 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     } else {
       return ParseError({file, line, "tenant"}, "empty", "a tenant of the scenario");
     }
-    absl::StatusOr<int64_t> submit = ParseIntField(cell(c_submit), {file, line, "submit"}, 0);
+    absl::StatusOr<int64_t> submit =
+        ParseIntField(cell(c_submit), {file, line, "submit"}, 0, kMaxTime);
     if (!submit.ok()) return submit.status();
     if (*submit < previous_submit) {
       return ParseError({file, line, "submit"},
@@ -133,9 +144,14 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
                         "rows ordered by submit time");
     }
     previous_submit = *submit;
-    job.submit = SubmitTime(*submit, options);
+    const std::optional<Time> submit_time = SubmitTime(*submit, options);
+    if (!submit_time && options.until == kNever) {
+      return SubmitTimeError(*submit, options, {file, line, "submit"});
+    }
+    // Out of range with an `until` (which is within range): skipped below as submitted after it.
+    job.submit = submit_time.value_or(kMaxTime);
     absl::StatusOr<int64_t> acc =
-        ParseIntField(cell(c_acc), {file, line, "accelerators"}, 1, 1 << 24);
+        ParseIntField(cell(c_acc), {file, line, "accelerators"}, 1, kMaxGang);
     if (!acc.ok()) return acc.status();
     job.accelerators = static_cast<int32_t>(*acc);
     if (!cell(c_nodes).empty()) {
@@ -147,7 +163,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
       job.nodes = NodesFor(job.accelerators, options);
     }
     absl::StatusOr<int64_t> duration =
-        ParseIntField(cell(c_duration), {file, line, "duration"}, 1, int64_t{1} << 40);
+        ParseIntField(cell(c_duration), {file, line, "duration"}, 1, kMaxTime);
     if (!duration.ok()) return duration.status();
     job.work = *duration * kWorkPerReferenceSecond;
     if (absl::Status s = ParseTypes(cell(c_types), {file, line, "types"}, fleet, options, job);
@@ -163,14 +179,16 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     }
     if (!cell(c_deadline).empty()) {
       absl::StatusOr<int64_t> d =
-          ParseIntField(cell(c_deadline), {file, line, "deadline"}, *submit + 1);
+          ParseIntField(cell(c_deadline), {file, line, "deadline"}, *submit + 1, kMaxTime);
       if (!d.ok()) return d.status();
-      job.deadline = SubmitTime(*d, options);
+      const std::optional<Time> deadline = SubmitTime(*d, options);
+      if (!deadline && submit_time) return SubmitTimeError(*d, options, {file, line, "deadline"});
+      job.deadline = deadline.value_or(kNever);
     }
     job.checkpoint_interval = options.checkpoint_interval;
     if (!cell(c_ckpt).empty()) {
       absl::StatusOr<int64_t> c =
-          ParseIntField(cell(c_ckpt), {file, line, "checkpoint_interval"}, 0);
+          ParseIntField(cell(c_ckpt), {file, line, "checkpoint_interval"}, 0, kMaxTime);
       if (!c.ok()) return c.status();
       job.checkpoint_interval = *c;
     }
@@ -179,7 +197,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
     job.restore = options.restore;
     if (!cell(c_ckpt_bytes).empty()) {
       absl::StatusOr<int64_t> b =
-          ParseIntField(cell(c_ckpt_bytes), {file, line, "checkpoint_bytes"}, 0);
+          ParseIntField(cell(c_ckpt_bytes), {file, line, "checkpoint_bytes"}, 0, kMaxBytes);
       if (!b.ok()) return b.status();
       job.checkpoint_bytes = *b;
     }
@@ -187,6 +205,7 @@ absl::Status CsvJobs(std::string_view file, std::string_view text, const Fleet& 
       ++late;
       continue;
     }
+    if (absl::Status s = CheckJob(job, {file, line, {}}); !s.ok()) return s;
     out.push_back(std::move(job));
     ++report.jobs;
   }

@@ -157,7 +157,7 @@ TEST(LiveFleet, BackendErrorsAreLocated) {
        "twice on one node"},
       {"{kind: local, devices: [0, 1, 2, -3]}",
        "fleet.yaml:12: providers[0].regions[0].pools[0].backend.devices[3]: -3 is out of range; "
-       "expected an integer in [0, 1048576]"},
+       "expected an integer in [0, 2^20]"},
       {"{kind: local, devices: [[0, 1, 2, 3], [4, 5, 6, 7]]}",
        "fleet.yaml:12: providers[0].regions[0].pools[0].backend.devices: 2 lists; expected one "
        "list per node: 3 (the pool's largest size)"},

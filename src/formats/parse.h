@@ -33,8 +33,25 @@ absl::StatusOr<int64_t> ParseIntField(std::string_view text, const SourcePos& po
 absl::StatusOr<double> ParseDoubleField(std::string_view text, const SourcePos& pos,
                                         double min = -1e300, double max = 1e300);
 
-// Reads a whole file into a string, or NotFound/PermissionDenied naming the file.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
+// The largest file each kind of input may be (the whole file is read into memory, and parsed
+// into a tree for YAML and JSON, which takes several times its size).
+inline constexpr int64_t kMaxScenarioBytes = int64_t{16} << 20;  // a scenario YAML: 16 MiB
+inline constexpr int64_t kMaxJsonBytes = int64_t{256} << 20;     // throughputs, spot traces
+inline constexpr int64_t kMaxTraceBytes = int64_t{1} << 30;      // traces, CSV, catalogs: 1 GiB
+
+// Reads a whole file into a string: NotFound or PermissionDenied naming the file, or
+// InvalidArgument when it is not a regular file (a directory, a FIFO, a device such as
+// /dev/zero: never waited on, never read without end) or is larger than `max_bytes`.
+absl::StatusOr<std::string> ReadFile(const std::string& path, int64_t max_bytes = kMaxTraceBytes);
+
+// Every reader's first check of its input: the text is UTF-8 (so that names read from it can be
+// written to JSON, CSV and HTML as they are), else an error naming the line and column of the
+// first byte that is not. `file` may be any description of the input, e.g. "--set 'a=b'".
+absl::Status CheckUtf8(std::string_view file, std::string_view text);
+
+// A name read from an input (a tenant, a pool, a scenario): not empty and UTF-8, else a located
+// error. Loaders call it for every name they keep.
+absl::Status CheckName(std::string_view name, const SourcePos& pos);
 
 // Resolves `path` against the directory of `relative_to` (a file), unless `path` is absolute.
 std::string ResolvePath(std::string_view relative_to, std::string_view path);

@@ -1,5 +1,7 @@
 #include "formats/parse.h"
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -7,6 +9,7 @@
 #include "formats/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "model/strings.h"
 
 namespace arbiter {
 namespace {
@@ -119,6 +122,52 @@ TEST(ReadFile, ReadsRealDataFromTheRepositoryRoot) {
       ReadFile("data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->substr(0, got->find('\n')), "sn,cpu_milli,memory_mib,gpu,model");
+}
+
+TEST(ReadFile, DevicesFifosAndSocketsAreRefusedWithoutReadingOrWaiting) {
+  // /dev/zero would be read without end, a FIFO without a writer would wait for ever.
+  for (const char* device : {"/dev/zero", "/dev/null", "/dev/urandom"}) {
+    const absl::StatusOr<std::string> got = ReadFile(device);
+    ASSERT_FALSE(got.ok()) << device;
+    EXPECT_EQ(Message(got.status()),
+              StrCat(device,
+                     ": is not a regular file (a FIFO, a socket or a device); expected "
+                     "a file"));
+  }
+  testing::ScratchDir dir;
+  const std::string fifo = dir.File("scenario.yaml");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const absl::StatusOr<std::string> got = ReadFile(fifo);
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(Message(got.status()), HasSubstr("is not a regular file"));
+}
+
+TEST(ReadFile, AFileLargerThanTheLimitIsRefusedUnread) {
+  testing::ScratchDir dir;
+  const std::string path = dir.Write("big.yaml", std::string(2048, 'x'));
+  EXPECT_TRUE(ReadFile(path, 2048).ok());
+  const absl::StatusOr<std::string> got = ReadFile(path, 1024);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(Message(got.status()),
+            StrCat(path, ": 2048 bytes is larger than 1024 bytes; expected a smaller file"));
+}
+
+TEST(CheckUtf8, NamesTheLineAndColumnOfTheFirstBadByte) {
+  EXPECT_TRUE(CheckUtf8("s.yaml", "name: caf\xC3\xA9\n").ok());
+  EXPECT_EQ(Message(CheckUtf8("s.yaml", "name: x\ntenants:\n  - {name: la\xFF}\n")),
+            "s.yaml:3: byte 0xFF at column 14 is not UTF-8; expected UTF-8 text");
+  EXPECT_EQ(Message(CheckUtf8("--set 'name=\xC0\xAF'", "name=\xC0\xAF")),
+            "--set 'name=\xC0\xAF':1: byte 0xC0 at column 6 is not UTF-8; expected UTF-8 text");
+}
+
+TEST(CheckName, NotEmptyAndUtf8) {
+  EXPECT_TRUE(CheckName("lab \xE2\x82\xAC", {"s.yaml", 3, "tenants[0].name"}).ok());
+  EXPECT_EQ(Message(CheckName("", {"s.yaml", 3, "name"})),
+            "s.yaml:3: name: empty; expected a name");
+  EXPECT_EQ(Message(CheckName("la\xFF"
+                              "b",
+                              {"jobs.csv", 2, "name"})),
+            "jobs.csv:2: name: byte 0xFF at offset 2 is not UTF-8; expected a UTF-8 name");
 }
 
 TEST(ResolvePath, RelativeToTheDirectoryOfTheReferringFile) {

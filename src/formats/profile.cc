@@ -7,6 +7,15 @@
 
 namespace arbiter {
 
+double ExpectedJobs(const GrowthProfile& profile) {
+  const double per_second = profile.jobs_per_hour / 3600.0;
+  const double span = static_cast<double>(profile.until - profile.start);
+  const double k = std::log1p(profile.growth) / static_cast<double>(profile.period);
+  if (std::abs(k * span) < 1e-12) return per_second * span;
+  // The integral of per_second x e^(k t) over [0, span).
+  return per_second * std::expm1(k * span) / k;
+}
+
 absl::Status ProfileJobs(const GrowthProfile& profile, uint64_t seed,
                          const WorkloadOptions& options, std::vector<Job>& out,
                          WorkloadReport& report) {
@@ -18,6 +27,17 @@ absl::Status ProfileJobs(const GrowthProfile& profile, uint64_t seed,
         StrCat(options.source,
                ": a profile needs jobs_per_hour > 0, until > start, gangs, "
                "period > 0, growth > -1, a runtime median > 0 and sigma >= 0"));
+  }
+  const double expected = ExpectedJobs(profile);
+  const bool capped = options.limit >= 0 && options.limit <= profile.max_jobs;
+  if (!capped && !(expected <= static_cast<double>(profile.max_jobs))) {
+    return absl::InvalidArgumentError(
+        StrCat(options.source, ": the profile would generate ",
+               std::isfinite(expected) ? Format("about %.3g", expected) : std::string("unbounded"),
+               " jobs (jobs_per_hour, growth and period over [start, until)); expected at most ",
+               profile.max_jobs,
+               " jobs from one profile: lower jobs_per_hour, growth or until, or "
+               "set the workload's limit"));
   }
   // The workload's own stream: the seed mixed with its name, so workloads do not share draws.
   uint64_t mixed = seed ^ 0x9E3779B97F4A7C15ULL;
@@ -48,12 +68,26 @@ absl::Status ProfileJobs(const GrowthProfile& profile, uint64_t seed,
       }
       pick -= weight;
     }
-    const Duration seconds = std::max<Duration>(1, std::llround(runtime(rng)));
+    const double drawn = runtime(rng);
+    const Duration seconds = drawn >= static_cast<double>(kMaxTime)
+                                 ? kMaxTime
+                                 : std::max<Duration>(1, std::llround(drawn));
+    if (report.jobs >= profile.max_jobs) {
+      return absl::InvalidArgumentError(StrCat(
+          options.source, ": the profile drew more than ", profile.max_jobs,
+          " jobs; expected at most that many from one profile: lower jobs_per_hour, growth or "
+          "until, or set the workload's limit"));
+    }
     ++report.rows;
     Job job;
     job.name = StrCat(options.source, ":", n++);
     job.tenant = options.tenant;
-    job.submit = SubmitTime(static_cast<Time>(t), options);
+    const std::optional<Time> submit = SubmitTime(static_cast<Time>(t), options);
+    if (!submit) {
+      return SubmitTimeError(static_cast<Time>(t), options, {options.file, 0, "offset"});
+    }
+    job.submit = *submit;
+    if (job.submit >= options.until) break;  // the workload's own `until` (submits only grow)
     job.accelerators = gang;
     job.nodes = NodesFor(gang, options);
     job.work = seconds * kWorkPerReferenceSecond;
@@ -66,9 +100,15 @@ absl::Status ProfileJobs(const GrowthProfile& profile, uint64_t seed,
       bool seen = false;
       for (const Throughput& th : job.throughputs) seen = seen || th.type == m.type;
       if (seen) continue;
-      job.throughputs.push_back(
-          {m.type, std::llround(m.speed * static_cast<double>(kWorkPerReferenceSecond))});
+      const std::optional<Rate> rate =
+          RoundedInRange(m.speed * static_cast<double>(kWorkPerReferenceSecond), 1, kMaxWork);
+      if (!rate) {
+        return absl::InvalidArgumentError(
+            StrCat(options.source, ": the speed of type '", m.trace_type, "' is out of range"));
+      }
+      job.throughputs.push_back({m.type, *rate});
     }
+    if (absl::Status s = CheckJob(job, {options.file, 0, {}}); !s.ok()) return s;
     out.push_back(std::move(job));
     ++report.jobs;
   }

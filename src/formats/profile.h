@@ -24,6 +24,10 @@
 
 namespace arbiter {
 
+// The most jobs one profile may generate: about 1.5 GB of jobs in memory. A profile whose
+// expected count is larger is refused before any job is made.
+inline constexpr int64_t kMaxGeneratedJobs = 10'000'000;
+
 struct GrowthProfile {
   double jobs_per_hour = 0;
   double growth = 0;
@@ -33,9 +37,17 @@ struct GrowthProfile {
   std::vector<std::pair<int32_t, double>> gangs;  // size, weight
   Duration median_runtime = 3600;
   double sigma = 1.0;
+  int64_t max_jobs = kMaxGeneratedJobs;  // more (expected, or drawn) is an error
 };
 
-// Generates the profile's jobs (every mapped type acceptable, at its speed).
+// The expected number of arrivals of `profile` in [start, until): the integral of its rate
+// (infinite when that overflows a double).
+double ExpectedJobs(const GrowthProfile& profile);
+
+// Generates the profile's jobs (every mapped type acceptable, at its speed). Runtimes are drawn
+// from the log-normal and kept within [1 s, kMaxTime]. Fails before generating anything when
+// more than `max_jobs` jobs are expected (and the workload's `limit` does not cap them below
+// that), and stops with an error if the draws still exceed it.
 absl::Status ProfileJobs(const GrowthProfile& profile, uint64_t seed,
                          const WorkloadOptions& options, std::vector<Job>& out,
                          WorkloadReport& report);

@@ -1,7 +1,10 @@
 #include "formats/results.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -457,8 +460,69 @@ TEST(SummaryJson, EmptyRun) {
   EXPECT_THAT(json, HasSubstr("  \"jct\": {\n    \"count\": 0,\n    \"mean_s\": 0.0,\n"));
 }
 
+TEST(SummaryJson, AStatisticThatIsNotANumberIsNullNotACrash) {
+  RunSummary summary = TinySummary();
+  summary.jct.mean = std::nan("");
+  EXPECT_THAT(SummaryJson(TinyScenario(), summary),
+              HasSubstr("  \"jct\": {\n    \"count\": 1,\n    \"mean_s\": null,\n"));
+}
+
 TEST(SummaryJson, EqualRunsGiveIdenticalText) {
   EXPECT_EQ(SummaryJson(TinyScenario(), TinySummary()), SummaryJson(TinyScenario(), TinySummary()));
+}
+
+// --- market.jsonl -------------------------------------------------------------------------------
+
+TEST(MarketJsonl, EveryNameIsEscapedLikeInSummaryJson) {
+  Scenario s = TinyScenario();
+  s.fleet.tenants[0].name = "la\"b\\c";  // a quote and a backslash broke the line before
+  AuditRecord request;
+  request.time = 5;
+  request.kind = AuditKind::kRequest;
+  request.request = 1;
+  request.tenant = TenantId(0);
+  request.accelerators = 8;
+  Charge charge;
+  charge.start = 0;
+  charge.end = 3600;
+  charge.tenant = TenantId(0);
+  charge.provider = ProviderId(0);
+  charge.pool = PoolId(0);
+  charge.accelerators = 8;
+  charge.price_per_accel_hour = 6'880'000;
+  charge.amount = 55'040'000;
+  charge.job = JobId(0);
+  EXPECT_EQ(MarketJsonl(s, {request}, {charge}),
+            "{\"t\":5,\"event\":\"request\",\"request\":1,\"tenant\":\"la\\\"b\\\\c\","
+            "\"accelerators\":8}\n"
+            "{\"t\":3600,\"event\":\"charge\",\"kind\":\"on_demand\",\"tenant\":\"la\\\"b\\\\c\","
+            "\"provider\":\"cloud, inc\",\"pool\":\"cloud, inc/east/H100\",\"from\":0,\"to\":3600,"
+            "\"accelerators\":8,\"price\":\"6.880000\",\"amount\":\"55.040000\",\"job\":0}\n");
+}
+
+TEST(JsonOutputs, ANameThatIsNotUtf8CannotAbortTheWriters) {
+  // Loaders refuse such names; a scenario built by hand must still not make a writer throw after
+  // a whole run (nlohmann's type_error.316). The bad byte becomes U+FFFD.
+  Scenario s = TinyScenario();
+  s.fleet.tenants[0].name = "la\xFF";
+  AuditRecord request;
+  request.kind = AuditKind::kRequest;
+  request.tenant = TenantId(0);
+  EXPECT_EQ(MarketJsonl(s, {request}, {}),
+            "{\"t\":0,\"event\":\"request\",\"tenant\":\"la\xEF\xBF\xBD\"}\n");
+  EXPECT_THAT(SummaryJson(s, TinySummary()), HasSubstr("\"load_notes\""));
+}
+
+TEST(DefaultOutputDir, ANameNeverBecomesAPath) {
+  EXPECT_EQ(DefaultOutputDir("frontier-lab"), "out/frontier-lab");
+  EXPECT_EQ(DefaultOutputDir("frontier-lab", "-sweep"), "out/frontier-lab-sweep");
+  EXPECT_EQ(DefaultOutputDir("../../x"), "out/_._.._x");
+  EXPECT_EQ(DefaultOutputDir("/etc/passwd"), "out/_etc_passwd");
+  EXPECT_EQ(DefaultOutputDir(".."), "out/_.");
+  EXPECT_EQ(DefaultOutputDir(".hidden"), "out/_hidden");
+  EXPECT_EQ(DefaultOutputDir("lab run 2"), "out/lab_run_2");
+  EXPECT_EQ(DefaultOutputDir("caf\xC3\xA9"), "out/caf\xC3\xA9");
+  EXPECT_EQ(DefaultOutputDir(""), "out/scenario");
 }
 
 // --- WriteOutputs -------------------------------------------------------------------------------
@@ -527,19 +591,118 @@ TEST(WriteOutputs, AFileWhoseDirectoryCannotBeMadeLeavesNothingBehind) {
   EXPECT_EQ(testing::Slurp(scratch.File("blocker")), "a regular file\n");
 }
 
-TEST(WriteOutputs, AFailedRenameLeavesNoTemporaryFiles) {
+TEST(WriteOutputs, ADestinationThatIsADirectoryIsRefusedBeforeAnythingIsWritten) {
   testing::ScratchDir scratch;
-  // "summary.json" is a non-empty directory, so no file can be renamed onto it.
+  scratch.Write("jobs.csv", "old\n");
+  // "summary.json" is a directory: no file can take its place, so nothing is replaced.
   std::filesystem::create_directories(scratch.path() / "summary.json" / "x");
   const absl::Status s =
       WriteOutputs(scratch.path().string(), {{"jobs.csv", "id\n"}, {"summary.json", "{}\n"}});
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(Message(s), StartsWith("cannot move "));
-  EXPECT_THAT(Message(s), HasSubstr("into place"));
-  for (const std::string& name : Listing(scratch.path())) {
-    EXPECT_THAT(name, ::testing::Not(StartsWith(".tmp-"))) << "temporary file left behind";
-  }
+  EXPECT_EQ(Message(s), StrCat("cannot write ", scratch.File("summary.json"),
+                               ": it is a directory; expected a file name"));
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "summary.json"));  // no temps
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old\n");
   EXPECT_TRUE(std::filesystem::is_directory(scratch.path() / "summary.json" / "x"));
+}
+
+TEST(WriteOutputs, TwoOutputsOfTheSameFileAreRefused) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old\n");
+  // e.g. --report naming the run's own jobs.csv, by another spelling of its path.
+  const absl::Status s = WriteOutputs(
+      scratch.path().string(),
+      {{"jobs.csv", "id\n"}, {(scratch.path() / "." / "jobs.csv").string(), "<html/>"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith("two outputs would be written to "));
+  EXPECT_THAT(Message(s), HasSubstr("expected a different file for each"));
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old\n");
+}
+
+TEST(WriteOutputs, AFailedRenamePutsTheEarlierOutputsBack) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old jobs\n");
+  scratch.Write("summary.json", "old summary\n");
+  // The second rename fails (as on a full or failing disk): the first file, already replaced,
+  // gets its old contents back, and no temporary or kept file stays.
+  int renames = 0;
+  const absl::Status s = results_internal::WriteOutputs(
+      scratch.path().string(),
+      {{"jobs.csv", "new jobs\n"}, {"summary.json", "{}\n"}, {"market.jsonl", "\n"}},
+      {[&renames](const std::filesystem::path& from, const std::filesystem::path& to,
+                  std::error_code& ec) {
+         if (++renames == 2) {
+           ec = std::make_error_code(std::errc::io_error);
+           return;
+         }
+         std::filesystem::rename(from, to, ec);
+       },
+       {}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), StartsWith("cannot move "));
+  EXPECT_THAT(Message(s), HasSubstr("the earlier outputs were put back"));
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "summary.json"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old jobs\n");
+  EXPECT_EQ(testing::Slurp(scratch.File("summary.json")), "old summary\n");
+}
+
+TEST(WriteOutputs, TemporaryFilesOfDeadProcessesAreRemovedOnTheNextRun) {
+  testing::ScratchDir scratch;
+  // A process killed by SIGKILL while it wrote leaves its temporary files; pid 2^22 + 1 is above
+  // Linux's largest pid, so no process has it.
+  const std::string dead = StrCat(".tmp-", (1 << 22) + 1, "-jobs.csv");
+  const std::string alive = StrCat(".tmp-", ::getppid(), "-jobs.csv");  // a live process's
+  scratch.Write(dead, "half");
+  scratch.Write(alive, "being written");
+  scratch.Write(".tmp-notapid-x", "not ours");
+  ASSERT_TRUE(WriteOutputs(scratch.path().string(), {{"jobs.csv", "id\n"}}).ok());
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre(alive, ".tmp-notapid-x", "jobs.csv"));
+}
+
+TEST(WriteOutputs, ASignalWhileWritingRemovesTheTemporaryFiles) {
+  testing::ScratchDir scratch;
+  scratch.Write("jobs.csv", "old\n");
+  // A child writes outputs and gets SIGTERM once its temporary files exist (before the commit):
+  // it must die of the signal, leave no temporary file and replace nothing.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    (void)results_internal::WriteOutputs(scratch.path().string(),
+                                         {{"jobs.csv", "new\n"}, {"summary.json", "{}"}},
+                                         {{}, [] { ::raise(SIGTERM); }});
+    ::_exit(0);  // not reached: the signal ends the process
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "old\n");
+}
+
+TEST(WriteOutputs, ASignalDuringTheCommitWaitsForItsEnd) {
+  testing::ScratchDir scratch;
+  // SIGTERM sent while the files are renamed into place is held until all of them are: the child
+  // dies of it with every new file in place.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    (void)results_internal::WriteOutputs(scratch.path().string(),
+                                         {{"jobs.csv", "new\n"}, {"summary.json", "{}"}},
+                                         {[](const std::filesystem::path& from,
+                                             const std::filesystem::path& to, std::error_code& ec) {
+                                            ::raise(SIGTERM);
+                                            std::filesystem::rename(from, to, ec);
+                                          },
+                                          {}});
+    ::_exit(0);  // not reached: the held signal is delivered when the commit ends
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_THAT(Listing(scratch.path()), ElementsAre("jobs.csv", "summary.json"));
+  EXPECT_EQ(testing::Slurp(scratch.File("jobs.csv")), "new\n");
 }
 
 TEST(WriteOutputs, NamesMayHaveDirectories) {

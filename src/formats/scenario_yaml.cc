@@ -13,6 +13,7 @@
 #include "formats/profile.h"
 #include "formats/spot_trace.h"
 #include "model/sha256.h"
+#include "formats/yaml_checks.h"
 #include "model/strings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -44,24 +45,63 @@ absl::StatusOr<Duration> ParseDuration(std::string_view text) {
   std::string_view number = unit == 0 ? text : text.substr(0, text.size() - 1);
   if (unit == 0) unit = 1;
   std::optional<int64_t> n = ParseInt(number);
-  if (n && *n >= 0 && *n <= (int64_t{1} << 50) / unit) return *n * unit;
+  if (n && *n >= 0 && *n <= kMaxTime / unit) return *n * unit;
   std::optional<double> d = ParseDouble(number);
-  if (d && *d >= 0 && *d * static_cast<double>(unit) < 1e15) {
-    return static_cast<Duration>(std::llround(*d * static_cast<double>(unit)));
+  if ((n && *n >= 0) || (!n && d && *d >= 0)) {
+    std::optional<Duration> seconds =
+        n ? std::nullopt : RoundedInRange(*d * static_cast<double>(unit), 0, kMaxTime);
+    if (seconds) return *seconds;
+    return absl::OutOfRangeError(
+        StrCat("'", text, "' is longer than the longest duration, 2^40 s (~34,800 years)"));
   }
   return absl::InvalidArgumentError(StrCat("'", text, "' is not a duration"));
 }
 
 namespace {
 
-constexpr const char* kDurationExpected = "seconds, or a number with s, m, h, d or w (e.g. 2h)";
+constexpr const char* kDurationExpected =
+    "seconds, or a number with s, m, h, d or w (e.g. 2h), at most 2^40 s";
+
+std::string DollarText(Micros m) {
+  char buf[40];
+  FormatDollars(m, buf, sizeof(buf));
+  return StrCat("$", buf);
+}
+
+// An override (--set KEY=VALUE): its key path as Field spells paths, and how errors name it.
+struct OverrideSource {
+  std::string path;
+  std::string text;  // "--set 'KEY=VALUE'"
+};
+using OverrideSources = std::vector<OverrideSource>;
+
+// Whether key path `path` is `key` or a path inside it ("a.b[1]" is inside "a.b", "a.bc" is not).
+bool Within(std::string_view path, std::string_view key) {
+  return path.substr(0, key.size()) == key &&
+         (path.size() == key.size() || path[key.size()] == '.' || path[key.size()] == '[');
+}
+
+// The override that wrote `path` (the last one whose key is `path` or encloses it), if any.
+const OverrideSource* OverrideOf(const OverrideSources* overrides, std::string_view path) {
+  if (overrides == nullptr) return nullptr;
+  for (auto it = overrides->rbegin(); it != overrides->rend(); ++it) {
+    if (Within(path, it->path)) return &*it;
+  }
+  return nullptr;
+}
 
 // A YAML node with the file and key path it came from, so every error can say where.
 class Field {
  public:
   // `parent_line` is where the enclosing node is: a missing key has no position of its own.
-  Field(std::string_view file, const YAML::Node& node, std::string path, int64_t parent_line = 0)
-      : file_(file), node_(node), path_(std::move(path)), parent_line_(parent_line) {}
+  // `overrides`: the --set overrides applied to the tree; errors in what they wrote blame them.
+  Field(std::string_view file, const YAML::Node& node, std::string path, int64_t parent_line = 0,
+        const OverrideSources* overrides = nullptr)
+      : file_(file),
+        node_(node),
+        path_(std::move(path)),
+        parent_line_(parent_line),
+        overrides_(overrides) {}
 
   const std::string& path() const { return path_; }
   const YAML::Node& node() const { return node_; }
@@ -72,24 +112,46 @@ class Field {
     return mark.line >= 0 ? mark.line + 1 : parent_line_;
   }
 
+  // Where this value was written: the file and line, or the override that wrote it.
+  SourcePos pos() const {
+    if (const OverrideSource* o = OverrideOf(overrides_, path_)) return {o->text, 0, path_};
+    return {file_, line(), path_};
+  }
+
   absl::Status Error(std::string_view problem, std::string_view expected = {}) const {
-    return ParseError({file_, line(), path_}, problem, expected);
+    return ParseError(pos(), problem, expected);
+  }
+  // `status` (from reading or loading what this value names), with this value's place in front
+  // and its code kept (a missing file stays NotFound).
+  absl::Status Wrap(const absl::Status& status) const {
+    return absl::Status(status.code(), ParseError(pos(), std::string(status.message())).message());
   }
 
   Field Child(std::string_view key) const {
     return Field(file_, node_[std::string(key)],
-                 path_.empty() ? std::string(key) : StrCat(path_, ".", key), line());
+                 path_.empty() ? std::string(key) : StrCat(path_, ".", key), line(), overrides_);
   }
-  Field Item(size_t i) const { return Field(file_, node_[i], StrCat(path_, "[", i, "]"), line()); }
+  Field Item(size_t i) const {
+    return Field(file_, node_[i], StrCat(path_, "[", i, "]"), line(), overrides_);
+  }
+  // The key of a map entry (`key` is the entry's first), as a Field: errors about it name it.
+  Field Key(const YAML::Node& key) const {
+    return Field(file_, key, path_.empty() ? key.Scalar() : StrCat(path_, ".", key.Scalar()),
+                 line(), overrides_);
+  }
 
   // Errors on keys outside `allowed`, which catches typos such as "nodez".
   absl::Status OnlyKeys(std::initializer_list<std::string_view> allowed) const {
+    return OnlyKeys(std::vector<std::string_view>(allowed));
+  }
+  absl::Status OnlyKeys(const std::vector<std::string_view>& allowed) const {
     if (!node_.IsMap()) return Error("not a mapping", "key: value pairs");
     for (const auto& kv : node_) {
-      const std::string key = kv.first.as<std::string>();
+      // Keys are single values (CheckYamlStructure); Scalar() is "" for anything else.
+      const std::string& key = kv.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        return Field(file_, kv.first, path_.empty() ? key : StrCat(path_, ".", key))
-            .Error(StrCat("unknown key '", key, "'"), StrCat("one of ", StrJoin(allowed, ", ")));
+        return Key(kv.first).Error(StrCat("unknown key '", key, "'"),
+                                   StrCat("one of ", StrJoin(allowed, ", ")));
       }
     }
     return absl::OkStatus();
@@ -103,10 +165,17 @@ class Field {
   absl::StatusOr<std::string> StringOr(const std::string& fallback) const {
     return defined() ? String() : fallback;
   }
+  // A name: a non-empty UTF-8 string.
+  absl::StatusOr<std::string> Name() const {
+    absl::StatusOr<std::string> s = String();
+    if (!s.ok()) return s.status();
+    if (absl::Status st = CheckName(*s, pos()); !st.ok()) return st;
+    return s;
+  }
   absl::StatusOr<int64_t> Int(int64_t min, int64_t max) const {
     absl::StatusOr<std::string> s = String();
     if (!s.ok()) return s.status();
-    return ParseIntField(*s, {file_, line(), path_}, min, max);
+    return ParseIntField(*s, pos(), min, max);
   }
   absl::StatusOr<int64_t> IntOr(int64_t fallback, int64_t min, int64_t max) const {
     return defined() ? Int(min, max) : fallback;
@@ -114,7 +183,7 @@ class Field {
   absl::StatusOr<double> Double(double min, double max) const {
     absl::StatusOr<std::string> s = String();
     if (!s.ok()) return s.status();
-    return ParseDoubleField(*s, {file_, line(), path_}, min, max);
+    return ParseDoubleField(*s, pos(), min, max);
   }
   absl::StatusOr<bool> BoolOr(bool fallback) const {
     if (!defined()) return fallback;
@@ -128,20 +197,21 @@ class Field {
     absl::StatusOr<std::string> s = String();
     if (!s.ok()) return s.status();
     absl::StatusOr<Duration> d = ParseDuration(*s);
-    if (!d.ok()) return Error(StrCat("'", *s, "' is not a duration"), kDurationExpected);
+    if (!d.ok()) return Error(std::string(d.status().message()), kDurationExpected);
     return *d;
   }
   absl::StatusOr<Duration> SecondsOr(Duration fallback) const {
     return defined() ? Seconds() : fallback;
   }
-  // Dollars with at most six decimals, read from the scalar's text (no floating point).
+  // Dollars with at most six decimals, read from the scalar's text (no floating point); a price
+  // (per accelerator-hour, per GB), so at most kMaxPrice.
   absl::StatusOr<Micros> Dollars() const {
     absl::StatusOr<std::string> s = String();
     if (!s.ok()) return s.status();
     Micros m = 0;
-    if (!ParseDollars(s->c_str(), &m)) {
+    if (!ParseDollars(s->c_str(), &m) || m > kMaxPrice) {
       return Error(StrCat("'", *s, "' is not a price"),
-                   "dollars >= 0 with at most six decimals, e.g. 2.49");
+                   "dollars in [0, 1000000] with at most six decimals, e.g. 2.49");
     }
     return m;
   }
@@ -167,6 +237,7 @@ class Field {
   YAML::Node node_;
   std::string path_;
   int64_t parent_line_;
+  const OverrideSources* overrides_;
 };
 
 #define ARBITER_ASSIGN(lhs, expr)                             \
@@ -184,18 +255,21 @@ class Field {
 
 class Loader {
  public:
-  Loader(std::string_view file, Scenario& scenario, uint64_t seed)
-      : file_(file), s_(scenario), seed_(seed) {}
+  Loader(std::string_view file, Scenario& scenario, const ScenarioLoadOptions& options,
+         const OverrideSources& overrides)
+      : file_(file), s_(scenario), options_(options), seed_(options.seed), overrides_(overrides) {}
 
   absl::Status Load(const YAML::Node& root_node) {
-    Field root(file_, root_node, "");
+    Field root(file_, root_node, "", 0, &overrides_);
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
     ARBITER_RETURN_IF_ERROR(root.OnlyKeys(
         {"name", "description", "policy", "policy_options", "horizon", "market", "accelerator_types",
          "providers", "tenants", "contracts", "workloads", "faults", "tokens"}));
-    ARBITER_ASSIGN(s_.name, root.Child("name").String());
+    ARBITER_ASSIGN(s_.name, root.Child("name").Name());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
+    ARBITER_RETURN_IF_ERROR(KnownName(root.Child("policy"), s_.default_policy,
+                                      options_.known.policies, "scheduling policy"));
     ARBITER_ASSIGN(s_.horizon, root.Child("horizon").SecondsOr(kNever));
     if (Field options = root.Child("policy_options"); options.defined()) {
       ARBITER_RETURN_IF_ERROR(PolicyOptions(options));
@@ -204,16 +278,22 @@ class Loader {
       ARBITER_RETURN_IF_ERROR(market.OnlyKeys({"quote_window", "retry_delay"}));
       ARBITER_ASSIGN(s_.market.quote_window, market.Child("quote_window").SecondsOr(0));
       ARBITER_ASSIGN(s_.market.retry_delay, market.Child("retry_delay").SecondsOr(600));
+      // 0 would ask again at the same instant, and again, without time ever moving on.
+      if (s_.market.retry_delay < 1) {
+        return market.Child("retry_delay").Error("must be at least 1 s", "a duration, e.g. 10m");
+      }
     }
     ARBITER_RETURN_IF_ERROR(Types(root.Child("accelerator_types")));
     ARBITER_RETURN_IF_ERROR(Providers(root.Child("providers")));
     ARBITER_RETURN_IF_ERROR(Tenants(root.Child("tenants")));
     ARBITER_RETURN_IF_ERROR(Contracts(root.Child("contracts")));
     ARBITER_RETURN_IF_ERROR(Tokens(root.Child("tokens")));
-    ARBITER_RETURN_IF_ERROR(Workloads(root.Child("workloads")));
+    // Faults before workloads: a job's longest run includes restarts, transfers and launches.
     if (Field faults = root.Child("faults"); faults.defined()) {
       ARBITER_RETURN_IF_ERROR(Faults(faults));
     }
+    ARBITER_RETURN_IF_ERROR(SpotContractFaults(root.Child("contracts")));
+    ARBITER_RETURN_IF_ERROR(Workloads(root.Child("workloads")));
     // Stable: changes of one pool at the same time apply in file order (the last one holds).
     std::stable_sort(s_.capacity_changes.begin(), s_.capacity_changes.end(),
                      [](const CapacityChange& a, const CapacityChange& b) { return a.at < b.at; });
@@ -224,13 +304,23 @@ class Loader {
   }
 
  private:
+  // `name` must be one of `known` (when the caller gave the list).
+  static absl::Status KnownName(const Field& f, const std::string& name,
+                                const std::vector<std::string>& known, std::string_view what) {
+    if (known.empty() || std::find(known.begin(), known.end(), name) != known.end()) {
+      return absl::OkStatus();
+    }
+    return f.Error(StrCat("unknown ", what, " '", name, "'"),
+                   StrCat("one of ", StrJoin(known, ", ")));
+  }
+
   absl::Status Types(const Field& list) {
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
     if (n == 0) return list.Error("missing or empty", "a list of accelerator type names");
     for (size_t i = 0; i < n; ++i) {
       std::string name;
-      ARBITER_ASSIGN(name, list.Item(i).String());
+      ARBITER_ASSIGN(name, list.Item(i).Name());
       if (s_.fleet.FindAcceleratorType(name)) {
         return list.Item(i).Error(StrCat("type '", name, "' listed twice"));
       }
@@ -281,7 +371,7 @@ class Loader {
       auto cached = catalogs_.find(path);
       if (cached == catalogs_.end()) {
         absl::StatusOr<std::string> text = ReadFile(path);
-        if (!text.ok()) return f.Child("catalog").Error(std::string(text.status().message()));
+        if (!text.ok()) return f.Child("catalog").Wrap(text.status());
         absl::StatusOr<std::vector<CatalogRow>> rows = ParseSkyPilotCatalog(path, *text);
         if (!rows.ok()) return rows.status();
         cached = catalogs_.emplace(path, *std::move(rows)).first;
@@ -292,6 +382,11 @@ class Loader {
       ARBITER_ASSIGN(query.instance_type, f.Child("instance").StringOr(""));
       absl::StatusOr<CatalogPrice> price = LookUpCatalogPrice(path, cached->second, query);
       if (!price.ok()) return f.Error(std::string(price.status().message()));
+      if (price->on_demand > kMaxPrice || price->spot.value_or(0) > kMaxPrice) {
+        return f.Child("catalog").Error(
+            "the catalog's price per accelerator-hour is above $1,000,000",
+            "prices of at most $1,000,000 per accelerator-hour");
+      }
       pool.on_demand_price = price->on_demand;
       pool.spot_price = price->spot;
     } else {
@@ -326,7 +421,7 @@ class Loader {
       change.pool = pool;
       ARBITER_ASSIGN(change.at, item.Child("at").Seconds());
       int64_t nodes = 0;
-      ARBITER_ASSIGN(nodes, item.Child("nodes").Int(0, 1 << 24));
+      ARBITER_ASSIGN(nodes, item.Child("nodes").Int(0, kMaxPoolNodes));
       change.nodes = static_cast<int32_t>(nodes);
       s_.capacity_changes.push_back(change);
     }
@@ -338,17 +433,28 @@ class Loader {
                                         "max_gang", "price", "capacity", "backend"}));
     Pool pool;
     pool.region = region;
-    ARBITER_ASSIGN(pool.name, f.Child("name").StringOr(""));
+    if (f.Child("name").defined()) ARBITER_ASSIGN(pool.name, f.Child("name").Name());
     ARBITER_ASSIGN(pool.type, TypeRef(f.Child("type")));
     int64_t v = 0;
-    ARBITER_ASSIGN(v, f.Child("nodes").Int(0, 1 << 24));
+    ARBITER_ASSIGN(v, f.Child("nodes").Int(0, kMaxPoolNodes));
     pool.nodes = static_cast<int32_t>(v);
-    ARBITER_ASSIGN(v, f.Child("accelerators_per_node").Int(1, 1024));
+    ARBITER_ASSIGN(v, f.Child("accelerators_per_node").Int(1, kMaxAcceleratorsPerNode));
     pool.accelerators_per_node = static_cast<int32_t>(v);
-    ARBITER_ASSIGN(v, f.Child("max_gang").IntOr(pool.capacity(), 1, int64_t{1} << 30));
-    pool.max_gang = static_cast<int32_t>(std::max<int64_t>(v, 1));
+    ARBITER_ASSIGN(v, f.Child("max_gang").IntOr(0, 1, kMaxGang));  // 0: the default, below
+    pool.max_gang = static_cast<int32_t>(v);
     ARBITER_RETURN_IF_ERROR(Prices(f.Child("price"), pool));
     ARBITER_RETURN_IF_ERROR(AddPool(f, std::move(pool), f.Child("capacity")));
+    Pool& added = s_.fleet.pools.back();
+    if (added.max_gang == 0) {
+      // The whole pool at its largest (its capacity may grow later), up to the largest gang.
+      int64_t nodes = added.nodes;
+      const PoolId id = PoolId::FromIndex(s_.fleet.pools.size() - 1);
+      for (const CapacityChange& c : s_.capacity_changes) {
+        if (c.pool == id) nodes = std::max<int64_t>(nodes, c.nodes);
+      }
+      added.max_gang = static_cast<int32_t>(
+          std::clamp<int64_t>(nodes * added.accelerators_per_node, 1, kMaxGang));
+    }
     return PoolBackendEntry(f.Child("backend"), PoolId::FromIndex(s_.fleet.pools.size() - 1));
   }
 
@@ -379,9 +485,9 @@ class Loader {
     ARBITER_ASSIGN(path, f.Child("path").String());
     path = ResolvePath(file_, path);
     absl::StatusOr<std::string> text = ReadFile(path);
-    if (!text.ok()) return f.Child("path").Error(std::string(text.status().message()));
+    if (!text.ok()) return f.Child("path").Wrap(text.status());
     absl::StatusOr<std::vector<AlibabaNodeGroup>> groups = AlibabaNodeGroups(path, *text);
-    if (!groups.ok()) return groups.status();
+    if (!groups.ok()) return f.Child("path").Wrap(groups.status());
     Field models = f.Child("models");
     if (!models.defined() || !models.node().IsMap() || models.node().size() == 0) {
       return models.Error("missing or not a mapping", "node model -> accelerator type");
@@ -389,7 +495,7 @@ class Loader {
     Pool prices;
     ARBITER_RETURN_IF_ERROR(Prices(f.Child("price"), prices));
     for (const auto& kv : models.node()) {
-      const std::string model = kv.first.as<std::string>();
+      const std::string& model = kv.first.Scalar();
       AcceleratorTypeId type;
       ARBITER_ASSIGN(type, TypeRef(models.Child(model)));
       int found = 0;
@@ -402,13 +508,20 @@ class Loader {
       }
       for (const AlibabaNodeGroup& g : *groups) {
         if (g.model != model) continue;
+        if (g.nodes > kMaxPoolNodes) {
+          return models.Child(model).Error(StrCat("the node list has ", g.nodes, " nodes of '",
+                                                  model, "' with ", g.gpus_per_node, " GPUs"),
+                                           StrCat("at most ", kMaxPoolNodes, " nodes in a pool"));
+        }
         Pool pool = prices;
         pool.region = region;
         pool.type = type;
         pool.nodes = g.nodes;
         pool.accelerators_per_node = g.gpus_per_node;
         int64_t max_gang = 0;
-        ARBITER_ASSIGN(max_gang, f.Child("max_gang").IntOr(pool.capacity(), 1, int64_t{1} << 30));
+        ARBITER_ASSIGN(max_gang,
+                       f.Child("max_gang")
+                           .IntOr(std::clamp<int64_t>(pool.capacity(), 1, kMaxGang), 1, kMaxGang));
         pool.max_gang = static_cast<int32_t>(max_gang);
         if (found > 1) {
           pool.name =
@@ -431,7 +544,7 @@ class Loader {
       Field p = list.Item(i);
       ARBITER_RETURN_IF_ERROR(p.OnlyKeys({"name", "regions", "agent"}));
       std::string name;
-      ARBITER_ASSIGN(name, p.Child("name").String());
+      ARBITER_ASSIGN(name, p.Child("name").Name());
       if (s_.fleet.FindProvider(name)) {
         return p.Child("name").Error(StrCat("provider '", name, "' defined twice"));
       }
@@ -446,7 +559,7 @@ class Loader {
         Field region = regions.Item(r);
         ARBITER_RETURN_IF_ERROR(region.OnlyKeys({"name", "pools", "pools_from"}));
         std::string region_name;
-        ARBITER_ASSIGN(region_name, region.Child("name").String());
+        ARBITER_ASSIGN(region_name, region.Child("name").Name());
         if (s_.fleet.FindRegion(provider, region_name)) {
           return region.Child("name").Error(StrCat("region '", region_name, "' defined twice"));
         }
@@ -472,10 +585,19 @@ class Loader {
     if (!f.defined()) return absl::OkStatus();
     ARBITER_RETURN_IF_ERROR(f.OnlyKeys(
         {"policy", "response_time", "reserve", "decline_rate", "preempt_spot", "match_quotes"}));
-    // The name is checked against the agent registry when the simulator is built.
     ARBITER_ASSIGN(agent.policy, f.Child("policy").StringOr("deliverable"));
+    ARBITER_RETURN_IF_ERROR(
+        KnownName(f.Child("policy"), agent.policy, options_.known.agents, "agent policy"));
     ARBITER_ASSIGN(agent.response_time, f.Child("response_time").SecondsOr(0));
-    if (f.Child("reserve").defined()) ARBITER_ASSIGN(agent.reserve, f.Child("reserve").Fraction());
+    if (f.Child("reserve").defined()) {
+      // Only the reserve agent keeps a reserve; another would ignore it.
+      if (agent.policy != "reserve") {
+        return f.Child("reserve").Error(
+            StrCat("only meaningful with policy: reserve (this agent is ", agent.policy, ")"),
+            "policy: reserve, or no reserve");
+      }
+      ARBITER_ASSIGN(agent.reserve, f.Child("reserve").Fraction());
+    }
     if (f.Child("decline_rate").defined()) {
       ARBITER_ASSIGN(agent.decline_rate, f.Child("decline_rate").Fraction());
     }
@@ -497,7 +619,7 @@ class Loader {
       return absl::OkStatus();
     }
     for (const auto& kv : quota.node()) {
-      const std::string name = kv.first.as<std::string>();
+      const std::string& name = kv.first.Scalar();
       const std::optional<AcceleratorTypeId> type = s_.fleet.FindAcceleratorType(name);
       if (!type) return quota.Child(name).Error("unknown accelerator type", "a type's name");
       TypeQuota q;
@@ -507,7 +629,7 @@ class Loader {
     }
     if (limit.defined()) {
       for (const auto& kv : limit.node()) {
-        const std::string name = kv.first.as<std::string>();
+        const std::string& name = kv.first.Scalar();
         const std::optional<AcceleratorTypeId> type = s_.fleet.FindAcceleratorType(name);
         auto it = std::find_if(tenant.quotas.begin(), tenant.quotas.end(),
                                [&](const TypeQuota& q) { return type && q.type == *type; });
@@ -529,7 +651,7 @@ class Loader {
       ARBITER_RETURN_IF_ERROR(
           t.OnlyKeys({"name", "weight", "first_party_of", "quota", "borrowing_limit"}));
       Tenant tenant;
-      ARBITER_ASSIGN(tenant.name, t.Child("name").String());
+      ARBITER_ASSIGN(tenant.name, t.Child("name").Name());
       if (s_.fleet.FindTenant(tenant.name)) {
         return t.Child("name").Error(StrCat("tenant '", tenant.name, "' defined twice"));
       }
@@ -559,6 +681,113 @@ class Loader {
     return r;
   }
 
+  // The contracts of one tenant with one provider that a second one would be ignored next to
+  // (the first on-demand, spot or rofr contract is the one that takes effect).
+  absl::Status OneOfAKind(const Field& c, const Contract& contract, size_t index) {
+    const Tenant& tenant = s_.fleet.tenant(contract.tenant);
+    const std::string_view kind = ContractKindName(contract.kind());
+    if (tenant.first_party_of == contract.provider &&
+        (contract.kind() == ContractKind::kOnDemand || contract.kind() == ContractKind::kSpot)) {
+      return c.Child("kind").Error(
+          StrCat(tenant.name, " is ", s_.fleet.provider(contract.provider).name,
+                 "'s first-party tenant: it uses its pools at their cost basis, without a ", kind,
+                 " contract"),
+          "contracts of a first-party tenant with other providers only");
+    }
+    for (size_t k = 0; k < index; ++k) {
+      const Contract& other = s_.fleet.contracts[k];
+      if (other.tenant != contract.tenant || other.kind() != contract.kind()) continue;
+      const bool rofr = contract.kind() == ContractKind::kRofr;
+      if ((rofr || other.provider == contract.provider) &&
+          (rofr || contract.kind() == ContractKind::kOnDemand ||
+           contract.kind() == ContractKind::kSpot)) {
+        return c.Child("kind").Error(
+            StrCat("a second ", kind, " contract of ", tenant.name,
+                   rofr ? "" : StrCat(" with ", s_.fleet.provider(contract.provider).name),
+                   " (contracts[", k, "] is the first; only the first would be used)"),
+            rofr ? "at most one rofr contract per tenant"
+                 : "at most one contract of each kind per tenant and provider");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A commitment or reservation: the pool it is carved from holds it at every instant of its
+  // window, next to the holdings carved from that pool before it (never a holding bigger than
+  // what it is carved from), and its whole charge fits the money Arbiter counts.
+  absl::Status CheckHolding(const Field& c, const Contract& contract, size_t index,
+                            AcceleratorTypeId type, std::optional<RegionId> region,
+                            int64_t accelerators, Time start, Time end, Micros price) {
+    const std::string& type_name = s_.fleet.accelerator_types[type.index()].name;
+    const std::optional<PoolId> parent = s_.fleet.HoldingParent(contract.provider, type, region);
+    if (!parent) {
+      return c.Child("type").Error(
+          StrCat(s_.fleet.provider(contract.provider).name, " has no pool of ", type_name,
+                 region ? StrCat(" in region ", s_.fleet.regions[region->index()].name) : ""),
+          "a type (and region) where the provider has a pool to carve the holding from");
+    }
+    const Pool& pool = s_.fleet.pool(*parent);
+    if (accelerators % pool.accelerators_per_node != 0) {
+      return c.Child("accelerators")
+          .Error(StrCat(accelerators, " accelerators are not whole nodes of ", pool.name, " (",
+                        pool.accelerators_per_node, " per node)"),
+                 StrCat("a multiple of ", pool.accelerators_per_node));
+    }
+    const int64_t nodes = accelerators / pool.accelerators_per_node;
+    // The pool's scheduled nodes over time (its capacity schedule, in file order at equal times).
+    std::vector<CapacityChange> schedule;
+    for (const CapacityChange& change : s_.capacity_changes) {
+      if (change.pool == *parent) schedule.push_back(change);
+    }
+    std::stable_sort(schedule.begin(), schedule.end(),
+                     [](const CapacityChange& a, const CapacityChange& b) { return a.at < b.at; });
+    const auto scheduled_at = [&](Time t) {
+      int64_t n = pool.nodes;
+      for (const CapacityChange& change : schedule) {
+        if (change.at <= t) n = change.nodes;
+      }
+      return n;
+    };
+    std::vector<Time> instants = {std::max<Time>(start, 0)};
+    for (const CapacityChange& change : schedule) {
+      if (change.at > start && change.at < end) instants.push_back(change.at);
+    }
+    std::vector<const Held*> before;
+    for (const Held& h : held_) {
+      if (h.parent != *parent) continue;
+      before.push_back(&h);
+      if (h.start > start && h.start < end) instants.push_back(h.start);
+    }
+    for (Time t : instants) {
+      int64_t held = 0;
+      std::vector<std::string> by;
+      for (const Held* h : before) {
+        if (h->start <= t && t < h->end) {
+          held += h->nodes;
+          by.push_back(StrCat("contracts[", h->index, "]"));
+        }
+      }
+      const int64_t there = scheduled_at(t);
+      if (held + nodes > there) {
+        return c.Child("accelerators")
+            .Error(StrCat(nodes, " nodes of ", pool.name, " do not fit at t=", t,
+                          " s: the pool has ", there, " nodes then",
+                          by.empty() ? std::string()
+                                     : StrCat(", ", held, " of them held by ", StrJoin(by, ", "))),
+                   "holdings that fit in the pool they are carved from at every instant of their "
+                   "window");
+      }
+    }
+    const Int128 cost = static_cast<Int128>(accelerators) * (end - start) * price;
+    if (cost / kSecondsPerHour > kMaxMoney) {
+      return c.Child("price").Error(
+          "the whole holding (accelerators x its window x price) costs more than $4.6 trillion",
+          "a holding whose charge fits 2^62 micro-dollars");
+    }
+    held_.push_back({*parent, start, end, nodes, index});
+    return absl::OkStatus();
+  }
+
   absl::Status Contracts(const Field& list) {
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
@@ -582,14 +811,52 @@ class Loader {
         SpotTerms terms;
         if (c.Child("discount").defined())
           ARBITER_ASSIGN(terms.discount, c.Child("discount").Fraction());
-        if (c.Child("preemptions_per_hour").defined()) {
-          double rate = 0;
-          ARBITER_ASSIGN(rate, c.Child("preemptions_per_hour").Double(0, 1e6));
-          terms.preemptions_per_hour = rate;
+        const bool sells_spot = std::any_of(
+            s_.fleet.pools.begin(), s_.fleet.pools.end(), [&contract](const Pool& pool) {
+              return pool.provider == contract.provider && pool.spot_price && !pool.holding;
+            });
+        if (!sells_spot) {
+          return c.Child("provider")
+              .Error(StrCat(s_.fleet.provider(contract.provider).name,
+                            " sells no spot capacity (none of its pools has a spot price)"),
+                     "a provider with a pool priced for spot");
         }
-        ARBITER_ASSIGN(terms.trace, c.Child("trace").StringOr(""));
-        if (!terms.trace.empty()) terms.trace = ResolvePath(file_, terms.trace);
-        contract.terms = terms;
+        // Either or both: like a rate and a trace in faults.spot, both apply.
+        if (c.Child("preemptions_per_hour").defined()) {
+          // At most one per second, at least one per 2^40 s: the mean time between them is a
+          // whole number of seconds in [1, 2^40].
+          double rate = 0;
+          ARBITER_ASSIGN(rate, c.Child("preemptions_per_hour").Double(0, 3600));
+          terms.preemptions_per_hour = rate;
+          if (rate > 0) {
+            std::optional<Duration> mean = RoundedInRange(3600.0 / rate, 1, kMaxTime);
+            if (!mean) {
+              return c.Child("preemptions_per_hour")
+                  .Error(StrCat(rate, " per hour is too rare"),
+                         "0 (never), or a rate whose mean time between preemptions is at most "
+                         "2^40 s");
+            }
+            SpotPreemption preemption;
+            preemption.mean_time_between = *mean;
+            spot_contracts_.push_back({i, std::move(preemption)});
+          }
+        }
+        if (c.Child("trace").defined()) {
+          std::string path;
+          ARBITER_ASSIGN(path, c.Child("trace").String());
+          terms.trace = ResolvePath(file_, path);
+          absl::StatusOr<SpotTrace> trace = LoadSpotTrace(terms.trace);
+          if (!trace.ok()) {
+            return c.Child("trace").Error(std::string(trace.status().message()),
+                                          "a spot trace (data/spot-traces, docs/scenario.md)");
+          }
+          SpotPreemption preemption;
+          preemption.trace = terms.trace;
+          preemption.gap = trace->gap;
+          preemption.counts = std::move(trace->counts);
+          spot_contracts_.push_back({i, std::move(preemption)});
+        }
+        contract.terms = std::move(terms);
       } else if (kind == "commitment" || kind == "reservation") {
         ARBITER_RETURN_IF_ERROR(c.OnlyKeys({"tenant", "provider", "kind", "type", "region",
                                             "accelerators", "start", "end", "price"}));
@@ -606,6 +873,8 @@ class Loader {
         if (end <= start) return c.Child("end").Error("not after start", "end > start");
         Micros price = 0;
         ARBITER_ASSIGN(price, c.Child("price").Dollars());
+        ARBITER_RETURN_IF_ERROR(
+            CheckHolding(c, contract, i, type, region, accelerators, start, end, price));
         if (kind == "commitment") {
           contract.terms =
               CommitmentTerms{type, region, static_cast<int32_t>(accelerators), start, end, price};
@@ -630,9 +899,15 @@ class Loader {
         ARBITER_ASSIGN(terms.grace, c.Child("grace").SecondsOr(0));
         ARBITER_ASSIGN(terms.partial_allowed, c.Child("partial").BoolOr(false));
         int64_t min_acc = 0;
-        ARBITER_ASSIGN(min_acc, c.Child("min_accelerators").IntOr(0, 0, 1 << 30));
+        ARBITER_ASSIGN(min_acc, c.Child("min_accelerators").IntOr(0, 0, kMaxGang));
         terms.min_accelerators = static_cast<int32_t>(min_acc);
         if (c.Child("match_tolerance").defined()) {
+          // A first offer (rofo) is never matched against quotes.
+          if (terms.mode != RofrMode::kRofr) {
+            return c.Child("match_tolerance")
+                .Error("only meaningful in mode rofr (a first offer matches no quote)",
+                       "mode: rofr, or no match_tolerance");
+          }
           ARBITER_ASSIGN(terms.match_tolerance, c.Child("match_tolerance").Fraction());
         }
         contract.terms = terms;
@@ -640,7 +915,46 @@ class Loader {
         return c.Child("kind").Error(StrCat("unknown contract kind '", kind, "'"),
                                      "on_demand, spot, commitment, reservation or rofr");
       }
+      ARBITER_RETURN_IF_ERROR(OneOfAKind(c, contract, i));
       s_.fleet.AddContract(std::move(contract));
+    }
+    return absl::OkStatus();
+  }
+
+  // Spot contracts with preemptions_per_hour or a trace: the same preemption on every pool of the
+  // provider that sells spot, as entries of faults.spot (which the simulator carries out). One
+  // source per pool: a second, different one (a faults.spot entry or another contract) is an
+  // error rather than one of them ignored.
+  absl::Status SpotContractFaults(const Field& contracts) {
+    std::vector<SpotPreemption>& spot = s_.faults.spot;
+    for (auto& [index, preemption] : spot_contracts_) {
+      const Contract& contract = s_.fleet.contracts[index];
+      const Field c = contracts.Item(index);
+      const Field key =
+          preemption.counts.empty() ? c.Child("preemptions_per_hour") : c.Child("trace");
+      for (size_t p = 0; p < s_.fleet.pools.size(); ++p) {
+        const Pool& pool = s_.fleet.pools[p];
+        if (pool.provider != contract.provider || !pool.spot_price || pool.holding) continue;
+        SpotPreemption entry = preemption;
+        entry.pool = PoolId::FromIndex(p);
+        bool same = false;
+        for (size_t k = 0; k < spot.size(); ++k) {
+          // A trace and a rate on one pool both apply; two of one kind would not.
+          if (spot[k].pool != entry.pool || spot[k].counts.empty() != entry.counts.empty()) {
+            continue;
+          }
+          same = spot[k].trace == entry.trace && spot[k].start == entry.start &&
+                 spot[k].mean_time_between == entry.mean_time_between;
+          if (!same) {
+            return key.Error(StrCat("the spot preemption of pool ", pool.name, " is also given by ",
+                                    spot_sources_[k], ", differently"),
+                             "one source of spot preemption per pool (or the same one)");
+          }
+        }
+        if (same) continue;
+        spot.push_back(std::move(entry));
+        spot_sources_.push_back(StrCat("contracts[", index, "]"));
+      }
     }
     return absl::OkStatus();
   }
@@ -686,15 +1000,21 @@ class Loader {
     if (!gangs.node().IsMap() || gangs.node().size() == 0) {
       return gangs.Error("missing or not a mapping", "gang size -> weight, e.g. {1: 0.5, 8: 0.5}");
     }
+    double total_weight = 0;
     for (const auto& kv : gangs.node()) {
-      const std::string key = kv.first.as<std::string>();
+      const std::string& key = kv.first.Scalar();
       std::optional<int64_t> size = ParseInt(key);
-      if (!size || *size < 1 || *size > (1 << 24)) {
-        return gangs.Child(key).Error(StrCat("'", key, "' is not a gang size"), "an integer >= 1");
+      if (!size || *size < 1 || *size > kMaxGang) {
+        return gangs.Key(kv.first).Error(StrCat("'", key, "' is not a gang size"),
+                                         StrCat("an integer in [1, ", kMaxGang, "]"));
       }
       double weight = 0;
       ARBITER_ASSIGN(weight, gangs.Child(key).Double(0, 1e12));
       profile.gangs.push_back({static_cast<int32_t>(*size), weight});
+      total_weight += weight;
+    }
+    if (total_weight <= 0) {
+      return gangs.Error("every weight is 0", "at least one gang size with a weight > 0");
     }
     Field runtime = f.Child("runtime");
     if (!runtime.defined()) return runtime.Error("missing", "runtime: {median: 2h, sigma: 1.0}");
@@ -730,6 +1050,17 @@ class Loader {
     return *region;
   }
 
+  // The pool or provider `index` that `name` names is named by no earlier entry of its list
+  // (`seen`): a second entry would replace the first, or be ignored.
+  static absl::Status Once(const Field& name, std::string_view what, size_t index,
+                           std::vector<size_t>& seen) {
+    if (std::find(seen.begin(), seen.end(), index) != seen.end()) {
+      return name.Error(StrCat("named twice in ", what), "one entry each");
+    }
+    seen.push_back(index);
+    return absl::OkStatus();
+  }
+
   // The faults section (model/faults.h).
   absl::Status Faults(const Field& f) {
     ARBITER_RETURN_IF_ERROR(f.OnlyKeys({"recovery", "restart_setup", "transfer_bytes_per_second",
@@ -738,15 +1069,21 @@ class Loader {
     arbiter::Faults& faults = s_.faults;
     faults.configured = true;
     ARBITER_ASSIGN(faults.recovery, f.Child("recovery").StringOr("any-pool"));
+    ARBITER_RETURN_IF_ERROR(KnownName(f.Child("recovery"), faults.recovery,
+                                      options_.known.recoveries, "recovery policy"));
     ARBITER_ASSIGN(faults.restart_setup, f.Child("restart_setup").SecondsOr(0));
     ARBITER_ASSIGN(faults.transfer_bytes_per_second,
-                   f.Child("transfer_bytes_per_second").IntOr(0, 0, int64_t{1} << 50));
+                   f.Child("transfer_bytes_per_second").IntOr(0, 0, kMaxBytes));
     ARBITER_ASSIGN(faults.backoff, f.Child("backoff").SecondsOr(0));
     ARBITER_ASSIGN(faults.max_backoff, f.Child("max_backoff").SecondsOr(0));
     if (faults.max_backoff > 0 && faults.max_backoff < faults.backoff) {
       return f.Child("max_backoff").Error("is shorter than backoff", "at least backoff, or 0");
     }
     size_t n = 0;
+    std::vector<size_t> seen_egress;
+    std::vector<size_t> seen_nodes;
+    std::vector<size_t> seen_spot_trace;
+    std::vector<size_t> seen_spot_rate;
     Field egress = f.Child("egress");
     ARBITER_ASSIGN(n, egress.ListSize());
     faults.egress_per_gb.assign(s_.fleet.providers.size(), 0);
@@ -755,6 +1092,7 @@ class Loader {
       ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"provider", "per_gb"}));
       ProviderId provider;
       ARBITER_ASSIGN(provider, ProviderRef(e.Child("provider")));
+      ARBITER_RETURN_IF_ERROR(Once(e.Child("provider"), "egress", provider.index(), seen_egress));
       ARBITER_ASSIGN(faults.egress_per_gb[provider.index()], e.Child("per_gb").Dollars());
     }
     if (Field launch = f.Child("launch"); launch.defined()) {
@@ -767,6 +1105,8 @@ class Loader {
       ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"pool", "mtbf"}));
       NodeFailures failures;
       ARBITER_ASSIGN(failures.pool, PoolRef(e.Child("pool")));
+      ARBITER_RETURN_IF_ERROR(
+          Once(e.Child("pool"), "node_failures", failures.pool.index(), seen_nodes));
       ARBITER_ASSIGN(failures.mtbf, e.Child("mtbf").Seconds());
       if (failures.mtbf <= 0) {
         return e.Child("mtbf").Error("must be > 0",
@@ -782,6 +1122,10 @@ class Loader {
       SpotPreemption preemption;
       ARBITER_ASSIGN(preemption.pool, PoolRef(e.Child("pool")));
       const bool has_trace = e.Child("trace").defined();
+      // A pool may follow a trace and be preempted at a rate too, but not two of either.
+      ARBITER_RETURN_IF_ERROR(
+          Once(e.Child("pool"), has_trace ? "spot (with a trace)" : "spot (with a rate)",
+               preemption.pool.index(), has_trace ? seen_spot_trace : seen_spot_rate));
       if (has_trace == e.Child("mean_time_between").defined()) {
         return e.Error(has_trace ? "both trace and mean_time_between" : "no trace and no rate",
                        "either trace: <spot trace JSON> or mean_time_between: <duration>");
@@ -798,6 +1142,13 @@ class Loader {
         preemption.gap = trace->gap;
         preemption.counts = std::move(trace->counts);
         ARBITER_ASSIGN(preemption.start, e.Child("start").SecondsOr(0));
+        // The trace's ticks span at most kMaxTime (ParseSpotTrace); its last from `start` too.
+        const Time last =
+            static_cast<Time>(preemption.counts.size() - 1) * preemption.gap + preemption.start;
+        if (last > kMaxTime) {
+          return e.Child("start").Error(StrCat("the trace's last tick would be at ", last, " s"),
+                                        "a start that keeps the whole trace within 2^40 s");
+        }
       } else {
         if (e.Child("start").defined()) {
           return e.Child("start").Error("only meaningful with 'trace'", "trace: <path>");
@@ -808,6 +1159,7 @@ class Loader {
         }
       }
       faults.spot.push_back(std::move(preemption));
+      spot_sources_.push_back(StrCat("faults.spot[", i, "]"));
     }
     Field revocations = f.Child("revocations");
     ARBITER_ASSIGN(n, revocations.ListSize());
@@ -818,7 +1170,7 @@ class Loader {
       ARBITER_ASSIGN(r.pool, PoolRef(e.Child("pool")));
       ARBITER_ASSIGN(r.at, e.Child("at").Seconds());
       int64_t count = 0;
-      ARBITER_ASSIGN(count, e.Child("nodes").Int(1, 1 << 24));
+      ARBITER_ASSIGN(count, e.Child("nodes").Int(1, kMaxPoolNodes));
       r.nodes = static_cast<int32_t>(count);
       ARBITER_ASSIGN(r.until, e.Child("until").SecondsOr(kNever));
       if (r.until <= r.at) return e.Child("until").Error("is not after 'at'", "a later time");
@@ -857,11 +1209,14 @@ class Loader {
     Field list = f.Child("providers");
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
+    std::vector<size_t> seen;
     for (size_t i = 0; i < n; ++i) {
       Field e = list.Item(i);
       ARBITER_RETURN_IF_ERROR(e.OnlyKeys({"provider", "latency", "failure_latency"}));
       ProviderId provider;
       ARBITER_ASSIGN(provider, ProviderRef(e.Child("provider")));
+      ARBITER_RETURN_IF_ERROR(
+          Once(e.Child("provider"), "faults.launch.providers", provider.index(), seen));
       ARBITER_ASSIGN(launch.provider_latency[provider.index()], e.Child("latency").SecondsOr(-1));
       ARBITER_ASSIGN(launch.provider_failure_latency[provider.index()],
                      e.Child("failure_latency").SecondsOr(-1));
@@ -921,16 +1276,101 @@ class Loader {
     return absl::OkStatus();
   }
 
+  // The most one run of each job can cost, and one move of its checkpoint, fit the money Arbiter
+  // counts (kMaxMoney): its accelerators x the longest it can hold them (its slowest runtime, a
+  // restart's setup, its checkpoint's transfer, a launch) x the highest price it can pay for them
+  // (any price of a pool of an acceptable type, or of a holding of that type), and its
+  // checkpoint's bytes x the highest egress price. Inputs within every single limit can still
+  // break these products, so they are checked here, per job, with the workload's place.
+  absl::Status CheckRunCosts(const Field& w, const std::vector<Job>& jobs) {
+    const Fleet& fleet = s_.fleet;
+    std::vector<Micros> top_price(fleet.accelerator_types.size(), 0);
+    for (const Pool& pool : fleet.pools) {
+      for (const std::optional<Micros>& p :
+           {pool.on_demand_price, pool.spot_price, pool.committed_price}) {
+        top_price[pool.type.index()] = std::max(top_price[pool.type.index()], p.value_or(0));
+      }
+    }
+    for (const Contract& c : fleet.contracts) {
+      if (const auto* cm = std::get_if<CommitmentTerms>(&c.terms)) {
+        top_price[cm->type.index()] =
+            std::max(top_price[cm->type.index()], cm->price_per_accel_hour);
+      } else if (const auto* rs = std::get_if<ReservationTerms>(&c.terms)) {
+        top_price[rs->type.index()] =
+            std::max(top_price[rs->type.index()], rs->price_per_accel_hour);
+      }
+    }
+    const arbiter::Faults& faults = s_.faults;
+    Duration launch = 0;
+    if (faults.launch.configured) {
+      for (size_t p = 0; p < fleet.providers.size(); ++p) {
+        for (bool up : {true, false}) {
+          launch = std::max(launch, faults.launch.LatencyOf(ProviderId::FromIndex(p), up));
+        }
+      }
+    }
+    Micros top_egress = 0;
+    for (Micros e : faults.egress_per_gb) top_egress = std::max(top_egress, e);
+    for (const Job& job : jobs) {
+      Int128 hold = 0;
+      Micros price = 0;
+      for (const Throughput& t : job.throughputs) {
+        hold = std::max<Int128>(hold, RuntimeFor(job.work, t.rate));
+        price = std::max(price, top_price[t.type.index()]);
+      }
+      hold += faults.restart_setup + launch;
+      if (faults.transfer_bytes_per_second > 0) {
+        hold += (job.checkpoint_bytes + faults.transfer_bytes_per_second - 1) /
+                faults.transfer_bytes_per_second;
+      }
+      const Int128 run = static_cast<Int128>(job.accelerators) * hold * price / kSecondsPerHour;
+      const Int128 egress = static_cast<Int128>(job.checkpoint_bytes) * top_egress / 1'000'000'000;
+      if (run > kMaxMoney || egress > kMaxMoney) {
+        return w.Error(
+            StrCat("job '", job.name, "': ",
+                   run > kMaxMoney
+                       ? StrCat("one run of ", job.accelerators, " accelerators for up to ",
+                                static_cast<int64_t>(hold), " s at up to ", DollarText(price),
+                                " per accelerator-hour")
+                       : StrCat("moving its checkpoint of ", job.checkpoint_bytes,
+                                " bytes at up to ", DollarText(top_egress), " per GB"),
+                   " would cost more than $4.6 trillion"),
+            "jobs whose single charges fit 2^62 micro-dollars (docs/scenario.md, Limits)");
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Workloads(const Field& list) {
     size_t n = 0;
     ARBITER_ASSIGN(n, list.ListSize());
     for (size_t i = 0; i < n; ++i) {
       Field w = list.Item(i);
-      ARBITER_RETURN_IF_ERROR(w.OnlyKeys(
-          {"name", "tenant", "format", "path", "throughputs", "types", "offset", "time_scale",
-           "until", "limit", "priority", "accelerators_per_node", "checkpoint", "profile"}));
+      if (!w.node().IsMap()) return w.Error("not a mapping", "a workload");
+      std::string format;
+      ARBITER_ASSIGN(format, w.Child("format").String());
+      // Each format's own keys: a key another format reads would be ignored here.
+      std::vector<std::string_view> keys = {
+          "name",       "tenant", "format", "types",    "offset",
+          "time_scale", "until",  "limit",  "priority", "accelerators_per_node",
+          "checkpoint"};
+      if (format == "gavel") {
+        keys.insert(keys.end(), {"path", "throughputs"});
+      } else if (format == "alibaba_pods" || format == "csv") {
+        keys.push_back("path");
+      } else if (format == "profile") {
+        keys.push_back("profile");
+      } else {
+        return w.Child("format").Error(StrCat("unknown workload format '", format, "'"),
+                                       "gavel, alibaba_pods, csv or profile");
+      }
+      ARBITER_RETURN_IF_ERROR(w.OnlyKeys(keys));
       WorkloadOptions options;
-      ARBITER_ASSIGN(options.source, w.Child("name").StringOr(StrCat("workload", i)));
+      if (w.Child("name").defined()) {
+        ARBITER_ASSIGN(options.source, w.Child("name").Name());
+      } else {
+        options.source = StrCat("workload", i);
+      }
       if (w.Child("tenant").defined()) ARBITER_ASSIGN(options.tenant, TenantRef(w.Child("tenant")));
       ARBITER_RETURN_IF_ERROR(TypeMap(w.Child("types"), options));
       ARBITER_ASSIGN(options.offset, w.Child("offset").SecondsOr(0));
@@ -942,7 +1382,7 @@ class Loader {
       int64_t v = 0;
       ARBITER_ASSIGN(v, w.Child("priority").IntOr(0, -1'000'000, 1'000'000));
       options.priority = static_cast<int32_t>(v);
-      ARBITER_ASSIGN(v, w.Child("accelerators_per_node").IntOr(8, 1, 1024));
+      ARBITER_ASSIGN(v, w.Child("accelerators_per_node").IntOr(8, 1, kMaxAcceleratorsPerNode));
       options.accelerators_per_node = static_cast<int32_t>(v);
       Field ckpt = w.Child("checkpoint");
       if (ckpt.defined()) {
@@ -952,15 +1392,14 @@ class Loader {
         ARBITER_ASSIGN(options.checkpoint_interval, options.checkpoint_at_preemption
                                                         ? ckpt.Child("interval").SecondsOr(0)
                                                         : ckpt.Child("interval").Seconds());
-        ARBITER_ASSIGN(options.checkpoint_bytes, ckpt.Child("bytes").IntOr(0, 0, int64_t{1} << 60));
+        ARBITER_ASSIGN(options.checkpoint_bytes, ckpt.Child("bytes").IntOr(0, 0, kMaxBytes));
         ARBITER_ASSIGN(options.restore, ckpt.Child("restore").SecondsOr(0));
       }
-      std::string format;
-      ARBITER_ASSIGN(format, w.Child("format").String());
       std::string path;
       if (format != "profile") {
         ARBITER_ASSIGN(path, w.Child("path").String());
         path = ResolvePath(file_, path);
+        options.file = path;
       }
       if (format != "csv" && !options.tenant.valid()) {
         return w.Child("tenant").Error("missing", "the tenant that submits this workload");
@@ -979,31 +1418,27 @@ class Loader {
         auto cached = throughputs_.find(throughputs_path);
         if (cached == throughputs_.end()) {
           absl::StatusOr<GavelThroughputs> t = GavelThroughputs::Load(throughputs_path);
-          if (!t.ok()) return t.status();
+          if (!t.ok()) return w.Child("throughputs").Wrap(t.status());
           cached = throughputs_.emplace(throughputs_path, *std::move(t)).first;
         }
         absl::StatusOr<std::vector<GavelRow>> rows = ReadGavelTrace(path);
-        if (!rows.ok()) return rows.status();
-        status = GavelJobs(*rows, cached->second, options, jobs, report);
-      } else if (format == "alibaba_pods") {
+        status =
+            rows.ok() ? GavelJobs(*rows, cached->second, options, jobs, report) : rows.status();
+      } else if (format == "alibaba_pods" || format == "csv") {
         absl::StatusOr<std::string> text = ReadFile(path);
-        if (!text.ok()) return text.status();
-        status = AlibabaPodJobs(path, *text, options, jobs, report);
-      } else if (format == "csv") {
-        absl::StatusOr<std::string> text = ReadFile(path);
-        if (!text.ok()) return text.status();
-        status = CsvJobs(path, *text, s_.fleet, options, jobs, report);
-      } else if (format == "profile") {
+        if (!text.ok()) return w.Child("path").Wrap(text.status());
+        status = format == "csv" ? CsvJobs(path, *text, s_.fleet, options, jobs, report)
+                                 : AlibabaPodJobs(path, *text, options, jobs, report);
+      } else {
         GrowthProfile profile;
         ARBITER_RETURN_IF_ERROR(Profile(w.Child("profile"), profile));
+        profile.max_jobs = options_.max_generated_jobs - generated_jobs_;
         status = ProfileJobs(profile, seed_, options, jobs, report);
-      } else {
-        return w.Child("format").Error(StrCat("unknown workload format '", format, "'"),
-                                       "gavel, alibaba_pods, csv or profile");
+        generated_jobs_ += static_cast<int64_t>(jobs.size());
       }
-      if (!status.ok()) {
-        return absl::Status(status.code(), StrCat(w.path(), ": ", status.message()));
-      }
+      // The loaders' errors name the trace's file and line; this names the workload too.
+      if (!status.ok()) return w.Wrap(status);
+      ARBITER_RETURN_IF_ERROR(CheckRunCosts(w, jobs));
       for (std::string& note : report.notes) s_.load_notes.push_back(std::move(note));
       s_.load_notes.push_back(
           StrCat(options.source, ": ", report.jobs, " jobs from ", report.rows, " rows"));
@@ -1215,35 +1650,47 @@ class Loader {
     return absl::OkStatus();
   }
 
+  // A holding carved from `parent` by contracts[index] (CheckHolding).
+  struct Held {
+    PoolId parent;
+    Time start = 0;
+    Time end = 0;
+    int64_t nodes = 0;
+    size_t index = 0;
+  };
+
   std::string_view file_;
   Scenario& s_;
+  const ScenarioLoadOptions& options_;
   uint64_t seed_;
+  const OverrideSources& overrides_;
+  std::vector<Held> held_;
+  // Spot contracts that preempt (contract index, the preemption without its pool), and where
+  // each entry of faults.spot came from ("faults.spot[2]", "contracts[4]").
+  std::vector<std::pair<size_t, SpotPreemption>> spot_contracts_;
+  std::vector<std::string> spot_sources_;
+  int64_t generated_jobs_ = 0;  // by profiles so far (ScenarioLoadOptions::max_generated_jobs)
   std::map<std::string, GavelThroughputs> throughputs_;
   std::map<std::string, std::vector<CatalogRow>> catalogs_;
 };
 
-// Applies "a.b[2].c=value" to the YAML tree.
-// `root` is a handle: edits through it change the caller's tree.
-absl::Status ApplyOverride(YAML::Node root,  // NOLINT(performance-unnecessary-value-param)
-                           std::string_view assignment) {
+// Applies "a.b[2].c=value" to the YAML tree and returns the key's path as Field spells it
+// ("a.b[2].c"). `root` is a handle: edits through it change the caller's tree.
+absl::StatusOr<std::string> ApplyOverride(
+    YAML::Node root,  // NOLINT(performance-unnecessary-value-param)
+    std::string_view assignment, std::string_view source) {
   const size_t eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
     return absl::InvalidArgumentError(
-        StrCat("override '", assignment, "': expected KEY=VALUE, e.g. workloads[0].limit=100"));
+        StrCat(source, ": expected KEY=VALUE, e.g. workloads[0].limit=100"));
   }
   const std::string_view key = assignment.substr(0, eq);
   const std::string value(assignment.substr(eq + 1));
-  YAML::Node parsed;
-  try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        StrCat("override '", assignment, "': the value is not YAML: ", e.msg));
-  }
   // Walk the path, creating map keys as needed; list indexes must exist.
   std::vector<YAML::Node> trail{root};
   size_t pos = 0;
   std::string walked;
+  std::optional<std::string> last_key;  // the map key the path ends on, if it ends on one
   while (pos < key.size()) {
     YAML::Node current = trail.back();
     if (key[pos] == '.') ++pos;
@@ -1255,45 +1702,57 @@ absl::Status ApplyOverride(YAML::Node root,  // NOLINT(performance-unnecessary-v
       if (!index || !current.IsSequence() || *index < 0 ||
           static_cast<size_t>(*index) >= current.size()) {
         return absl::InvalidArgumentError(
-            StrCat("override '", assignment, "': ", walked.empty() ? "the scenario" : walked,
-                   " has no item ",
+            StrCat(source, ": ", walked.empty() ? "the scenario" : walked, " has no item ",
                    key.substr(pos, close == std::string_view::npos ? 1 : close - pos + 1)));
       }
-      walked += std::string(key.substr(pos, close - pos + 1));
+      walked += StrCat("[", *index, "]");
       trail.push_back(current[static_cast<size_t>(*index)]);
       pos = close + 1;
+      last_key.reset();
       continue;
     }
     size_t end = pos;
     while (end < key.size() && key[end] != '.' && key[end] != '[') ++end;
     const std::string name(key.substr(pos, end - pos));
-    if (name.empty()) {
-      return absl::InvalidArgumentError(StrCat("override '", assignment, "': empty key"));
-    }
+    if (name.empty()) return absl::InvalidArgumentError(StrCat(source, ": empty key"));
     if (!current.IsMap()) {
-      return absl::InvalidArgumentError(StrCat("override '", assignment,
-                                               "': ", walked.empty() ? "the scenario" : walked,
-                                               " is not a mapping"));
+      return absl::InvalidArgumentError(
+          StrCat(source, ": ", walked.empty() ? "the scenario" : walked, " is not a mapping"));
     }
     walked += (walked.empty() ? "" : ".") + name;
     if (end == key.size()) {
-      current[name] = parsed;
-      return absl::OkStatus();
+      last_key = name;
+      break;
     }
     if (!current[name].IsDefined()) current[name] = YAML::Node(YAML::NodeType::Map);
     trail.push_back(current[name]);
     pos = end;
   }
-  // The path ended on a list item: replace it.
-  YAML::Node target = trail.back();
-  target = parsed;
-  return absl::OkStatus();
+  // The value's own structure, with errors naming the override.
+  if (absl::Status s = CheckYamlStructure(source, value, walked); !s.ok()) return s;
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat(source, ": the value is not YAML: ", e.msg));
+  }
+  if (last_key) {
+    YAML::Node current = trail.back();
+    current[*last_key] = parsed;
+  } else {
+    // The path ended on a list item: replace it.
+    YAML::Node target = trail.back();
+    target = parsed;
+  }
+  return walked;
 }
 
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view file, std::string_view yaml,
                                        const ScenarioLoadOptions& options) {
+  if (absl::Status s = CheckUtf8(file, yaml); !s.ok()) return s;
+  if (absl::Status s = CheckYamlStructure(file, yaml); !s.ok()) return s;
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -1301,12 +1760,28 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view file, std::string_view y
     return ParseError({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, {}},
                       StrCat("not valid YAML: ", e.msg));
   }
-  for (const std::string& o : options.overrides) {
-    if (absl::Status s = ApplyOverride(root, o); !s.ok()) return s;
+  OverrideSources sources;
+  try {
+    for (const std::string& o : options.overrides) {
+      std::string source = StrCat("--set '", o, "'");
+      if (absl::Status s = CheckUtf8(source, o); !s.ok()) return s;
+      absl::StatusOr<std::string> path = ApplyOverride(root, o, source);
+      if (!path.ok()) return path.status();
+      // An earlier override of the same key, or of a key inside this one, would be ignored.
+      for (const OverrideSource& earlier : sources) {
+        if (Within(earlier.path, *path)) {
+          return absl::InvalidArgumentError(StrCat(earlier.text, ": replaced by the later ", source,
+                                                   "; expected each key set once"));
+        }
+      }
+      sources.push_back({*std::move(path), std::move(source)});
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("--set: unexpected YAML structure: ", e.msg));
   }
   Scenario scenario;
   try {
-    Loader loader(file, scenario, options.seed);
+    Loader loader(file, scenario, options, sources);
     if (absl::Status s = loader.Load(root); !s.ok()) return s;
   } catch (const YAML::Exception& e) {
     return ParseError({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, {}},
@@ -1316,7 +1791,7 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view file, std::string_view y
 }
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& path, const ScenarioLoadOptions& options) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = ReadFile(path, kMaxScenarioBytes);
   if (!text.ok()) return text.status();
   return ParseScenario(path, *text, options);
 }

@@ -10,16 +10,30 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "formats/profile.h"
 #include "model/scenario.h"
 
 namespace arbiter {
 
+// Names registered outside formats/ (policies, agents, recovery policies), which the loader checks
+// where the scenario writes them. An empty list is not checked here (the simulator still refuses
+// an unknown name when it is built, without the file and line).
+struct KnownNames {
+  std::vector<std::string> policies;    // scheduling policies (sched/registry.h)
+  std::vector<std::string> agents;      // provider agent policies (market/agent.h)
+  std::vector<std::string> recoveries;  // recovery policies (core/recovery.h)
+};
+
 struct ScenarioLoadOptions {
   // "key.path=value" overrides applied to the YAML before it is read, e.g.
-  // "providers[0].regions[0].pools[0].nodes=64" or "workloads[0].limit=100".
+  // "providers[0].regions[0].pools[0].nodes=64" or "workloads[0].limit=100". Errors in what an
+  // override wrote name the override; an override replaced by a later one is an error.
   std::vector<std::string> overrides;
   // Seeds the workloads that are generated (format: profile); traces do not use it.
   uint64_t seed = 0;
+  KnownNames known;
+  // The most jobs all the scenario's profiles may generate together (formats/profile.h).
+  int64_t max_generated_jobs = kMaxGeneratedJobs;
 };
 
 // Loads a scenario file. Relative paths inside it are relative to the file's directory.
@@ -30,7 +44,8 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path,
 absl::StatusOr<Scenario> ParseScenario(std::string_view file, std::string_view yaml,
                                        const ScenarioLoadOptions& options = {});
 
-// Parses "90", "90s", "15m", "2h", "30d" or "1w" into seconds.
+// Parses "90", "90s", "15m", "2h", "30d" or "1w" into seconds, at most kMaxTime (2^40 s):
+// InvalidArgument for what is not a duration, OutOfRange for one that is too long.
 absl::StatusOr<Duration> ParseDuration(std::string_view text);
 
 }  // namespace arbiter

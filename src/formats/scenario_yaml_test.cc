@@ -119,13 +119,13 @@ contracts:
   - {tenant: lab, provider: cloud, kind: on_demand, discount: 0.15}
   - {tenant: lab, provider: neo, kind: on_demand}
   - {tenant: lab, provider: cloud, kind: spot, discount: 0.05, preemptions_per_hour: 0.25,
-     trace: traces/spot.csv}
+     trace: spot.json}
   - {tenant: lab, provider: cloud, kind: commitment, type: H100, region: east, accelerators: 16,
      start: 1d, end: 31d, price: 4.25}
   - {tenant: lab, provider: neo, kind: reservation, type: H100, accelerators: 8, end: 1w,
      price: 3.5}
   - {tenant: cloud-models, provider: cloud, kind: rofr, mode: rofo, window: 15m, grace: 1h,
-     partial: true, min_accelerators: 64, match_tolerance: 0.02}
+     partial: true, min_accelerators: 64}
   - {tenant: lab, provider: neo, kind: rofr, window: 600}
 workloads:
   - name: train
@@ -158,6 +158,7 @@ class TinyScenarioTest : public ::testing::Test {
  protected:
   TinyScenarioTest() {
     dir_.Write("jobs.csv", kJobsCsv);
+    dir_.Write("spot.json", R"({"metadata": {"gap_seconds": 600}, "data": [2, 1, 0, 2]})");
     file_ = dir_.File("tiny.yaml");
   }
 
@@ -228,7 +229,9 @@ TEST_F(TinyScenarioTest, ResolvesTheFleetExactly) {
   EXPECT_EQ(p3.name, "cloud/west/A100");
   EXPECT_EQ(p3.region, RegionId(1));
   EXPECT_EQ(p3.nodes, 0);
-  EXPECT_EQ(p3.max_gang, 1);  // an empty pool still has a positive max_gang
+  // Empty at first, 3 nodes x 8 from 90m: its default max_gang is its largest size (a default of
+  // its first size, 0, would keep every gang wider than 1 out of it for good).
+  EXPECT_EQ(p3.max_gang, 24);
   EXPECT_EQ(p3.on_demand_price, 1'990'000);
   const Pool& p4 = f.pools[4];
   EXPECT_EQ(p4.name, "neo/south/H100");
@@ -275,7 +278,23 @@ TEST_F(TinyScenarioTest, ContractsOfEveryKind) {
   const SpotTerms& spot = std::get<SpotTerms>(c[2].terms);
   EXPECT_EQ(spot.discount, 50'000);
   EXPECT_EQ(spot.preemptions_per_hour, 0.25);
-  EXPECT_EQ(spot.trace, (dir_.path() / "traces/spot.csv").string());  // relative to the file
+  EXPECT_EQ(spot.trace, (dir_.path() / "spot.json").string());  // relative to the file
+  // Both take effect, as faults.spot entries on each of cloud's pools that sell spot (its H100
+  // pool and east-a100-big): a preemption every 4 h on average, and the trace from t=0.
+  const std::vector<SpotPreemption>& preempt = s->faults.spot;
+  ASSERT_EQ(preempt.size(), 4u);
+  for (int k : {0, 1}) {
+    EXPECT_EQ(preempt[k].pool, PoolId(k));
+    EXPECT_EQ(preempt[k].mean_time_between, 4 * 3600);
+    EXPECT_TRUE(preempt[k].counts.empty());
+    EXPECT_EQ(preempt[2 + k].pool, PoolId(k));
+    EXPECT_EQ(preempt[2 + k].mean_time_between, 0);
+    EXPECT_EQ(preempt[2 + k].gap, 600);
+    EXPECT_EQ(preempt[2 + k].start, 0);
+    EXPECT_EQ(preempt[2 + k].counts, (std::vector<int32_t>{2, 1, 0, 2}));
+    EXPECT_EQ(preempt[2 + k].trace, spot.trace);
+  }
+  EXPECT_FALSE(s->faults.configured);  // no faults section: nothing else fails
 
   ASSERT_EQ(c[3].kind(), ContractKind::kCommitment);
   const CommitmentTerms& commitment = std::get<CommitmentTerms>(c[3].terms);
@@ -304,7 +323,7 @@ TEST_F(TinyScenarioTest, ContractsOfEveryKind) {
   EXPECT_EQ(rofo.grace, 3600);
   EXPECT_TRUE(rofo.partial_allowed);
   EXPECT_EQ(rofo.min_accelerators, 64);
-  EXPECT_EQ(rofo.match_tolerance, 20'000);
+  EXPECT_EQ(rofo.match_tolerance, 0);  // a first offer matches no quote (see ScenarioErrors)
 
   ASSERT_EQ(c[6].kind(), ContractKind::kRofr);
   const RofrTerms& rofr = std::get<RofrTerms>(c[6].terms);
@@ -410,8 +429,11 @@ TEST_F(TinyScenarioTest, OverridesOfListItems) {
   EXPECT_EQ(s->fleet.tenants[0].weight, 9);
   EXPECT_EQ(s->jobs[1].name, "mid");
   EXPECT_THAT(Rates(s->jobs[1]), ElementsAre(IsRate(kH100, 1'000'000), IsRate(kA100, 500'000)));
+  // (neo's reservation moves to A100 with it: a reservation of a type neo no longer has is an
+  // error of the scenario, found where it is loaded.)
   s = Parse(TinyYaml(), {"providers[1]={name: neo, regions: [{name: south, pools: [{type: A100, "
-                         "nodes: 2, accelerators_per_node: 8, price: {on_demand: 2}}]}]}"});
+                         "nodes: 2, accelerators_per_node: 8, price: {on_demand: 2}}]}]}",
+                         "contracts[4].type=A100"});
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->fleet.pools[4].name, "neo/south/A100");
   EXPECT_EQ(s->fleet.pools[4].on_demand_price, 2'000'000);
@@ -424,7 +446,7 @@ TEST_F(TinyScenarioTest, CsvWorkloadErrorsNameTheWorkloadAndTheCsvLine) {
   absl::StatusOr<Scenario> s = Parse(TinyYaml());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(Message(s.status()),
-            StrCat("workloads[0]: ", dir_.File("jobs.csv"),
+            StrCat(file_, ":55: workloads[0]: ", dir_.File("jobs.csv"),
                    ":3: tenant: unknown tenant 'nobody'; expected a tenant of the scenario"));
 }
 
@@ -433,7 +455,8 @@ TEST_F(TinyScenarioTest, MissingWorkloadFile) {
   absl::StatusOr<Scenario> s = Parse(TinyYaml());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(Message(s.status()), StrCat(dir_.File("jobs.csv"), ": no such file"));
+  EXPECT_EQ(Message(s.status()),
+            StrCat(file_, ":57: workloads[0].path: ", dir_.File("jobs.csv"), ": no such file"));
 }
 
 TEST_F(TinyScenarioTest, CapacityChangesAtTheSameTimeKeepTheirFileOrder) {
@@ -606,7 +629,7 @@ TEST(ScenarioErrors, BadPrice) {
   // More than six decimals: finer than a micro-dollar.
   EXPECT_EQ(ScenarioError(Replace(kMini, "2.49}", "2.4900001}")),
             "s.yaml:11: providers[0].regions[0].pools[0].price.on_demand: '2.4900001' is not a "
-            "price; expected dollars >= 0 with at most six decimals, e.g. 2.49");
+            "price; expected dollars in [0, 1000000] with at most six decimals, e.g. 2.49");
   for (const char* bad : {"-1", "$2", "1e2", "2,49", "abc"}) {
     EXPECT_THAT(ScenarioError(Replace(kMini, "2.49}", StrCat("'", bad, "'}"))),
                 HasSubstr(StrCat("price.on_demand: '", bad, "' is not a price")));
@@ -622,13 +645,13 @@ TEST(ScenarioErrors, BadFraction) {
 TEST(ScenarioErrors, BadDuration) {
   EXPECT_EQ(ScenarioError(StrCat(kMini, "horizon: 3 days\n")),
             "s.yaml:16: horizon: '3 days' is not a duration; expected seconds, or a number with "
-            "s, m, h, d or w (e.g. 2h)");
+            "s, m, h, d or w (e.g. 2h), at most 2^40 s");
 }
 
 TEST(ScenarioErrors, BadIntegers) {
   EXPECT_EQ(ScenarioError(Replace(kMini, "nodes: 4", "nodes: four")),
             "s.yaml:9: providers[0].regions[0].pools[0].nodes: 'four' is not an integer; expected "
-            "an integer in [0, 16777216]");
+            "an integer in [0, 2^24]");
   EXPECT_EQ(ScenarioError(Replace(kMini, "accelerators_per_node: 8", "accelerators_per_node: 0")),
             "s.yaml:10: providers[0].regions[0].pools[0].accelerators_per_node: 0 is out of "
             "range; expected an integer in [1, 1024]");
@@ -757,7 +780,7 @@ TEST(ScenarioErrors, WorkloadFormatTenantAndTypes) {
   EXPECT_EQ(ScenarioError(StrCat(
                 kMini, "workloads:\n  - {format: csv, path: x.csv, tenant: lab, limit: all}\n")),
             "s.yaml:17: workloads[0].limit: 'all' is not an integer; expected an integer in [0, "
-            "1099511627776]");
+            "2^40]");
 }
 
 // --- pools_from ---------------------------------------------------------------------------------
@@ -825,42 +848,41 @@ TEST(PoolsFrom, UnknownFormatAndMissingFile) {
 
 TEST(ScenarioOverrides, MalformedAssignment) {
   EXPECT_EQ(ScenarioError(kMini, {"nodes"}),
-            "override 'nodes': expected KEY=VALUE, e.g. workloads[0].limit=100");
+            "--set 'nodes': expected KEY=VALUE, e.g. workloads[0].limit=100");
   EXPECT_EQ(ScenarioError(kMini, {"=5"}),
-            "override '=5': expected KEY=VALUE, e.g. workloads[0].limit=100");
+            "--set '=5': expected KEY=VALUE, e.g. workloads[0].limit=100");
 }
 
 TEST(ScenarioOverrides, BadListIndex) {
   EXPECT_EQ(ScenarioError(kMini, {"workloads[0].limit=1"}),
-            "override 'workloads[0].limit=1': workloads has no item [0]");
+            "--set 'workloads[0].limit=1': workloads has no item [0]");
   EXPECT_EQ(ScenarioError(kMini, {"providers[1].name=x"}),
-            "override 'providers[1].name=x': providers has no item [1]");
+            "--set 'providers[1].name=x': providers has no item [1]");
   EXPECT_EQ(ScenarioError(kMini, {"providers[x].name=x"}),
-            "override 'providers[x].name=x': providers has no item [x]");
+            "--set 'providers[x].name=x': providers has no item [x]");
   EXPECT_EQ(ScenarioError(kMini, {"providers[0.name=x"}),
-            "override 'providers[0.name=x': providers has no item [");
-  EXPECT_EQ(ScenarioError(kMini, {"name[0]=x"}), "override 'name[0]=x': name has no item [0]");
-  EXPECT_EQ(ScenarioError(kMini, {"[0]=x"}), "override '[0]=x': the scenario has no item [0]");
+            "--set 'providers[0.name=x': providers has no item [");
+  EXPECT_EQ(ScenarioError(kMini, {"name[0]=x"}), "--set 'name[0]=x': name has no item [0]");
+  EXPECT_EQ(ScenarioError(kMini, {"[0]=x"}), "--set '[0]=x': the scenario has no item [0]");
   EXPECT_EQ(ScenarioError(kMini, {"providers[0].regions[0].pools[-1].nodes=1"}),
-            "override 'providers[0].regions[0].pools[-1].nodes=1': providers[0].regions[0].pools "
+            "--set 'providers[0].regions[0].pools[-1].nodes=1': providers[0].regions[0].pools "
             "has no item [-1]");
 }
 
 TEST(ScenarioOverrides, PathThroughAScalar) {
-  EXPECT_EQ(ScenarioError(kMini, {"name.first=x"}),
-            "override 'name.first=x': name is not a mapping");
+  EXPECT_EQ(ScenarioError(kMini, {"name.first=x"}), "--set 'name.first=x': name is not a mapping");
   EXPECT_EQ(ScenarioError(kMini, {"providers.name=x"}),
-            "override 'providers.name=x': providers is not a mapping");
+            "--set 'providers.name=x': providers is not a mapping");
 }
 
 TEST(ScenarioOverrides, EmptyKey) {
-  EXPECT_EQ(ScenarioError(kMini, {"providers..name=x"}), "override 'providers..name=x': empty key");
-  EXPECT_EQ(ScenarioError(kMini, {"name.=x"}), "override 'name.=x': empty key");
+  EXPECT_EQ(ScenarioError(kMini, {"providers..name=x"}), "--set 'providers..name=x': empty key");
+  EXPECT_EQ(ScenarioError(kMini, {"name.=x"}), "--set 'name.=x': empty key");
 }
 
 TEST(ScenarioOverrides, ValueIsNotYaml) {
   EXPECT_THAT(ScenarioError(kMini, {"name=[unclosed"}),
-              StartsWith("override 'name=[unclosed': the value is not YAML: "));
+              StartsWith("--set 'name=[unclosed':1: name: not valid YAML: "));
 }
 
 TEST(ScenarioOverrides, ATypoInTheKeyIsCaughtByTheLoader) {
@@ -868,13 +890,25 @@ TEST(ScenarioOverrides, ATypoInTheKeyIsCaughtByTheLoader) {
               HasSubstr("providers[0].regions[0].pools[0].nodez: unknown key 'nodez'"));
 }
 
-TEST(ScenarioOverrides, AppliedInOrder) {
+TEST(ScenarioOverrides, AppliedInOrderAndNoneReplacedByALaterOne) {
+  // A later override may change part of what an earlier one wrote...
   absl::StatusOr<Scenario> s =
       ParseScenario("s.yaml", kMini,
-                    ScenarioLoadOptions{{"providers[0].regions[0].pools[0].nodes=6",
+                    ScenarioLoadOptions{{"providers[0].regions[0].pools[0]={type: H100, nodes: 6, "
+                                         "accelerators_per_node: 8, price: {on_demand: 2}}",
                                          "providers[0].regions[0].pools[0].nodes=7"}});
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->fleet.pools[0].nodes, 7);
+  EXPECT_EQ(s->fleet.pools[0].on_demand_price, 2'000'000);
+  // ...but an override that a later one replaces whole would take no effect: an error.
+  EXPECT_EQ(ScenarioError(kMini, {"providers[0].regions[0].pools[0].nodes=6",
+                                  "providers[0].regions[0].pools[0].nodes=7"}),
+            "--set 'providers[0].regions[0].pools[0].nodes=6': replaced by the later --set "
+            "'providers[0].regions[0].pools[0].nodes=7'; expected each key set once");
+  EXPECT_EQ(ScenarioError(kMini, {"providers[0].regions[0].pools[0].nodes=6",
+                                  "providers[0].regions[0].pools[00]={}"}),
+            "--set 'providers[0].regions[0].pools[0].nodes=6': replaced by the later --set "
+            "'providers[0].regions[0].pools[00]={}'; expected each key set once");
 }
 
 // --- The bundled example ------------------------------------------------------------------------

@@ -40,14 +40,17 @@ TEST(SpotTrace, ErrorsSayWhatIsWrongAndWhatWasExpected) {
   EXPECT_EQ(Error(R"({"data": [1]})"),
             "t.json: metadata.gap_seconds: missing; expected a spot trace: {\"metadata\": "
             "{\"gap_seconds\": N}, \"data\": [counts]}");
-  EXPECT_EQ(
-      Error(R"({"metadata": {"gap_seconds": 0}, "data": [1]})"),
-      "t.json: metadata.gap_seconds: '0' is not valid; expected a whole number of seconds > 0");
+  EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 0}, "data": [1]})"),
+            "t.json: metadata.gap_seconds: '0' is not valid; expected a whole number of seconds in "
+            "[1, 2^40]");
   EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 60}, "data": []})"),
             "t.json: data: missing or empty; expected a list of available counts");
   EXPECT_EQ(Error(R"({"metadata": {"gap_seconds": 60}, "data": [1, -2]})"),
             "t.json: data[1]: '-2' is not a count; expected a whole number >= 0");
   EXPECT_NE(Error("[1, 2").find("t.json: not valid JSON"), std::string::npos);
+  // A number beyond a double is an error too (nlohmann throws out_of_range for it).
+  EXPECT_NE(Error(R"({"metadata": {"gap_seconds": 60}, "data": [1e999]})").find("not valid JSON"),
+            std::string::npos);
 }
 
 }  // namespace

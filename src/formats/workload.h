@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "formats/parse.h"
 #include "model/fleet.h"
 #include "model/job.h"
 
@@ -23,6 +24,7 @@ struct TypeMapping {
 
 struct WorkloadOptions {
   std::string source;  // names the workload in job names and notes
+  std::string file;    // the trace it is read from, for errors that name a row (may be empty)
   TenantId tenant;     // who submits the jobs (a CSV may name tenants per row instead)
   std::vector<TypeMapping> types;
   Time offset = 0;          // added to every submit time
@@ -46,8 +48,20 @@ struct WorkloadReport {
   std::vector<std::string> notes;
 };
 
-// The submit time of a trace time under `options` (time_scale, then offset).
-Time SubmitTime(Time trace_time, const WorkloadOptions& options);
+// The submit time of a trace time under `options` (time_scale, then offset), or nullopt when it
+// is outside [0, kMaxTime] (model/units.h).
+std::optional<Time> SubmitTime(Time trace_time, const WorkloadOptions& options);
+
+// The error for a trace time whose submit time is out of range, at `pos` (its field names the
+// trace's column).
+absl::Status SubmitTimeError(Time trace_time, const WorkloadOptions& options, const SourcePos& pos);
+
+// The one check of a job that every loader makes before it keeps the job, with the loader's
+// place for the error (its field is filled in here): a UTF-8 name, a gang of 1 to kMaxGang
+// accelerators on 1 to that many nodes, work and every rate in [1, kMaxWork], a runtime of at most
+// kMaxTime on every type, a submit time and deadline in [0, kMaxTime] (the deadline after the
+// submit time), a checkpoint interval of at most kMaxTime and checkpoints of at most kMaxBytes.
+absl::Status CheckJob(const Job& job, const SourcePos& pos);
 
 // Nodes for a gang of `accelerators` under `options`.
 int32_t NodesFor(int32_t accelerators, const WorkloadOptions& options);

@@ -15,6 +15,12 @@ struct Carve {
   int32_t nodes = 0;
 };
 
+absl::Status Overbooked(const Pool& pool, Time t, int32_t scheduled, int32_t held) {
+  return absl::InvalidArgumentError(StrCat("pool ", pool.name, " has ", scheduled,
+                                           " nodes at t=", t, " s but its holdings take ", held,
+                                           "; expected holdings that fit in their pool"));
+}
+
 }  // namespace
 
 absl::Status ExpandHoldings(Scenario& scenario) {
@@ -55,14 +61,7 @@ absl::Status ExpandHoldings(Scenario& scenario) {
     const std::string where =
         StrCat("contract ", i, " (", kind, " of ", fleet.tenant(c.tenant).name, " with ",
                fleet.provider(c.provider).name, ")");
-    std::optional<PoolId> parent;
-    for (size_t p = 0; p < fleet.pools.size() && !parent; ++p) {
-      const Pool& pool = fleet.pools[p];
-      if (pool.provider == c.provider && pool.type == type && !pool.holding &&
-          (!region || pool.region == *region)) {
-        parent = PoolId::FromIndex(p);
-      }
-    }
+    const std::optional<PoolId> parent = fleet.HoldingParent(c.provider, type, region);
     if (!parent) {
       return absl::InvalidArgumentError(StrCat(
           where, ": the provider has no pool of ", fleet.accelerator_types[type.index()].name,
@@ -117,11 +116,14 @@ absl::Status ExpandHoldings(Scenario& scenario) {
     };
     Pool& pool = fleet.pools[parent.index()];
     int32_t scheduled = pool.nodes;
-    pool.nodes = std::max(0, scheduled - held_at(0));
+    if (held_at(0) > scheduled) return Overbooked(pool, 0, scheduled, held_at(0));
+    pool.nodes = scheduled - held_at(0);
     size_t next = 0;
     for (Time t : breakpoints) {
       while (next < own.size() && own[next].at <= t) scheduled = own[next++].nodes;
-      added.push_back({t, parent, std::max(0, scheduled - held_at(t))});
+      // Never a holding bigger than what it is carved from (the scenario loader says where).
+      if (held_at(t) > scheduled) return Overbooked(pool, t, scheduled, held_at(t));
+      added.push_back({t, parent, scheduled - held_at(t)});
     }
   }
   for (const CapacityChange& change : added) scenario.capacity_changes.push_back(change);

@@ -25,8 +25,10 @@ struct NodeFailures {
 
 // Spot capacity of `pool` follows a trace of available counts, or spot runs are preempted at a
 // rate. With a trace, tick i (at `start + i * gap`) allows floor(nodes x count_i / max count) nodes
-// of spot work; the trace repeats after its last tick. When the allowance drops below the spot
-// work running, the newest spot runs are preempted; a spot launch that does not fit fails.
+// of spot work; after its last tick the last count holds. When the allowance drops below the spot
+// work running, the newest spot runs are preempted; a spot launch that does not fit fails. The
+// scenario's faults.spot entries and its spot contracts' preemptions_per_hour and trace both
+// become entries here (formats/scenario_yaml.cc): at most one trace and one rate per pool.
 struct SpotPreemption {
   PoolId pool;
   std::string trace;               // the file it came from (for messages), empty with a rate

@@ -99,6 +99,17 @@ std::optional<PoolId> Fleet::FindPool(std::string_view name) const {
 std::optional<TenantId> Fleet::FindTenant(std::string_view name) const {
   return Lookup(tenant_by_name_, name);
 }
+std::optional<PoolId> Fleet::HoldingParent(ProviderId provider, AcceleratorTypeId type,
+                                           std::optional<RegionId> region) const {
+  for (size_t p = 0; p < pools.size(); ++p) {
+    const Pool& pool = pools[p];
+    if (pool.provider == provider && pool.type == type && !pool.holding &&
+        (!region || pool.region == *region)) {
+      return PoolId::FromIndex(p);
+    }
+  }
+  return std::nullopt;
+}
 
 namespace {
 

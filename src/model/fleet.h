@@ -164,6 +164,10 @@ class Fleet {
   std::optional<RegionId> FindRegion(ProviderId provider, std::string_view name) const;
   std::optional<PoolId> FindPool(std::string_view name) const;
   std::optional<TenantId> FindTenant(std::string_view name) const;
+  // The pool a commitment or reservation of `provider`'s `type` (in `region`, if given) is
+  // carved from: the first such pool that is not itself a holding (market/holdings.h).
+  std::optional<PoolId> HoldingParent(ProviderId provider, AcceleratorTypeId type,
+                                      std::optional<RegionId> region) const;
 
   const Pool& pool(PoolId id) const { return pools[id.index()]; }
   const Tenant& tenant(TenantId id) const { return tenants[id.index()]; }

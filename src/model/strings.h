@@ -66,6 +66,11 @@ std::vector<std::string_view> Split(std::string_view text, char separator);
 
 std::string_view StripWhitespace(std::string_view text);
 
+// The offset of the first byte of `text` that is not part of well-formed UTF-8 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or npos when all of it is. Every name
+// Arbiter reads passes this check, so every writer (JSON, CSV, HTML) can take names as they are.
+size_t FindInvalidUtf8(std::string_view text);
+
 // printf-style formatting into a std::string (checked by the compiler's -Wformat).
 std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,5 +1,6 @@
 #include "model/units.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -12,7 +13,69 @@ Micros ChargeFor(int64_t accelerators, Duration seconds, Micros price_per_accel_
   return -static_cast<Micros>((-product + half) / kSecondsPerHour);
 }
 
-Duration RuntimeFor(Work work, Rate rate) { return (work + rate - 1) / rate; }
+std::optional<Micros> CheckedChargeFor(int64_t accelerators, Duration seconds,
+                                       Micros price_per_accel_hour) {
+  // accelerators x seconds always fits 128 bits; the price may not fit on top of it.
+  Int128 product = 0;
+  if (__builtin_mul_overflow(static_cast<Int128>(accelerators) * seconds,
+                             static_cast<Int128>(price_per_accel_hour), &product)) {
+    return std::nullopt;
+  }
+  const Int128 half = kSecondsPerHour / 2;
+  const Int128 rounded =
+      product >= 0 ? (product + half) / kSecondsPerHour : -((-product + half) / kSecondsPerHour);
+  if (rounded > std::numeric_limits<Micros>::max() ||
+      rounded < std::numeric_limits<Micros>::min()) {
+    return std::nullopt;
+  }
+  return static_cast<Micros>(rounded);
+}
+
+std::optional<int64_t> CheckedAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+std::optional<int64_t> CheckedSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+std::optional<int64_t> CheckedMul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_mul_overflow(a, b, &r)) return r;
+  return (a < 0) == (b < 0) ? std::numeric_limits<int64_t>::max()
+                            : std::numeric_limits<int64_t>::min();
+}
+
+std::optional<int64_t> RoundedInRange(double value, int64_t min, int64_t max) {
+  if (!std::isfinite(value)) return std::nullopt;
+  const double r = std::round(value);
+  // Compare as doubles first: casting an out-of-range double to int64 is undefined.
+  if (r < static_cast<double>(min) || r > static_cast<double>(max) || r >= 0x1p63 || r < -0x1p63) {
+    return std::nullopt;
+  }
+  const auto v = static_cast<int64_t>(r);
+  if (v < min || v > max) return std::nullopt;
+  return v;
+}
+
+// Not (work + rate - 1) / rate: that sum overflows for work and rate near 2^62, both in range.
+Duration RuntimeFor(Work work, Rate rate) { return work / rate + (work % rate != 0 ? 1 : 0); }
 
 Work WorkDone(Duration seconds, Rate rate, Work cap) {
   if (seconds <= 0) return 0;
