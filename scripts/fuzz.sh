@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 all=(fuzz_scenario fuzz_job_csv fuzz_gavel_trace fuzz_gavel_throughputs fuzz_alibaba_pods
-     fuzz_alibaba_nodes fuzz_catalog fuzz_spot_trace)
+     fuzz_alibaba_nodes fuzz_catalog fuzz_spot_trace fuzz_job_spec)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -57,6 +57,11 @@ seed() {
       for f in data/skypilot-catalog/catalogs/v8/*/*.csv; do add "$f"; done ;;
     fuzz_spot_trace)
       for f in data/spot-traces/*/1-node/*/*.json; do add "$f"; done ;;
+    fuzz_job_spec)
+      for f in examples/live/*.job.yaml; do add "$f"; done
+      # The API's JSON body form of a job.
+      printf '{"name": "j", "resources": {"accelerators": "H100:4"}, "run": "echo hi"}' \
+        > "$dir/seed-$i"; i=$((i + 1)) ;;
   esac
 }
 

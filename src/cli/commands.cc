@@ -9,8 +9,8 @@
 #include "core/recovery.h"
 #include "formats/results.h"
 #include "formats/scenario_yaml.h"
-#include "market/holdings.h"
 #include "market/agent.h"
+#include "market/holdings.h"
 #include "model/strings.h"
 #include "report/html_report.h"
 #include "report/progress.h"
@@ -148,9 +148,14 @@ int RunSimulate(const SimulateArgs& args, std::FILE* out, std::FILE* err) {
   const Scenario& run = (*sim)->scenario();
   if (absl::Status s = (*sim)->Run(); !s.ok()) return Fail(err, s, 1);
   bar.Finish();
+  if (!(*sim)->stop_reason().empty()) {
+    std::fprintf(err, "arbiter: %s; the outputs hold the run up to then\n",
+                 (*sim)->stop_reason().c_str());
+  }
   const Broker& broker = (*sim)->broker();
-  const RunSummary summary =
-      Summarize(run, broker, {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
+  const RunSummary summary = Summarize(
+      run, broker,
+      {options.policy, options.seed, (*sim)->end_time(), (*sim)->events(), (*sim)->stop_reason()});
   const std::string dir = args.out.empty() ? DefaultOutputDir(run.name) : args.out;
   std::vector<OutputFile> files = {{"jobs.csv", JobsCsv(run, run.jobs, broker.outcomes())},
                                    {"summary.json", SummaryJson(run, summary)}};

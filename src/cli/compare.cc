@@ -192,7 +192,8 @@ int RunCompare(const CompareArgs& args, std::FILE* out, std::FILE* err, CompareR
     }
     const Scenario& run = (*sim)->scenario();
     const RunSummary s =
-        Summarize(run, (*sim)->broker(), {policy, args.seed, (*sim)->end_time(), (*sim)->events()});
+        Summarize(run, (*sim)->broker(),
+                  {policy, args.seed, (*sim)->end_time(), (*sim)->events(), (*sim)->stop_reason()});
     if (i == 0) {
       // The bounds and the equal-share times depend on the scenario alone.
       result.bounds = s.bounds;

@@ -152,9 +152,9 @@ int RunSweep(const SweepArgs& args, std::FILE* out, std::FILE* err, SweepResult*
       return fail(s, 1);
     }
     const Scenario& run = (*sim)->scenario();
-    const RunSummary s =
-        Summarize(run, (*sim)->broker(),
-                  {options.policy, options.seed, (*sim)->end_time(), (*sim)->events()});
+    const RunSummary s = Summarize(run, (*sim)->broker(),
+                                   {options.policy, options.seed, (*sim)->end_time(),
+                                    (*sim)->events(), (*sim)->stop_reason()});
     if (result.tenants.empty()) {
       for (const Tenant& t : run.fleet.tenants) result.tenants.push_back(t.name);
       for (const Provider& p : run.fleet.providers) result.providers.push_back(p.name);

@@ -376,7 +376,7 @@ void Broker::OnStarted(const JobStarted& event) {
 void Broker::ChargeRun(JobId job) {
   JobOutcome& outcome = jobs_.outcome(job);
   const Billed billed = billing_.ChargeRun(job, jobs_.spec(job), outcome.pool, instant_.now);
-  outcome.cost += billed.amount;
+  outcome.cost = SaturatingAdd(outcome.cost, billed.amount);
   outcome.accelerator_seconds += billed.accelerator_seconds;
 }
 

@@ -121,12 +121,12 @@ void Launches::EndAttempt(JobId job, const Attempt& attempt, bool failed, bool t
   const Billed waste = billing_.ChargeAttempt(job, spec, attempt.pool, attempt.kind, attempt.price,
                                               attempt.launched, instant_.now);
   if (waste.accelerator_seconds == 0) return;
-  outcome.cost += waste.amount;
+  outcome.cost = SaturatingAdd(outcome.cost, waste.amount);
   outcome.accelerator_seconds += waste.accelerator_seconds;
-  outcome.launch_waste_cost += waste.amount;
+  outcome.launch_waste_cost = SaturatingAdd(outcome.launch_waste_cost, waste.amount);
   outcome.launch_waste_accelerator_seconds += waste.accelerator_seconds;
   stats.waste_accelerator_seconds += waste.accelerator_seconds;
-  stats.waste_cost += waste.amount;
+  stats.waste_cost = SaturatingAdd(stats.waste_cost, waste.amount);
 }
 
 void Launches::CancelAll(JobId job) {

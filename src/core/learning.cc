@@ -23,7 +23,8 @@ void Learning::BackOff(PoolId pool) {
   Duration wait = options_.backoff;
   for (int32_t k = 1; k < l.streak && (options_.max_backoff <= 0 || wait < options_.max_backoff);
        ++k) {
-    wait *= 2;
+    wait = std::min<Duration>(wait * 2, kMaxTime);  // saturates: a streak can be long
+    if (wait == kMaxTime) break;
   }
   if (options_.max_backoff > 0) wait = std::min(wait, options_.max_backoff);
   l.avoid_until = std::max(l.avoid_until, instant_.now + wait);

@@ -52,9 +52,9 @@ void Restarts::Migrate(JobId job, PoolId pool, Time now) {
     const Job& spec = jobs_.spec(job);
     const Micros amount = billing_.ChargeEgress(job, spec.tenant, r.checkpoint_pool,
                                                 spec.checkpoint_bytes, per_gb, now);
-    outcome.cost += amount;
-    outcome.egress_cost += amount;
-    stats.egress_cost += amount;
+    outcome.cost = SaturatingAdd(outcome.cost, amount);
+    outcome.egress_cost = SaturatingAdd(outcome.egress_cost, amount);
+    stats.egress_cost = SaturatingAdd(stats.egress_cost, amount);
   }
   if (done > 0) r.checkpoint_pool = pool;
 }
@@ -72,10 +72,10 @@ void Restarts::Interrupted(JobId job, PoolId pool, const Interruption& cut, Micr
   stats.useful_accelerator_seconds += useful;
   ++outcome.interruptions;
   outcome.lost_accelerator_seconds += lost_seconds;
-  outcome.lost_cost += lost_cost;
+  outcome.lost_cost = SaturatingAdd(outcome.lost_cost, lost_cost);
   ++stats.interruptions;
   stats.lost_accelerator_seconds += lost_seconds;
-  stats.lost_cost += lost_cost;
+  stats.lost_cost = SaturatingAdd(stats.lost_cost, lost_cost);
   r.pinned = false;
   r.failed_attempts = 0;
 }
@@ -90,7 +90,8 @@ void Restarts::Failed(JobId job, PoolId pool, const Interruption& cut, Micros pr
   providers_[fleet_.pool(pool).provider.index()].useful_accelerator_seconds += useful;
   ++outcome.failures;
   outcome.lost_accelerator_seconds += static_cast<int64_t>(spec.accelerators) * cut.lost;
-  outcome.lost_cost += ChargeFor(spec.accelerators, cut.lost, price);
+  outcome.lost_cost =
+      SaturatingAdd(outcome.lost_cost, ChargeFor(spec.accelerators, cut.lost, price));
   r.pinned = false;
   r.failed_attempts = 0;
 }

@@ -164,6 +164,7 @@ std::string SummaryJson(const Scenario& scenario, const RunSummary& s) {
   j["first_submit_s"] = s.first_submit;
   j["last_finish_s"] = s.last_finish;
   j["end_s"] = s.end;
+  if (!s.stop_reason.empty()) j["stop_reason"] = s.stop_reason;
   j["events"] = s.events;
   j["total_cost"] = Dollars(s.total_cost);
   j["accelerator_hours"] = Number(static_cast<double>(s.accelerator_seconds) / 3600.0, 3);

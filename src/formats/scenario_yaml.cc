@@ -12,8 +12,8 @@
 #include "formats/parse.h"
 #include "formats/profile.h"
 #include "formats/spot_trace.h"
-#include "model/sha256.h"
 #include "formats/yaml_checks.h"
+#include "model/sha256.h"
 #include "model/strings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -262,9 +262,10 @@ class Loader {
   absl::Status Load(const YAML::Node& root_node) {
     Field root(file_, root_node, "", 0, &overrides_);
     if (!root_node.IsMap()) return root.Error("not a mapping", "a scenario (see docs/scenario.md)");
-    ARBITER_RETURN_IF_ERROR(root.OnlyKeys(
-        {"name", "description", "policy", "policy_options", "horizon", "market", "accelerator_types",
-         "providers", "tenants", "contracts", "workloads", "faults", "tokens"}));
+    ARBITER_RETURN_IF_ERROR(
+        root.OnlyKeys({"name", "description", "policy", "policy_options", "horizon", "market",
+                       "accelerator_types", "providers", "tenants", "contracts", "workloads",
+                       "faults", "tokens"}));
     ARBITER_ASSIGN(s_.name, root.Child("name").Name());
     ARBITER_ASSIGN(s_.description, root.Child("description").StringOr(""));
     ARBITER_ASSIGN(s_.default_policy, root.Child("policy").StringOr("fifo"));
@@ -1074,8 +1075,12 @@ class Loader {
     ARBITER_ASSIGN(faults.restart_setup, f.Child("restart_setup").SecondsOr(0));
     ARBITER_ASSIGN(faults.transfer_bytes_per_second,
                    f.Child("transfer_bytes_per_second").IntOr(0, 0, kMaxBytes));
-    ARBITER_ASSIGN(faults.backoff, f.Child("backoff").SecondsOr(0));
-    ARBITER_ASSIGN(faults.max_backoff, f.Child("max_backoff").SecondsOr(0));
+    // Without either key, a failing pool is avoided 1 minute, doubling up to 1 hour, so that a
+    // pool whose starts always fail cannot take every retry (model/faults.h).
+    const bool default_backoff = !f.Child("backoff").defined() && !f.Child("max_backoff").defined();
+    ARBITER_ASSIGN(faults.backoff, f.Child("backoff").SecondsOr(default_backoff ? 60 : 0));
+    ARBITER_ASSIGN(faults.max_backoff,
+                   f.Child("max_backoff").SecondsOr(default_backoff ? 3600 : 0));
     if (faults.max_backoff > 0 && faults.max_backoff < faults.backoff) {
       return f.Child("max_backoff").Error("is shorter than backoff", "at least backoff, or 0");
     }

@@ -4,7 +4,7 @@ namespace arbiter {
 
 Micros Ledger::Record(const Charge& charge) {
   charges_.push_back(charge);
-  total_ += charge.amount;
+  total_ = SaturatingAdd(total_, charge.amount);  // sums over a run saturate, never wrap
   return charge.amount;
 }
 

@@ -91,7 +91,10 @@ struct Faults {
   int64_t transfer_bytes_per_second = 0;
   std::vector<Micros> egress_per_gb;  // per provider; empty or 0: free
   // A pool where a launch failed or a run was taken back is avoided for backoff x 2^(k-1) seconds
-  // after its k-th such failure in a row, at most max_backoff (0: no back-off).
+  // after its k-th such failure in a row, at most max_backoff (0: no back-off; max 0: no cap).
+  // The scenario loader's default, when neither key is written: 1 minute, up to 1 hour; the
+  // simulator gives runs without a faults section the same (a spot contract's trace can still
+  // fail their launches).
   Duration backoff = 0;
   Duration max_backoff = 0;
   LaunchModel launch;

@@ -154,9 +154,9 @@ struct RunSummary {
   uint64_t seed = 0;
   int64_t jobs = 0;
   int64_t finished = 0;
-  int64_t running = 0;           // still running when the run ended (horizon reached)
-  int64_t pending = 0;           // never started or waiting again
-  int64_t rejected = 0;          // could never run
+  int64_t running = 0;   // still running when the run ended (horizon reached)
+  int64_t pending = 0;   // never started or waiting again
+  int64_t rejected = 0;  // could never run
   // Rejected jobs by reason (RejectReasonName), reasons with none left out, in reason order.
   std::vector<std::pair<std::string, int64_t>> rejected_by_reason;
   // Ended by a user's cancel, or by failing more than max_restarts times (live runs only: the
@@ -167,8 +167,9 @@ struct RunSummary {
   DurationStats queueing_delay;  // first start - submit, started jobs
   Time first_submit = 0;
   Time last_finish = 0;
-  Duration makespan = 0;  // last finish - first submit
-  Time end = 0;           // simulated time when the run stopped
+  Duration makespan = 0;    // last finish - first submit
+  Time end = 0;             // simulated time when the run stopped
+  std::string stop_reason;  // why the run stopped before every job ended (empty: it did not)
   int64_t events = 0;
   Micros total_cost = 0;
   int64_t accelerator_seconds = 0;

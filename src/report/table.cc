@@ -59,6 +59,7 @@ std::string SummaryTable(const Scenario& scenario, const RunSummary& s) {
       "events %lld\n",
       LL(s.jobs), LL(s.finished), LL(s.running), LL(s.pending), LL(s.rejected), why.c_str(),
       LL(s.events));
+  if (!s.stop_reason.empty()) out += Format("  %s\n", s.stop_reason.c_str());
   out += Format("  %-16s %12s %12s %12s\n", "", "mean", "median", "p99");
   const auto row = [&out](const char* name, const DurationStats& d) {
     out += Format("  %-16s %12s %12s %12s\n", name, HumanDuration(d.mean).c_str(),

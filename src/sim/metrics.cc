@@ -91,8 +91,8 @@ void AddTo(RecoveryFigures& total, const RecoveryFigures& part) {
   total.restarts += part.restarts;
   total.migrations += part.migrations;
   total.lost_accelerator_seconds += part.lost_accelerator_seconds;
-  total.lost_cost += part.lost_cost;
-  total.egress_cost += part.egress_cost;
+  total.lost_cost = SaturatingAdd(total.lost_cost, part.lost_cost);
+  total.egress_cost = SaturatingAdd(total.egress_cost, part.egress_cost);
   total.useful_accelerator_seconds += part.useful_accelerator_seconds;
   total.paid_accelerator_seconds += part.paid_accelerator_seconds;
   total.launch += part.launch;
@@ -107,8 +107,8 @@ void SummarizeRecovery(const Broker& broker, RunSummary& s) {
     r.restarts += std::max(0, o.starts - 1);
     r.migrations += o.migrations;
     r.lost_accelerator_seconds += o.lost_accelerator_seconds;
-    r.lost_cost += o.lost_cost;
-    r.egress_cost += o.egress_cost;
+    r.lost_cost = SaturatingAdd(r.lost_cost, o.lost_cost);
+    r.egress_cost = SaturatingAdd(r.egress_cost, o.egress_cost);
     // Billing was closed at the end: the outcome counts the current run's progress too.
     r.useful_accelerator_seconds += o.useful_accelerator_seconds;
     r.paid_accelerator_seconds += o.accelerator_seconds;
@@ -119,7 +119,7 @@ void SummarizeRecovery(const Broker& broker, RunSummary& s) {
     r.launch.cancelled += o.launches_cancelled;
     r.launch.wait_seconds += o.launch_wait;
     r.launch.waste_accelerator_seconds += o.launch_waste_accelerator_seconds;
-    r.launch.waste_cost += o.launch_waste_cost;
+    r.launch.waste_cost = SaturatingAdd(r.launch.waste_cost, o.launch_waste_cost);
   }
   for (size_t p = 0; p < s.providers.size(); ++p) {
     const ProviderRecovery& pr = broker.provider_recovery(ProviderId::FromIndex(p));
@@ -156,6 +156,7 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
   s.recovery_policy = std::string(broker.recovery_policy());
   s.seed = info.seed;
   s.end = info.end;
+  s.stop_reason = info.stop_reason;
   s.events = info.events;
   s.jobs = broker.jobs_submitted();
 
@@ -229,14 +230,18 @@ RunSummary Summarize(const Scenario& scenario, const Broker& broker, const RunIn
   }
   for (const Charge& c : broker.ledger().charges()) {
     const int64_t accel_seconds = static_cast<int64_t>(c.accelerators) * (c.end - c.start);
-    s.pools[c.pool.index()].revenue += c.amount;
+    s.pools[c.pool.index()].revenue = SaturatingAdd(s.pools[c.pool.index()].revenue, c.amount);
     TenantSpend& tenant = s.tenants[c.tenant.index()];
-    tenant.cost += c.amount;
+    tenant.cost = SaturatingAdd(tenant.cost, c.amount);
     tenant.accelerator_seconds += accel_seconds;
-    tenant.cost_by_provider[c.provider.index()] += c.amount;
-    CostOfKind(tenant.cost_by_kind, c.kind) += c.amount;
-    if (c.kind != ChargeKind::kInternal) s.providers[c.provider.index()].revenue += c.amount;
-    s.total_cost += c.amount;
+    tenant.cost_by_provider[c.provider.index()] =
+        SaturatingAdd(tenant.cost_by_provider[c.provider.index()], c.amount);
+    Micros& by_kind = CostOfKind(tenant.cost_by_kind, c.kind);
+    by_kind = SaturatingAdd(by_kind, c.amount);
+    if (c.kind != ChargeKind::kInternal)
+      s.providers[c.provider.index()].revenue =
+          SaturatingAdd(s.providers[c.provider.index()].revenue, c.amount);
+    s.total_cost = SaturatingAdd(s.total_cost, c.amount);
     s.accelerator_seconds += accel_seconds;
   }
   for (PoolUsage& pool : s.pools) {

@@ -15,6 +15,7 @@ struct RunInfo {
   uint64_t seed = 0;
   Time end = 0;  // simulated time when the run stopped
   int64_t events = 0;
+  std::string stop_reason;  // Simulator::stop_reason(): why it stopped early, if it did
 };
 
 // Requires that billing was closed at `info.end` (Simulator::Run does), so the ledger holds all

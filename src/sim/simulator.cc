@@ -62,8 +62,10 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(Scenario scenario,
   broker_options.restart_setup = faults.restart_setup;
   broker_options.recovery.transfer_bytes_per_second = faults.transfer_bytes_per_second;
   broker_options.recovery.egress_per_gb = faults.egress_per_gb;
-  broker_options.recovery.backoff = faults.backoff;
-  broker_options.recovery.max_backoff = faults.max_backoff;
+  // Without a faults section launches can still fail (a spot contract's trace): a failing pool
+  // is avoided for a minute, doubling up to an hour, so its retries cannot take every pass.
+  broker_options.recovery.backoff = faults.configured ? faults.backoff : 60;
+  broker_options.recovery.max_backoff = faults.configured ? faults.max_backoff : 3600;
   broker_options.recovery.learn = faults.configured;
   if (options.launch_parallel > 0 && !faults.launch.configured) {
     return absl::InvalidArgumentError(
@@ -92,6 +94,8 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
   killing_.assign(jobs, false);
   promised_.assign(fleet.pools.size(), 0);
   run_start_.assign(jobs, 0);
+  least_remaining_.resize(jobs);
+  for (size_t j = 0; j < jobs; ++j) least_remaining_[j] = scenario_.jobs[j].work;
   queue_.Reserve(std::min<size_t>(jobs, 1 << 20) + scenario_.capacity_changes.size());
   timeline_.interval = options_.sample_interval;
   timeline_.pools = fleet.pools.size();
@@ -99,6 +103,7 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
   for (size_t i = 0; i < scenario_.capacity_changes.size(); ++i) {
     queue_.Push(scenario_.capacity_changes[i].at, EventClass::kCapacityChanged,
                 static_cast<int64_t>(i));
+    ++queued_changes_;
   }
   prices_.resize(fleet.tenants.size() * fleet.pools.size());
   for (size_t t = 0; t < fleet.tenants.size(); ++t) {
@@ -170,6 +175,7 @@ void Simulator::ScheduleFaults() {
 void Simulator::PushFault(Time at, FaultStep step, size_t index) {
   fault_events_.push_back({step, index});
   queue_.Push(at, EventClass::kCapacityChanged, -static_cast<int64_t>(fault_events_.size()));
+  ++queued_changes_;
 }
 
 Duration Simulator::DrawExponential(double mean) {
@@ -212,7 +218,58 @@ int64_t Simulator::SpotUsed(PoolId pool) const {
 absl::Status Simulator::Kill(JobId job, std::string reason, bool capacity_lost) {
   pools_[run_pool_[job.index()].index()].used -= scenario_.jobs[job.index()].accelerators;
   ++run_generation_[job.index()];
-  return Deliver(JobKilled{job, std::move(reason), false, capacity_lost});
+  absl::Status status = Deliver(JobKilled{job, std::move(reason), false, capacity_lost});
+  CheckSaved(job);
+  return status;
+}
+
+void Simulator::CheckSaved(JobId job) {
+  if (broker_->outcome(job).state != JobState::kPending) return;
+  const Work left = broker_->remaining_work(job);
+  if (left < least_remaining_[job.index()]) {
+    least_remaining_[job.index()] = left;
+    Progressed();
+  }
+}
+
+Duration Simulator::ProgressBound() const {
+  const Faults& faults = scenario_.faults;
+  Duration longest_run = 0;
+  const std::vector<JobOutcome>& outcomes = broker_->outcomes();
+  for (size_t j = 0; j < outcomes.size(); ++j) {
+    const JobState state = outcomes[j].state;
+    if (state == JobState::kFinished || state == JobState::kRejected ||
+        state == JobState::kCancelled || state == JobState::kFailed) {
+      continue;
+    }
+    const Job& job = scenario_.jobs[j];
+    for (const Throughput& t : job.throughputs) {
+      longest_run = std::max(longest_run, RuntimeFor(least_remaining_[j], t.rate));
+    }
+    // A deadline-aware policy may wait for its job's deadline before it buys what it must.
+    if (job.deadline != kNever) longest_run = std::max(longest_run, job.deadline - last_progress_);
+    if (faults.transfer_bytes_per_second > 0) {
+      longest_run = std::max<Duration>(
+          longest_run, (job.checkpoint_bytes + faults.transfer_bytes_per_second - 1) /
+                           faults.transfer_bytes_per_second);
+    }
+  }
+  Duration launch = faults.launch.timeout;
+  for (size_t p = 0; p < scenario_.fleet.providers.size(); ++p) {
+    for (bool up : {true, false}) {
+      launch = std::max(launch, faults.launch.LatencyOf(ProviderId::FromIndex(p), up));
+    }
+  }
+  Duration market = scenario_.market.retry_delay + scenario_.market.quote_window;
+  for (const Provider& provider : scenario_.fleet.providers) {
+    market += provider.agent.response_time;
+  }
+  for (const Contract& c : scenario_.fleet.contracts) {
+    if (const auto* rofr = std::get_if<RofrTerms>(&c.terms)) market += rofr->window + rofr->grace;
+  }
+  // Each term is at most 2^40 s (the loaders' limits), so the sum fits.
+  return longest_run + faults.restart_setup + launch + market + faults.max_backoff +
+         faults.backoff + 60 /* the core's start retry delay */;
 }
 
 void Simulator::FailLaunches(PoolId pool, int64_t limit, bool spot_only) {
@@ -240,7 +297,7 @@ void Simulator::FailLaunches(PoolId pool, int64_t limit, bool spot_only) {
 }
 
 absl::Status Simulator::KillUntil(PoolId pool, int64_t limit, bool spot_only,
-                                  std::string_view reason) {
+                                  std::string_view reason, bool capacity_lost) {
   FailLaunches(pool, limit, spot_only);
   std::vector<std::pair<Time, int32_t>> victims;  // newest run first, then the higher job id
   for (JobId job : broker_->running_on(pool)) {
@@ -258,7 +315,7 @@ absl::Status Simulator::KillUntil(PoolId pool, int64_t limit, bool spot_only,
       continue;
     }
     used -= scenario_.jobs[job.index()].accelerators;
-    if (absl::Status s = Kill(job, std::string(reason), true); !s.ok()) return s;
+    if (absl::Status s = Kill(job, std::string(reason), capacity_lost); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -320,9 +377,9 @@ void Simulator::Sample(Time at) {
   timeline_.times.push_back(at);
   for (size_t p = 0; p < timeline_.pools; ++p) {
     const auto pool = PoolId::FromIndex(p);
-    timeline_.capacity.push_back(static_cast<int32_t>(broker_->capacity(pool)));
-    timeline_.used.push_back(static_cast<int32_t>(broker_->used(pool)));
-    timeline_.used_first_party.push_back(static_cast<int32_t>(broker_->used_first_party(pool)));
+    timeline_.capacity.push_back(broker_->capacity(pool));
+    timeline_.used.push_back(broker_->used(pool));
+    timeline_.used_first_party.push_back(broker_->used_first_party(pool));
   }
   timeline_.pending_jobs.push_back(broker_->pending_jobs());
   timeline_.pending_accelerators.push_back(broker_->pending_accelerators());
@@ -332,7 +389,13 @@ void Simulator::SampleBefore(Time until) {
   // Samples strictly before `until` see the state after all earlier events.
   while (next_sample_ < until) {
     Sample(next_sample_);
-    next_sample_ += timeline_.interval;
+    if (timeline_.samples() >= Timeline::kMaxSamples) {
+      // Bounded by the samples, not by simulated time: the grid coarsens, on its own points.
+      timeline_.Halve();
+      next_sample_ = timeline_.times.back() + timeline_.interval;
+    } else {
+      next_sample_ += timeline_.interval;
+    }
   }
 }
 
@@ -452,6 +515,7 @@ void Simulator::Apply(Command& command) {
     const size_t job = stop->job.index();
     pools_[run_pool_[job].index()].used -= scenario_.jobs[job].accelerators;
     ++run_generation_[job];  // the scheduled finish of that run is now stale
+    CheckSaved(stop->job);   // the core has interrupted it: what it kept is saved
   } else if (const auto* timer = std::get_if<SetTimer>(&command)) {
     queue_.Push(std::max(timer->at, now_), EventClass::kTimer, static_cast<int64_t>(timer->tag));
   } else if (auto* ask = std::get_if<AskProvider>(&command)) {
@@ -474,6 +538,7 @@ void Simulator::Apply(Command& command) {
     }
   } else if (std::holds_alternative<RejectJob>(command)) {
     ++rejected_;  // the core has recorded the reason; nothing to carry out
+    Progressed();
   }
 }
 
@@ -576,6 +641,20 @@ absl::Status Simulator::Run() {
       cut = true;
       break;
     }
+    // No progress possible: nothing arrives or changes capacity any more, and for longer than
+    // anything that can still progress needs, nothing finished and no work was saved. Without
+    // a horizon such a run would go on forever (every pool a job may use failing its launches,
+    // launches that always time out, failures faster than checkpoints).
+    if (!have_arrival && queued_changes_ == 0 && t - last_progress_ > progress_bound_) {
+      progress_bound_ = ProgressBound();
+      if (t - last_progress_ > progress_bound_) {
+        stop_reason_ =
+            StrCat("stopped at t=", now_, ": no job can make progress (for ", t - last_progress_,
+                   " s nothing finished or saved work, longer than any job could need; ",
+                   broker_->pending_jobs(), " jobs still wait)");
+        break;
+      }
+    }
     SampleBefore(t);
     now_ = t;
     ++events_;
@@ -583,6 +662,7 @@ absl::Status Simulator::Run() {
     absl::Status status;
     if (arrival) {
       const size_t i = next_arrival_++;
+      Progressed();
       status = Deliver(JobSubmitted{JobId::FromIndex(i), jobs[i]});
     } else {
       const QueuedEvent e = queue_.Pop();
@@ -592,10 +672,13 @@ absl::Status Simulator::Run() {
           if (e.payload2 != run_generation_[job]) break;  // that run was stopped
           pools_[run_pool_[job].index()].used -= jobs[job].accelerators;
           ++finished_;
+          Progressed();
           status = Deliver(JobFinished{JobId::FromIndex(job)});
           break;
         }
         case EventClass::kCapacityChanged: {
+          --queued_changes_;
+          Progressed();
           if (e.payload < 0) {
             status = ApplyFault(fault_events_[static_cast<size_t>(-e.payload - 1)]);
             break;
@@ -612,7 +695,8 @@ absl::Status Simulator::Run() {
           // first. (A holding pool's term end is the core's: its runs move or stop there.)
           if (status.ok() && !scenario_.fleet.pool(change.pool).holding) {
             status = KillUntil(change.pool, pools_[p].capacity, false,
-                               "capacity taken back by the provider (scheduled capacity change)");
+                               "capacity taken back by the provider (scheduled capacity change)",
+                               /*capacity_lost=*/false);
           }
           break;
         }
@@ -626,6 +710,7 @@ absl::Status Simulator::Run() {
             ++run_generation_[job];
             status = Deliver(JobKilled{JobId::FromIndex(job),
                                        "preempted by the provider for its own demand", true});
+            CheckSaved(JobId::FromIndex(job));
           } else {
             status = Kill(JobId::FromIndex(job),
                           cause == kNodeFailure ? "a node failed" : "spot instance preempted",

@@ -67,6 +67,9 @@ class Simulator {
   Time end_time() const { return now_; }
   int64_t events() const { return events_; }
   const Timeline& timeline() const { return timeline_; }
+  // Why the run stopped before every job ended and without reaching the horizon (empty when it
+  // did not): no job could make progress any more (see Run).
+  const std::string& stop_reason() const { return stop_reason_; }
 
  private:
   Simulator(Scenario scenario, SimOptions options);
@@ -119,11 +122,25 @@ class Simulator {
   absl::Status ApplyNodes(PoolId pool, std::string_view reason);
   // Kills the newest runs of `pool` (only spot runs if `spot_only`) until its use is at most
   // `limit` accelerators.
-  absl::Status KillUntil(PoolId pool, int64_t limit, bool spot_only, std::string_view reason);
+  // `capacity_lost`: the kills tell the core the pool lost capacity (back-off); a scheduled cut
+  // is not a failure of the pool.
+  absl::Status KillUntil(PoolId pool, int64_t limit, bool spot_only, std::string_view reason,
+                         bool capacity_lost = true);
   absl::Status Kill(JobId job, std::string reason, bool capacity_lost);
   int64_t SpotUsed(PoolId pool) const;
   // Exponential time with the given mean, in whole seconds (>= 1), from the faults' own stream.
   Duration DrawExponential(double mean);
+  // --- Progress (runs that could never end) ---
+  // A job finished, was rejected, arrived, or saved work it keeps; or capacity changed.
+  void Progressed() { last_progress_ = now_; }
+  // The job is pending again: progress if it now keeps more work than it ever did.
+  void CheckSaved(JobId job);
+  // An upper bound on how long anything that can still make progress takes to: the longest run
+  // any unfinished job can need (its unsaved work at its slowest rate, with a restart's setup,
+  // a checkpoint's transfer and a launch, or until its deadline, which a deadline-aware policy
+  // may wait for), plus the longest wait the rules impose (back-off, retry delays, market
+  // windows). Computed when asked.
+  Duration ProgressBound() const;
 
   struct PoolTruth {
     int64_t capacity = 0;
@@ -181,6 +198,11 @@ class Simulator {
   absl::flat_hash_map<std::pair<int32_t, int32_t>, size_t> launch_slot_;  // (job, pool) -> slot
   std::vector<int64_t> spot_launching_;  // per pool: spot accelerators of attempts coming up
   uint64_t fault_rng_ = 0;
+  Time last_progress_ = 0;
+  Duration progress_bound_ = 0;        // ProgressBound() when last computed
+  int64_t queued_changes_ = 0;         // capacity changes and fault steps still queued
+  std::vector<Work> least_remaining_;  // per job: the least work it ever had left, pending
+  std::string stop_reason_;
   Time now_ = 0;
   int64_t events_ = 0;
   int64_t finished_ = 0;

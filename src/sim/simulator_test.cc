@@ -164,10 +164,10 @@ TEST_F(SimulatorTest, TimelineSamplesTheStateBetweenEvents) {
   // A sample at t shows the state after every event at or before t: at 0 j0 runs; at 50 j1
   // waits too; at 100 j0 has ended and j1 runs (until 130); at 250 j2 runs; the last sample is
   // the final state at the end of the run (260).
-  EXPECT_EQ(tl.used, (std::vector<int32_t>{3, 3, 2, 0, 0, 4, 0}));
+  EXPECT_EQ(tl.used, (std::vector<int64_t>{3, 3, 2, 0, 0, 4, 0}));
   EXPECT_EQ(tl.pending_jobs, (std::vector<int64_t>{0, 1, 0, 0, 0, 0, 0}));
   EXPECT_EQ(tl.pending_accelerators, (std::vector<int64_t>{0, 2, 0, 0, 0, 0, 0}));
-  EXPECT_EQ(tl.capacity, (std::vector<int32_t>(7, 4)));
+  EXPECT_EQ(tl.capacity, (std::vector<int64_t>(7, 4)));
   EXPECT_EQ(tl.used_first_party, tl.used);  // the tenant is the provider's own
 }
 
