@@ -51,6 +51,25 @@ std::optional<Micros> SpotPriceFromContracts(const Fleet& fleet, TenantId tenant
   return std::nullopt;
 }
 
+QuotePrices QuotePricesFromContracts(const Fleet& fleet) {
+  QuotePrices prices(fleet.tenants.size() * fleet.pools.size());
+  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
+    for (size_t p = 0; p < fleet.pools.size(); ++p) {
+      const Pool& pool = fleet.pools[p];
+      auto& [on_demand, spot] = prices[t * fleet.pools.size() + p];
+      for (const Contract& c : fleet.contracts) {
+        if (c.tenant.index() != t || c.provider != pool.provider) continue;
+        if (const auto* od = std::get_if<OnDemandTerms>(&c.terms); od && pool.on_demand_price) {
+          on_demand = Discounted(*pool.on_demand_price, od->discount);
+        } else if (const auto* sp = std::get_if<SpotTerms>(&c.terms); sp && pool.spot_price) {
+          spot = Discounted(*pool.spot_price, sp->discount);
+        }
+      }
+    }
+  }
+  return prices;
+}
+
 AccessTable::AccessTable(const Fleet& fleet) : pools_(fleet.pools.size()) {
   access_.resize(fleet.tenants.size() * pools_);
   spot_price_.resize(access_.size());

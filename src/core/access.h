@@ -7,6 +7,7 @@
 #define ARBITER_CORE_ACCESS_H_
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "model/charge.h"
@@ -38,6 +39,13 @@ std::optional<Micros> SpotPriceFromContracts(const Fleet& fleet, TenantId tenant
 
 // `price` minus `discount` parts per million, rounded to the nearest micro-dollar.
 Micros Discounted(Micros price, Ppm discount);
+
+// What each tenant's contracts let a provider quote it per pool, as the provider's agent prices
+// an offer: [tenant * pools + pool] -> (on-demand price, spot price), each minus its contract's
+// discount, nullopt where the tenant has no such contract or the pool does not sell that way.
+// The simulator and the daemon host the agents, and both price with this.
+using QuotePrices = std::vector<std::pair<std::optional<Micros>, std::optional<Micros>>>;
+QuotePrices QuotePricesFromContracts(const Fleet& fleet);
 
 class AccessTable {
  public:

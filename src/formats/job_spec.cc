@@ -182,6 +182,7 @@ class Node {
     if (!node_.IsScalar()) return Error("not a single value", "a string");
     const std::string& s = node_.Scalar();
     if (s.find('\0') != std::string::npos) return Error("contains a NUL character");
+    if (FindInvalidUtf8(s) != std::string::npos) return Error("not UTF-8", "UTF-8 text");
     return s;
   }
   absl::StatusOr<int64_t> Int(int64_t min, int64_t max) const {
@@ -686,6 +687,8 @@ absl::StatusOr<JobSpec> ParseJobSpec(std::string_view source, std::string_view t
   if (first == std::string_view::npos) {
     return ParseError({source, 0, {}}, "empty", "a job spec (docs/jobs.md)");
   }
+  // UTF-8 before anything else, so that every string of the spec can be stored and shown as JSON.
+  if (absl::Status s = CheckUtf8(source, text); !s.ok()) return s;
   YAML::Node root;
   std::optional<nlohmann::json> json;
   if (text[first] == '{') {

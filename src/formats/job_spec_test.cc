@@ -398,6 +398,11 @@ TEST(ParseJobSpec, BadDocuments) {
             "job.yaml:1: not a mapping; expected a job spec (docs/jobs.md)");
   EXPECT_THAT(ParseError("resources: {accelerators: H100\n"),
               HasSubstr("job.yaml:2: not valid YAML"));
+  // Text that is not UTF-8 is refused where it is, in YAML and in JSON, before anything is read.
+  EXPECT_EQ(ParseError("name: x\nrun: echo \xFF\n"),
+            "job.yaml:2: byte 0xFF at column 11 is not UTF-8; expected UTF-8 text");
+  EXPECT_EQ(ParseError("{\"name\": \"x\",\n \"run\": \"\xC0\xAF\"}"),
+            "job.yaml:2: byte 0xC0 at column 10 is not UTF-8; expected UTF-8 text");
   absl::StatusOr<JobSpec> relative =
       ParseJobSpec("body", "resources: {accelerators: H100}\nworkdir: rel/dir\n", {});
   EXPECT_EQ(Message(relative.status()),

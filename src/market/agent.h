@@ -65,6 +65,14 @@ struct AgentInfo {
 absl::StatusOr<std::unique_ptr<AgentPolicy>> MakeAgent(const AgentConfig& config, uint64_t seed);
 std::vector<AgentInfo> ListAgents();
 
+// The seed of `provider`'s agent in a run seeded `seed`, so that agents' draws do not depend on
+// each other (the simulator and the daemon seed their agents alike).
+inline uint64_t AgentSeed(uint64_t seed, size_t provider) {
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (provider + 1));
+  x ^= x >> 31;
+  return x * 0xBF58476D1CE4E5B9ULL;
+}
+
 }  // namespace arbiter
 
 #endif  // ARBITER_MARKET_AGENT_H_

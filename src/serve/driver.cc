@@ -44,13 +44,6 @@ std::string_view NoteKindName(NoteKind kind) {
 
 namespace {
 
-// A provider-specific seed, as the simulator draws its agents' (sim/simulator.cc).
-uint64_t AgentSeed(uint64_t seed, size_t provider) {
-  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (provider + 1));
-  x ^= x >> 31;
-  return x * 0xBF58476D1CE4E5B9ULL;
-}
-
 double SystemClock() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -121,21 +114,7 @@ Driver::Driver(const Scenario& scenario, std::unique_ptr<EventLog> log,
   counters_.asks.assign(fleet.providers.size(), 0);
   counters_.answers_offered.assign(fleet.providers.size(), 0);
   counters_.answers_declined.assign(fleet.providers.size(), 0);
-  prices_.resize(fleet.tenants.size() * fleet.pools.size());
-  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
-    for (size_t p = 0; p < fleet.pools.size(); ++p) {
-      const Pool& pool = fleet.pools[p];
-      auto& [on_demand, spot] = prices_[t * fleet.pools.size() + p];
-      for (const Contract& c : fleet.contracts) {
-        if (c.tenant.index() != t || c.provider != pool.provider) continue;
-        if (const auto* od = std::get_if<OnDemandTerms>(&c.terms); od && pool.on_demand_price) {
-          on_demand = Discounted(*pool.on_demand_price, od->discount);
-        } else if (const auto* sp = std::get_if<SpotTerms>(&c.terms); sp && pool.spot_price) {
-          spot = Discounted(*pool.spot_price, sp->discount);
-        }
-      }
-    }
-  }
+  prices_ = QuotePricesFromContracts(fleet);
   provider_pools_.resize(fleet.providers.size());
   for (size_t p = 0; p < fleet.pools.size(); ++p) {
     if (!fleet.pools[p].holding) {

@@ -45,9 +45,19 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 
+// {"error": message}, valid JSON whatever the message holds: a byte that is not part of UTF-8 (a
+// request may put any bytes in a path that an error quotes) is written as U+FFFD.
 std::string ErrorJson(std::string_view message) {
   std::string out = "{\"error\":\"";
-  for (char c : message) {
+  std::string text;
+  text.reserve(message.size());
+  for (size_t bad = FindInvalidUtf8(message); bad != std::string_view::npos;
+       bad = FindInvalidUtf8(message)) {
+    text.append(message.substr(0, bad)).append("\xEF\xBF\xBD");
+    message.remove_prefix(bad + 1);
+  }
+  text.append(message);
+  for (char c : text) {
     switch (c) {
       case '"':
         out += "\\\"";

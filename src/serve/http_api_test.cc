@@ -328,6 +328,7 @@ TEST_F(HttpApiTest, BadInputIsA4xxNamingTheFieldAndStoresNothing) {
       {"name: x\nresources: {accelerators: H100:4}\nnum_nodes: two\n", "num_nodes"},
       {"name: x\nresources: {accelerators: TPU:4}\n", "TPU"},  // unknown type
       {"name: x\nresources: {accelerators: H100:4}\npriority: 1.5\n", "priority"},
+      {"name: x\nresources: {accelerators: H100:4}\nrun: echo \xFF\n", "UTF-8"},
   };
   for (const auto& [body, field] : cases) {
     const Reply r = Call("POST", "/v1/jobs", kLab, body);
@@ -347,6 +348,11 @@ TEST_F(HttpApiTest, BadInputIsA4xxNamingTheFieldAndStoresNothing) {
   EXPECT_EQ(Call("GET", "/v1/jobs?limit=0", kLab).status, 400);
   EXPECT_EQ(Call("GET", "/v1/jobs?state=sleeping", kLab).status, 400);
   EXPECT_EQ(Call("GET", "/v1/nothing", kLab).status, 404);
+  // An error that quotes a path with bytes that are not UTF-8 is still valid JSON.
+  const Reply odd = Call("GET", "/v1/no%FFthing", kLab);
+  EXPECT_EQ(odd.status, 404);
+  ASSERT_TRUE(odd.json.contains("error")) << odd.body;
+  EXPECT_EQ(odd.json["error"], "no such endpoint: GET /v1/no\uFFFDthing");
   EXPECT_EQ(Jobs(), 0);
   auto lock = driver_->ReadLock();
   EXPECT_EQ(driver_->log().last_seq(), 0);

@@ -13,13 +13,6 @@ namespace arbiter {
 
 namespace {
 
-// A provider-specific seed, so that agents' draws do not depend on each other.
-uint64_t AgentSeed(uint64_t seed, size_t provider) {
-  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (provider + 1));
-  x ^= x >> 31;
-  return x * 0xBF58476D1CE4E5B9ULL;
-}
-
 // SplitMix64: the faults' own random stream (no global randomness; the same seed, same draws).
 uint64_t NextRandom(uint64_t& state) {
   uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -105,21 +98,7 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
                 static_cast<int64_t>(i));
     ++queued_changes_;
   }
-  prices_.resize(fleet.tenants.size() * fleet.pools.size());
-  for (size_t t = 0; t < fleet.tenants.size(); ++t) {
-    for (size_t p = 0; p < fleet.pools.size(); ++p) {
-      const Pool& pool = fleet.pools[p];
-      auto& [on_demand, spot] = prices_[t * fleet.pools.size() + p];
-      for (const Contract& c : fleet.contracts) {
-        if (c.tenant.index() != t || c.provider != pool.provider) continue;
-        if (const auto* od = std::get_if<OnDemandTerms>(&c.terms); od && pool.on_demand_price) {
-          on_demand = Discounted(*pool.on_demand_price, od->discount);
-        } else if (const auto* sp = std::get_if<SpotTerms>(&c.terms); sp && pool.spot_price) {
-          spot = Discounted(*pool.spot_price, sp->discount);
-        }
-      }
-    }
-  }
+  prices_ = QuotePricesFromContracts(fleet);
   provider_pools_.resize(fleet.providers.size());
   for (size_t p = 0; p < fleet.pools.size(); ++p) {
     // Holding pools are held for one tenant: not for sale.

@@ -153,7 +153,7 @@ class Simulator {
   std::vector<std::unique_ptr<AgentPolicy>> agents_;  // per provider
   // Each tenant's prices per pool under its contracts, as providers price their offers:
   // [tenant * pools + pool] -> (on-demand, spot).
-  std::vector<std::pair<std::optional<Micros>, std::optional<Micros>>> prices_;
+  QuotePrices prices_;
   std::vector<Ask> asks_;         // asks awaiting their answer; free slots are reused
   ProviderState provider_state_;  // the answering provider's view, rebuilt per answer
   std::vector<std::vector<PoolId>> provider_pools_;  // per provider: its pools for sale
