@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,7 +31,10 @@ inline void Require(bool ok, const char* what) {
 // Every job a loader returns passed the loaders' one check (formats/workload.h).
 inline void RequireJobs(const std::vector<Job>& jobs) {
   for (const Job& job : jobs) {
-    Require(CheckJob(job, {"fuzz", 0, {}}).ok(), "a loaded job breaks CheckJob");
+    if (absl::Status s = CheckJob(job, {"fuzz", 0, {}}); !s.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+      Require(false, "a loaded job breaks CheckJob");
+    }
     Require(FindInvalidUtf8(job.name) == std::string_view::npos, "a job name is not UTF-8");
   }
 }

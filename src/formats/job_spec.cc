@@ -7,6 +7,7 @@
 
 #include "formats/parse.h"
 #include "formats/scenario_yaml.h"
+#include "formats/workload.h"
 #include "model/strings.h"
 #include "nlohmann/json.hpp"
 #include "yaml-cpp/yaml.h"
@@ -787,7 +788,7 @@ absl::StatusOr<Job> ToJob(const JobSpec& spec, const Fleet& fleet, const JobCloc
   };
   if (spec.resources.empty()) return error(0, "resources", "missing", "accelerators, e.g. H100:8");
   Job job;
-  job.name = spec.name;
+  job.name = spec.name.empty() ? std::string(kUnnamedJob) : spec.name;
   if (spec.tenant.empty()) {
     return error(0, "tenant", "missing", "a tenant's name (a tenant's token implies it)");
   }
@@ -892,6 +893,8 @@ absl::StatusOr<Job> ToJob(const JobSpec& spec, const Fleet& fleet, const JobCloc
   }
   if (constrained) job.placement = std::move(placement);
   if (absl::Status s = ValidateJob(job, fleet); !s.ok()) return s;
+  // The loaders' one check, so that a job from a spec is held to what a job from a trace is.
+  if (absl::Status s = CheckJob(job, {"job", 0, {}}); !s.ok()) return s;
   return job;
 }
 

@@ -110,7 +110,11 @@ struct JobClock {
   int64_t epoch_unix = 0;  // the Unix time of the core's time 0 (for absolute deadlines)
 };
 
+// The core's name of a job whose spec has none.
+inline constexpr std::string_view kUnnamedJob = "unnamed";
+
 // The core's Job for `spec` on `fleet`:
+// - the spec's name, or kUnnamedJob;
 // - tenant, accelerator types, providers (`cloud`) and regions resolved by name (errors name the
 //   spec's key path); gang = num_nodes x accelerators per node, on num_nodes nodes;
 // - work and rates from the expected runtimes: with D_t the runtime on type t and S =

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "formats/testing.h"
+#include "formats/workload.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/strings.h"
@@ -428,6 +429,14 @@ absl::StatusOr<Job> Convert(std::string_view text, const Fleet& fleet, JobClock 
   absl::StatusOr<JobSpec> spec = ParseJobSpec("job.yaml", text, {"/base"});
   if (!spec.ok()) return spec.status();
   return ToJob(*spec, fleet, clock);
+}
+
+TEST(ToJob, AJobWithoutANameIsUnnamedAndPassesTheLoadersCheck) {
+  const Fleet fleet = TestFleet();
+  absl::StatusOr<Job> job = Convert("tenant: lab\nresources: {accelerators: H100:1}\n", fleet);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->name, "unnamed");
+  EXPECT_TRUE(CheckJob(*job, {"job", 0, {}}).ok());
 }
 
 TEST(ToJob, GangWorkAndRatesFromTheExpectedDuration) {
