@@ -9,6 +9,9 @@
 # reader's promise is saved as build/fuzz/artifacts/<target>-crash-* (reproduce it with
 # build/debug/fuzz/<target> FILE) and makes the script fail. Prints one line per target: how long
 # it ran, how many inputs, the coverage reached and what it found.
+#
+# FUZZ_SEED=N fixes libFuzzer's random seed (the test command uses 1, so that what CI tries is
+# the same from run to run and a failure there reproduces); without it each run tries new inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -68,19 +71,20 @@ seed() {
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 failed=()
-printf '%-24s %8s %10s %8s %8s  %s\n' target seconds inputs cov corpus found
+printf '%-24s %8s %10s %8s %8s  %s\n' target "limit s" inputs cov corpus found
 for t in "${targets[@]}"; do
   corpus="$work/corpus/$t"
   seeds="$work/seeds/$t"
   mkdir -p "$corpus"
   seed "$t" "$seeds"
-  dict=()
-  [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+  extra=()
+  [ -f "fuzz/$t.dict" ] && extra=(-dict="fuzz/$t.dict")
+  [ -n "${FUZZ_SEED:-}" ] && extra+=(-seed="$FUZZ_SEED")
   log="$work/logs/$t.log"
   status=0
   "build/debug/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
-    "${dict[@]}" "$corpus" "$seeds" > "$log" 2>&1 || status=$?
+    "${extra[@]}" "$corpus" "$seeds" > "$log" 2>&1 || status=$?
   inputs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
   found="nothing"

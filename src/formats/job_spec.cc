@@ -699,6 +699,18 @@ absl::StatusOr<JobSpec> ParseJobSpec(std::string_view source, std::string_view t
     } catch (const nlohmann::json::parse_error& e) {
       return ParseError({source, LineOfOffset(text, e.byte == 0 ? 0 : e.byte - 1), {}},
                         StrCat("not valid JSON: ", e.what()));
+    } catch (const nlohmann::json::exception& e) {
+      // A number beyond a double ("number overflow parsing '1E999'"): no offset is given, so
+      // the line is that of the number the message quotes.
+      const std::string_view what = e.what();
+      const size_t open = what.find("parsing '");
+      const size_t close = what.rfind('\'');
+      size_t at = std::string_view::npos;
+      if (open != std::string_view::npos && close > open + 9) {
+        at = text.find(what.substr(open + 9, close - open - 9));
+      }
+      return ParseError({source, at == std::string_view::npos ? 0 : LineOfOffset(text, at), {}},
+                        StrCat("not valid JSON: ", what));
     }
   }
   try {

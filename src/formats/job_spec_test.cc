@@ -404,6 +404,10 @@ TEST(ParseJobSpec, BadDocuments) {
             "job.yaml:2: byte 0xFF at column 11 is not UTF-8; expected UTF-8 text");
   EXPECT_EQ(ParseError("{\"name\": \"x\",\n \"run\": \"\xC0\xAF\"}"),
             "job.yaml:2: byte 0xC0 at column 10 is not UTF-8; expected UTF-8 text");
+  // A JSON number beyond a double is a located error, not an exception.
+  EXPECT_EQ(ParseError("{\"name\": \"x\",\n \"priority\": 1E999}"),
+            "job.yaml:2: not valid JSON: [json.exception.out_of_range.406] number overflow "
+            "parsing '1E999'");
   absl::StatusOr<JobSpec> relative =
       ParseJobSpec("body", "resources: {accelerators: H100}\nworkdir: rel/dir\n", {});
   EXPECT_EQ(Message(relative.status()),
