@@ -404,5 +404,29 @@ TEST_F(HttpApiTest, AJobsEventsSayWhereItWasPlacedAtWhatPriceAndUnderWhichContra
   EXPECT_EQ(launched["time"], 1'700'000'100);
 }
 
+// What a backend reports may hold any bytes (a Slurm reason, an error naming a file); the views
+// that show it stay valid JSON, with U+FFFD for each byte that is not UTF-8.
+TEST_F(HttpApiTest, ABackendsReasonThatIsNotUtf8IsShownAsValidJson) {
+  ASSERT_EQ(SubmitJob(kLab, "").status, 201);
+  ASSERT_TRUE(Eventually([&] { return !backend_.launched().empty(); }));
+  const RunKey key = backend_.launched()[0].key;
+  backend_.Report(key, RunStatus::kRunning);
+  backend_.Report(key, RunStatus::kFailed, 3, "exit 3 in /scratch/caf\xE9");
+  ASSERT_TRUE(Eventually([&] {
+    auto lock = driver_->ReadLock();
+    return driver_->broker().outcome(JobId(0)).state == JobState::kFailed;
+  }));
+  const Reply job = Call("GET", "/v1/jobs/0", kLab);
+  ASSERT_EQ(job.status, 200) << job.body;
+  EXPECT_EQ(job.json.value("reason", ""), "exit 3 in /scratch/caf\uFFFD") << job.body;
+  const Reply events = Call("GET", "/v1/jobs/0/events", kLab);
+  ASSERT_EQ(events.status, 200) << events.body;
+  std::vector<std::string> reasons;
+  for (const Json& e : events.json["events"]) {
+    if (e.contains("reason")) reasons.push_back(e["reason"]);
+  }
+  EXPECT_EQ(reasons, std::vector<std::string>{"exit 3 in /scratch/caf\uFFFD"}) << events.body;
+}
+
 }  // namespace
 }  // namespace arbiter::serve

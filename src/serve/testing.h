@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -47,10 +48,12 @@ class ScriptedBackend final : public Backend {
   }
   absl::StatusOr<std::optional<int32_t>> Nodes() override { return std::optional<int32_t>(); }
 
-  void Report(RunKey key, RunStatus status, int exit_code = 0) {
+  // Reports a run's status; a lost run's reason is "node died" unless `reason` is given.
+  void Report(RunKey key, RunStatus status, int exit_code = 0, std::string reason = {}) {
     std::lock_guard lock(mu_);
     if (status != RunStatus::kRunning) active_.erase({key.job.value(), key.attempt});
-    reports_.push_back({key, status, exit_code, status == RunStatus::kLost ? "node died" : ""});
+    if (reason.empty() && status == RunStatus::kLost) reason = "node died";
+    reports_.push_back({key, status, exit_code, std::move(reason)});
   }
   void SetActive(const std::vector<RunKey>& keys) {
     std::lock_guard lock(mu_);

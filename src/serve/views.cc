@@ -12,6 +12,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// Every view's text. Names and specs are UTF-8 (their readers check), but a view also shows text
+// a backend reported (why a launch failed, a Slurm reason), which may hold any bytes: those are
+// written as U+FFFD rather than failing the request.
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 Json TimeOrNull(const Driver& d, Time t) {
   if (t == kNever) return nullptr;
   return d.epoch() + t;
@@ -175,7 +180,7 @@ Json JobObject(const Driver& d, JobId id, bool with_spec) {
 
 }  // namespace
 
-std::string JobJson(const Driver& d, JobId job) { return JobObject(d, job, true).dump(); }
+std::string JobJson(const Driver& d, JobId job) { return Dump(JobObject(d, job, true)); }
 
 absl::StatusOr<std::string> JobsJson(const Driver& d, const Principal& who, const JobQuery& q) {
   if (who.scope == TokenScope::kProvider) {
@@ -227,7 +232,7 @@ absl::StatusOr<std::string> JobsJson(const Driver& d, const Principal& who, cons
   Json out = Json::object();
   out["jobs"] = std::move(jobs);
   out["next_after"] = std::move(next);
-  return out.dump();
+  return Dump(out);
 }
 
 absl::StatusOr<std::string> JobEventsJson(const Driver& d, const Principal& who, JobId job) {
@@ -281,7 +286,7 @@ absl::StatusOr<std::string> JobEventsJson(const Driver& d, const Principal& who,
   Json out = Json::object();
   out["job"] = job.value();
   out["events"] = std::move(list);
-  return out.dump();
+  return Dump(out);
 }
 
 absl::StatusOr<std::string> PoolsJson(const Driver& d, const Principal& who) {
@@ -342,7 +347,7 @@ absl::StatusOr<std::string> PoolsJson(const Driver& d, const Principal& who) {
   }
   Json out = Json::object();
   out["pools"] = std::move(pools);
-  return out.dump();
+  return Dump(out);
 }
 
 absl::StatusOr<std::string> ProvidersJson(const Driver& d, const Principal& who) {
@@ -401,7 +406,7 @@ absl::StatusOr<std::string> ProvidersJson(const Driver& d, const Principal& who)
   }
   Json out = Json::object();
   out["providers"] = std::move(providers);
-  return out.dump();
+  return Dump(out);
 }
 
 absl::StatusOr<std::string> ProviderRequestsJson(const Driver& d, const Principal& who,
@@ -461,7 +466,7 @@ absl::StatusOr<std::string> ProviderRequestsJson(const Driver& d, const Principa
   Json out = Json::object();
   out["provider"] = fleet.provider(*id).name;
   out["requests"] = std::move(requests);
-  return out.dump();
+  return Dump(out);
 }
 
 absl::StatusOr<std::string> CostsJson(const Driver& d, const Principal& who,
@@ -504,7 +509,7 @@ absl::StatusOr<std::string> CostsJson(const Driver& d, const Principal& who,
     out["revenue_usd"] = Dollars(total);
     out["revenue_micros"] = total;
     out["tenants"] = std::move(tenants);
-    return out.dump();
+    return Dump(out);
   }
   std::vector<TenantId> tenants;
   if (who.scope == TokenScope::kTenant) {
@@ -551,7 +556,7 @@ absl::StatusOr<std::string> CostsJson(const Driver& d, const Principal& who,
     list.push_back(std::move(j));
   }
   out["tenants"] = std::move(list);
-  return out.dump();
+  return Dump(out);
 }
 
 std::string WhoamiJson(const Driver& d, const Principal& who) {
@@ -570,7 +575,7 @@ std::string WhoamiJson(const Driver& d, const Principal& who) {
       j["provider"] = d.fleet().provider(who.provider).name;
       break;
   }
-  return j.dump();
+  return Dump(j);
 }
 
 std::string MetricsText(const Driver& d, const Histogram::Snapshot& requests) {
