@@ -317,7 +317,7 @@ class Driver {
   std::vector<int64_t> promised_;          // per pool: offered to requests still open
   absl::flat_hash_map<RequestId, std::vector<std::pair<PoolId, int32_t>>> offered_;
   absl::flat_hash_set<RequestId> open_requests_;
-  QuotePrices prices_;  // tenant x pool
+  QuotePrices prices_;                               // tenant x pool
   std::vector<std::vector<PoolId>> provider_pools_;  // per provider: its pools for sale
   std::vector<Effect> effects_;
   std::vector<LogRecord> internal_;  // reports waiting for the next batch (launch errors, retries)
