@@ -200,9 +200,10 @@ TEST(AlibabaPodJobs, GpuSpecRestrictsTheTypes) {
   EXPECT_EQ(l.report.skipped, 1);
   // The fractional pod c produced no job, so it is not counted among those that hold a fraction.
   // Both jobs were restricted by their gpu_spec to one of the two mapped types.
-  EXPECT_THAT(l.report.notes,
-              ElementsAre("rival: 1 pods skipped: their gpu_spec names no mapped type",
-                          "rival: 2 jobs restricted by their gpu_spec to some of the mapped types"));
+  EXPECT_THAT(
+      l.report.notes,
+      ElementsAre("rival: 1 pods skipped: their gpu_spec names no mapped type",
+                  "rival: 2 jobs restricted by their gpu_spec to some of the mapped types"));
 }
 
 TEST(AlibabaPodJobs, TwoTraceModelsOnOneTypeGiveOneThroughput) {

@@ -180,7 +180,7 @@ class GavelPolicy final : public Policy {
   Options options_;
   // Eligible pools per job shape, by price per type (Gavel's choices do not follow `ordered`).
   RankedPools ranked_pools_{RankedPools::Ways::kDefault, RankedPools::Preference::kIgnore};
-  JobBuckets waiting_;  // pending jobs by (-priority, submit), per type and shape
+  JobBuckets waiting_;             // pending jobs by (-priority, submit), per type and shape
   absl::btree_set<JobId> active_;  // pending or placed, in id (= submission) order
   std::vector<Active> state_;      // per job
   std::vector<JobId> released_;    // to account at the next pass
