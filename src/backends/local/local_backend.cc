@@ -1,10 +1,7 @@
 #include "backends/local/local_backend.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "backends/local/ports.h"
 #include "backends/local/proc.h"
 #include "model/strings.h"
 
@@ -88,24 +86,6 @@ std::optional<RunKey> ParseRunName(std::string_view name) {
   return RunKey{JobId(static_cast<int32_t>(j)), a};
 }
 
-// A TCP port free on 127.0.0.1 now (the OS's choice), or 0.
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 absl::Status Errno(std::string_view what) {
   return absl::InternalError(StrCat(what, ": ", std::strerror(errno)));
 }
@@ -134,6 +114,7 @@ struct LocalBackend::Run {
   std::string name;
   std::string dir;
   int port = 0;
+  PortBook::Hold port_hold;  // the port, not given to another live run until this one is gone
   std::vector<Node> nodes;
   std::optional<Verdict> verdict;
   bool killed = false;            // SIGKILL sent after the grace period
@@ -347,6 +328,7 @@ absl::Status LocalBackend::Recover() {
     if (!(in >> word >> run->port >> nodes) || word != "port" || nodes == 0) {
       return absl::DataLossError(StrCat(run->dir, "/launch: malformed"));
     }
+    run->port_hold = PortBook::Process().Adopt(run->port);
     for (size_t r = 0; r < nodes; ++r) {
       Run::Node node;
       size_t count = 0;
@@ -445,7 +427,8 @@ absl::Status LocalBackend::Launch(const LaunchSpec& spec) {
     }
     run->nodes.push_back(std::move(node));
   }
-  run->port = FreePort();
+  run->port_hold = PortBook::Process().Take();
+  run->port = run->port_hold.port();
   if (run->port == 0) return Errno("cannot find a free port on 127.0.0.1");
 
   // The run's directory, complete before any node starts (a launch cut short leaves only .tmp).

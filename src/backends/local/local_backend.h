@@ -15,8 +15,9 @@
 //   ARBITER_NODE_RANK      0 .. N-1
 //   ARBITER_NUM_NODES      N
 //   ARBITER_MASTER_ADDR    127.0.0.1 (every node runs here)
-//   ARBITER_MASTER_PORT    a TCP port that was free on 127.0.0.1 when the run was launched, the
-//                          same for every node of the run (rank 0 is expected to listen on it)
+//   ARBITER_MASTER_PORT    a TCP port that was free on 127.0.0.1 when the run was launched and
+//                          that no other live run of the process holds (ports.h), the same for
+//                          every node of the run (rank 0 is expected to listen on it)
 //   ARBITER_CHECKPOINT_DIR LaunchSpec.checkpoint_dir (created if missing, never emptied: every
 //                          attempt of the job finds it as the last one left it)
 //   CUDA_VISIBLE_DEVICES   the node's share of the pool's devices, e.g. "2,3"
