@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,24 @@ enum class RunStatus : uint8_t {
                // lost the work; the job keeps its checkpoint and may run again
   kCancelled,  // stopped because the daemon asked (Cancel)
 };
+
+// The status in one lowercase word ("running", "succeeded", "failed", "lost", "cancelled"), as
+// logs show it and as the local backend records a run's end.
+inline std::string_view RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kSucceeded:
+      return "succeeded";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kLost:
+      return "lost";
+    case RunStatus::kCancelled:
+      return "cancelled";
+  }
+  return "lost";
+}
 
 // A change of a run's status, reported once.
 struct RunReport {

@@ -217,19 +217,6 @@ class Node {
   int64_t parent_line_;
 };
 
-#define ARBITER_ASSIGN(lhs, expr)                             \
-  do {                                                        \
-    auto arbiter_value_ = (expr);                             \
-    if (!arbiter_value_.ok()) return arbiter_value_.status(); \
-    (lhs) = *std::move(arbiter_value_);                       \
-  } while (0)
-
-#define ARBITER_RETURN_IF_ERROR(expr)                  \
-  do {                                                 \
-    absl::Status arbiter_status_ = (expr);             \
-    if (!arbiter_status_.ok()) return arbiter_status_; \
-  } while (0)
-
 // What one level of `resources` says (the defaults, or one entry of any_of / ordered); unset
 // fields take the defaults'.
 struct Level {

@@ -7,9 +7,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
+// In a reader's function that returns absl::Status or StatusOr: assigns the value of a StatusOr
+// expression to `lhs`, or returns its error; returns the error of a Status expression.
+#define ARBITER_ASSIGN(lhs, expr)                             \
+  do {                                                        \
+    auto arbiter_value_ = (expr);                             \
+    if (!arbiter_value_.ok()) return arbiter_value_.status(); \
+    (lhs) = *std::move(arbiter_value_);                       \
+  } while (0)
+
+#define ARBITER_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    absl::Status arbiter_status_ = (expr);             \
+    if (!arbiter_status_.ok()) return arbiter_status_; \
+  } while (0)
 
 namespace arbiter {
 

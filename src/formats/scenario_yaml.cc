@@ -240,19 +240,6 @@ class Field {
   const OverrideSources* overrides_;
 };
 
-#define ARBITER_ASSIGN(lhs, expr)                             \
-  do {                                                        \
-    auto arbiter_value_ = (expr);                             \
-    if (!arbiter_value_.ok()) return arbiter_value_.status(); \
-    (lhs) = *std::move(arbiter_value_);                       \
-  } while (0)
-
-#define ARBITER_RETURN_IF_ERROR(expr)                  \
-  do {                                                 \
-    absl::Status arbiter_status_ = (expr);             \
-    if (!arbiter_status_.ok()) return arbiter_status_; \
-  } while (0)
-
 class Loader {
  public:
   Loader(std::string_view file, Scenario& scenario, const ScenarioLoadOptions& options,

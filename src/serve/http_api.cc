@@ -45,44 +45,6 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 
-// {"error": message}, valid JSON whatever the message holds: a byte that is not part of UTF-8 (a
-// request may put any bytes in a path that an error quotes) is written as U+FFFD.
-std::string ErrorJson(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  std::string text;
-  text.reserve(message.size());
-  for (size_t bad = FindInvalidUtf8(message); bad != std::string_view::npos;
-       bad = FindInvalidUtf8(message)) {
-    text.append(message.substr(0, bad)).append("\xEF\xBF\xBD");
-    message.remove_prefix(bad + 1);
-  }
-  text.append(message);
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += Format("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"}";
-  return out;
-}
-
 void Fail(httplib::Response& res, const absl::Status& status) {
   res.status = HttpStatusOf(status);
   if (res.status == 401) res.set_header("WWW-Authenticate", "Bearer");

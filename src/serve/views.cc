@@ -130,6 +130,12 @@ absl::Status CheckJobVisible(const Driver& d, const Principal& who, JobId job) {
   return absl::OkStatus();
 }
 
+std::string ErrorJson(std::string_view message) {
+  Json j = Json::object();
+  j["error"] = std::string(message);
+  return Dump(j);
+}
+
 namespace {
 
 Json JobObject(const Driver& d, JobId id, bool with_spec) {

@@ -22,6 +22,10 @@
 
 namespace arbiter::serve {
 
+// {"error": message}, valid JSON whatever bytes the message holds (an error may quote a request's
+// path): like every view, written with bytes that are not UTF-8 as U+FFFD.
+std::string ErrorJson(std::string_view message);
+
 // The job, if `who` may see it (NotFound otherwise; PermissionDenied for a provider's token).
 absl::Status CheckJobVisible(const Driver& d, const Principal& who, JobId job);
 

@@ -48,25 +48,9 @@ std::string SignalName(int sig) {
   return abbrev != nullptr ? StrCat("SIG", abbrev) : StrCat("signal ", sig);
 }
 
-std::string_view StatusWord(RunStatus status) {
-  switch (status) {
-    case RunStatus::kRunning:
-      return "running";
-    case RunStatus::kSucceeded:
-      return "succeeded";
-    case RunStatus::kFailed:
-      return "failed";
-    case RunStatus::kLost:
-      return "lost";
-    case RunStatus::kCancelled:
-      return "cancelled";
-  }
-  return "lost";
-}
-
 std::optional<RunStatus> StatusFromWord(std::string_view word) {
   for (RunStatus s : {RunStatus::kFailed, RunStatus::kLost, RunStatus::kCancelled}) {
-    if (StatusWord(s) == word) return s;
+    if (RunStatusName(s) == word) return s;
   }
   return std::nullopt;
 }
@@ -234,7 +218,7 @@ void Refresh(LocalBackend::Run::Node& node, const std::string& node_dir) {
 }
 
 std::string FormatVerdict(const LocalBackend::Run::Verdict& v) {
-  return StrCat(StatusWord(v.status), " ", v.exit_code, " ", v.kill_at, "\n", v.reason, "\n");
+  return StrCat(RunStatusName(v.status), " ", v.exit_code, " ", v.kill_at, "\n", v.reason, "\n");
 }
 
 std::optional<LocalBackend::Run::Verdict> ParseVerdict(const std::string& text) {

@@ -108,22 +108,6 @@ class SlurmBackendTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-const char* Name(RunStatus s) {
-  switch (s) {
-    case RunStatus::kRunning:
-      return "running";
-    case RunStatus::kSucceeded:
-      return "succeeded";
-    case RunStatus::kFailed:
-      return "failed";
-    case RunStatus::kLost:
-      return "lost";
-    case RunStatus::kCancelled:
-      return "cancelled";
-  }
-  return "?";
-}
-
 }  // namespace
 }  // namespace arbiter::slurm
 
@@ -131,7 +115,7 @@ const char* Name(RunStatus s) {
 namespace arbiter {
 void PrintTo(const RunReport& r, std::ostream* os) {
   *os << "{job " << r.key.job.value() << " attempt " << r.key.attempt << " "
-      << slurm::Name(r.status) << " exit " << r.exit_code << " '" << r.reason << "'}";
+      << RunStatusName(r.status) << " exit " << r.exit_code << " '" << r.reason << "'}";
 }
 void PrintTo(const RunKey& k, std::ostream* os) {
   *os << "{job " << k.job.value() << " attempt " << k.attempt << "}";
